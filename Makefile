@@ -1,0 +1,32 @@
+# Two entry points for a fresh machine: `make demo` (main job on built-in data) and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+OUT ?= demo-out
+
+.PHONY: venv demo test lint bench clean
+
+$(BIN)/kebiokg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch is pinned on every install path: an unpinned torch pulls GBs of CUDA wheels.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/kebiokg
+
+demo: venv
+	$(BIN)/kebiokg demo --out $(OUT)
+
+test: venv
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: venv
+	$(BIN)/ruff check .
+
+bench: venv
+	$(BIN)/python bench/bench_load.py --scale 0.1
+
+clean:
+	rm -rf $(VENV) $(OUT) build *.egg-info

@@ -1,0 +1,26 @@
+"""Turning library errors into one clear line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import duckdb
+
+from kebiokg.errors import KebiokgError
+from kebiokg.umls_loader.errors import LoadError
+
+
+class KebiokgGroup(click.Group):
+    """A click group whose commands report known failures as `kebiokg: error: ...`."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (LoadError, KebiokgError, duckdb.Error, OSError) as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            click.echo(f"kebiokg: error: {message}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("kebiokg: interrupted", err=True)
+            sys.exit(130)

@@ -1,0 +1,25 @@
+"""The `kebiokg` command: parses options, calls the library, prints. No logic of its own."""
+
+from __future__ import annotations
+
+import click
+
+from kebiokg.cli.errors import KebiokgGroup
+from kebiokg.cli.umls import load_umls_command, stats_command, synth_umls_command
+from kebiokg.cli.demo import demo_command
+
+
+@click.group(cls=KebiokgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kebiokg")
+def main() -> None:
+    """kebiokg: knowledge-enhanced biomedical language models on top of the UMLS.
+
+    The data flows one way: RRF files -> DuckDB KB (load-umls) -> queries and the entity index
+    -> annotated corpus -> model -> probes and fine-tuning.
+    """
+
+
+main.add_command(synth_umls_command)
+main.add_command(load_umls_command)
+main.add_command(stats_command)
+main.add_command(demo_command)

@@ -1,0 +1,140 @@
+"""KnowledgeBase: read access to a loaded KB through SQLAlchemy Core, parameterized queries only."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from . import schema as t
+from .errors import KBError
+
+CUI_PATTERN = re.compile(r"^C\d{7}$")
+
+
+@dataclass
+class Concept:
+    cui: str
+    entity_id: int
+    preferred_name: str
+    semantic_types: list[str]
+
+
+@dataclass
+class KBStats:
+    release: str
+    fingerprint: str
+    filters: dict
+    counts: dict[str, int]
+    inputs: list[dict]
+    top_sources: list[tuple[str, int]] = field(default_factory=list)
+    top_semantic_types: list[tuple[str, str, int]] = field(default_factory=list)
+    top_relations: list[tuple[str, str | None, int]] = field(default_factory=list)
+
+
+def check_cui(cui: str) -> str:
+    """Return the CUI upper-cased, or raise KBError if it is not of the form C0000000."""
+    cui = cui.strip().upper()
+    if not CUI_PATTERN.match(cui):
+        raise KBError(f"{cui!r} is not a CUI (expected C followed by 7 digits, e.g. C0011849)")
+    return cui
+
+
+class KnowledgeBase:
+    """A loaded KB. Open it from a path (`kb.duckdb`) or a SQLAlchemy URL (`duckdb:///kb.duckdb`).
+
+    DuckDB refuses a second connection to one file with another configuration in the same
+    process, so a KB is opened either read-only (the default) or read-write, never both.
+    """
+
+    def __init__(self, location: str | Path, read_only: bool = True) -> None:
+        url = str(location)
+        if "://" not in url:
+            path = Path(location)
+            if not path.is_file():
+                raise KBError(f"{path}: no such KB (create one with `kebiokg load-umls`)")
+            url = f"duckdb:///{path.resolve()}"
+        self.url = url
+        self.engine = sa.create_engine(url, connect_args={"read_only": read_only}, poolclass=sa.pool.StaticPool)
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(sa.select(t.kb_meta.c.key, t.kb_meta.c.value)).all()
+        except sa.exc.DBAPIError as exc:
+            self.engine.dispose()
+            raise KBError(f"{location}: not a kebiokg KB (no kb_meta table)") from exc
+        self.meta: dict = {key: json.loads(value) for key, value in rows}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def fingerprint(self) -> str:
+        return self.meta["fingerprint"]
+
+    @property
+    def release(self) -> str:
+        return self.meta["release"]
+
+    def _all(self, statement, params: dict | None = None) -> list:
+        with self.engine.connect() as conn:
+            return conn.execute(statement, params or {}).all()
+
+    @cached_property
+    def concept_count(self) -> int:
+        return self._all(sa.select(sa.func.count()).select_from(t.concepts))[0][0]
+
+    def concept(self, cui: str) -> Concept:
+        cui = check_cui(cui)
+        rows = self._all(sa.select(t.concepts).where(t.concepts.c.cui == sa.bindparam("cui")), {"cui": cui})
+        if not rows:
+            raise KBError(f"{cui} is not in this KB ({self.release})")
+        entity_id, cui, name, types = rows[0]
+        return Concept(cui, entity_id, name, list(types))
+
+    def names(self, cui: str) -> list[sa.Row]:
+        cui = check_cui(cui)
+        query = (sa.select(t.names).where(t.names.c.cui == sa.bindparam("cui"))
+                 .order_by(t.names.c.rank.desc(), t.names.c.str))
+        return self._all(query, {"cui": cui})
+
+    def cuis_for_norm(self, norm: str) -> list[str]:
+        """CUIs with a name whose normalized form is exactly `norm`."""
+        query = (sa.select(t.names.c.cui).distinct().where(t.names.c.norm == sa.bindparam("norm"))
+                 .order_by(t.names.c.cui))
+        return [row[0] for row in self._all(query, {"norm": norm})]
+
+    def cuis_for_code(self, sab: str, code: str) -> list[str]:
+        """CUIs of the atoms a source code names (e.g. MSH D003920), the way corpora link to the KB."""
+        c = t.source_codes.c
+        query = (sa.select(c.cui).distinct()
+                 .where(c.sab == sa.bindparam("sab"), c.code == sa.bindparam("code")).order_by(c.cui))
+        return [row[0] for row in self._all(query, {"sab": sab, "code": code})]
+
+    def stats(self, top: int = 10) -> KBStats:
+        n, st, r = t.names.c, t.semantic_types.c, t.relations.c
+        sources = self._all(sa.select(n.sab, sa.func.count()).group_by(n.sab)
+                            .order_by(sa.func.count().desc(), n.sab).limit(top))
+        types = self._all(sa.select(st.tui, st.sty, sa.func.count()).group_by(st.tui, st.sty)
+                          .order_by(sa.func.count().desc(), st.tui).limit(top))
+        rels = self._all(sa.select(r.rel, r.rela, sa.func.count()).group_by(r.rel, r.rela)
+                         .order_by(sa.func.count().desc(), r.rel, r.rela).limit(top))
+        return KBStats(
+            release=self.release,
+            fingerprint=self.fingerprint,
+            filters=self.meta["filters"],
+            counts=self.meta["counts"],
+            inputs=self.meta["inputs"],
+            top_sources=[tuple(row) for row in sources],
+            top_semantic_types=[tuple(row) for row in types],
+            top_relations=[tuple(row) for row in rels],
+        )
