@@ -7,8 +7,9 @@ terminal bar (`BarProgress`) or nothing (`NullProgress`).
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, Protocol
+from typing import Protocol
 
 
 class Task(Protocol):

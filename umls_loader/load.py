@@ -6,6 +6,7 @@ succeeded, so a failed or interrupted load never touches an existing KB.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -13,7 +14,7 @@ import shutil
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -84,6 +85,7 @@ class FileReport:
     rows: int = 0
     rejected: int = 0
     seconds: float = 0.0
+    missing: bool = False
     accounting: dict[str, int] = field(default_factory=dict)
 
 
@@ -180,6 +182,8 @@ class _Builder:
         for stem in STAGE_ORDER:
             if stem in wanted:
                 self._stage(stem)
+            elif stem in DEFAULT_TABLES:
+                self._empty_stage(stem)
         self._derive(wanted)
         counts = self._account()
         with self.progress.task("indexes") as task:
@@ -202,10 +206,9 @@ class _Builder:
                             f"{', '.join(missing)}")
         staged = ", ".join(f'"{col}" AS {col.lower()}' for col in STAGED_COLUMNS[stem])
         table = f"stage_{stem.lower()}"
-        if rrf is None:  # an optional file the release does not ship: an empty stage
-            types = ", ".join(f"{col.lower()} {self._type(col)}" for col in STAGED_COLUMNS[stem])
-            self.con.execute(f"CREATE TEMP TABLE {table} ({types})")
-            self.reports[stem] = FileReport(f"{stem}.RRF", [], 0, accounting={"missing": 1})
+        if rrf is None:  # a file the release does not ship: recorded, and an empty stage
+            self._empty_stage(stem)
+            self.reports[stem] = FileReport(f"{stem}.RRF", [], 0, missing=True)
             return
         report = FileReport(rrf.name, [p.name for p in rrf.pieces], rrf.size)
         self.reports[stem] = report
@@ -225,6 +228,10 @@ class _Builder:
         report.rejected = self._check_rows(stem, rrf, layout, table)
         report.rows = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + report.rejected
         report.seconds = time.perf_counter() - started
+
+    def _empty_stage(self, stem: str) -> None:
+        types = ", ".join(f"{col.lower()} {self._type(col)}" for col in STAGED_COLUMNS[stem])
+        self.con.execute(f"CREATE TEMP TABLE stage_{stem.lower()} ({types}, {TRAILING} VARCHAR)")
 
     def _type(self, column: str) -> str:
         return "INTEGER" if column in INTEGER_COLUMNS else "VARCHAR"
@@ -280,9 +287,9 @@ class _Builder:
         """Raise on the first bad row (fail) or drop and count bad rows (skip)."""
         low = stem.lower()
         rejects = self.con.execute(
-            f"SELECT DISTINCT s.file_path, e.line, e.error_type, e.error_message, e.csv_line "
+            f"SELECT s.file_path, e.line, min(e.error_type), min(e.error_message), min(e.csv_line) "
             f"FROM rejects_{low} e JOIN reject_scans_{low} s USING (scan_id, file_id) "
-            f"ORDER BY s.file_path, e.line"
+            f"GROUP BY s.file_id, s.file_path, e.line ORDER BY s.file_id, e.line"
         ).fetchall()
         extra = self.con.execute(f"SELECT count(*) FROM {table} WHERE {TRAILING} IS NOT NULL").fetchone()[0]
         if self.options.on_error == "fail" and (rejects or extra):
@@ -290,8 +297,8 @@ class _Builder:
                 path, line, kind, message, text = rejects[0]
                 raise BadRowError(Path(path).name, line, _describe(kind, message, text, len(layout)),
                                   len(rejects) + extra)
-            line_no, text = _first_long_row(rrf, len(layout))
-            raise BadRowError(rrf.name, line_no, _describe("TOO MANY COLUMNS", "", text, len(layout)), extra)
+            piece, line_no, text = _first_long_row(rrf, len(layout))
+            raise BadRowError(piece, line_no, _describe("TOO MANY COLUMNS", "", text, len(layout)), extra)
         if extra:
             self.con.execute(f"DELETE FROM {table} WHERE {TRAILING} IS NOT NULL")
         return len(rejects) + extra
@@ -344,7 +351,7 @@ class _Builder:
                     "account_mrdef.sql"), params).fetchone(), strict=True))
         for stem in ("MRSAB", "MRRANK", "MRHIER", "MRSAT"):
             report = self.reports.get(stem)
-            if report and not report.accounting:
+            if report and not report.accounting and not report.missing:
                 report.accounting = {"kept": report.rows - report.rejected}
         for report in self.reports.values():
             report.accounting = {k: v for k, v in report.accounting.items() if v}
@@ -379,7 +386,7 @@ class _Builder:
             "keep_raw": self.options.keep_raw,
             "on_error": self.options.on_error,
             "tool_version": __version__,
-            "loaded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "load_seconds": None,
             "counts": counts,
             "entity_hash": entity_hash,
@@ -408,16 +415,13 @@ def _describe(kind: str, message: str, text: str | None, columns: int) -> str:
     return f"{kind.lower()}: {first}"
 
 
-def _first_long_row(rrf: RRFFile, columns: int) -> tuple[int | None, str]:
+def _first_long_row(rrf: RRFFile, columns: int) -> tuple[str, int | None, str]:
     """Find the first row with a value after its last column (rare error path, read in Python)."""
-    import gzip
-
-    line_no = 0
     for piece in rrf.pieces:
         opener = gzip.open if piece.suffix == ".gz" else open
         with opener(piece, "rt", encoding="utf-8", errors="replace") as handle:
-            for line_no, line in enumerate(handle, start=line_no + 1):
+            for line_no, line in enumerate(handle, start=1):
                 fields = line.rstrip("\r\n").split("|")
                 if len(fields) > columns and fields[columns] != "":
-                    return line_no, line
-    return None, ""
+                    return piece.name, line_no, line
+    return rrf.name, None, ""

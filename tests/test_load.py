@@ -1,0 +1,252 @@
+"""load-umls on tiny releases the tests write: each RRF quirk, each bad input, each filter."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from helpers import TINY, write_release
+from kebiokg.umls_loader import load as load_module
+from kebiokg.umls_loader.errors import BadRowError, LoadError
+from kebiokg.umls_loader.load import DERIVED_TABLES, LoadOptions, load_umls
+
+
+def rows(db: Path, sql: str, params=None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def meta(db: Path, key: str):
+    return json.loads(rows(db, "SELECT value FROM kb_meta WHERE key = ?", [key])[0][0])
+
+
+def table_digest(db: Path) -> dict[str, list[tuple]]:
+    return {t: rows(db, f"SELECT * FROM {t}") for t in DERIVED_TABLES}
+
+
+def test_tiny_release_derived_tables(tiny_release: Path, tmp_path: Path) -> None:
+    db = tmp_path / "kb.duckdb"
+    report = load_umls(tiny_release, db)
+    # Three concepts; entity_id dense in CUI order.
+    assert rows(db, "SELECT entity_id, cui FROM concepts ORDER BY entity_id") == [
+        (0, "C0000001"), (1, "C0000002"), (2, "C0000003")]
+    # MRRANK: MSH/MH (0400) beats NCI/PT and NCI/SY, so the MeSH heading is preferred.
+    assert rows(db, "SELECT preferred_name FROM concepts WHERE cui = 'C0000001'") == [("Myocardial Infarction",)]
+    assert rows(db, "SELECT semantic_types FROM concepts WHERE cui = 'C0000002'") == [(["T109", "T121"],)]
+    # STR keeps `"` and `\` as they are (no quoting, no escaping).
+    assert rows(db, "SELECT count(*) FROM names WHERE str = ?", ['"MI" \\ infarct']) == [(1,)]
+    # Default filters: the Spanish atom and the suppressed (O) atom are not names.
+    assert rows(db, "SELECT count(*) FROM names WHERE lat <> 'ENG' OR str = 'acetylsalicylic acid'") == [(0,)]
+    assert rows(db, "SELECT norm FROM names WHERE cui = 'C0000003'") == [("sjogrens syndrome",)]
+    assert rows(db, "SELECT is_preferred FROM names WHERE str = 'Myocardial Infarction'") == [(True,)]
+    assert rows(db, "SELECT cui FROM source_codes WHERE sab = 'MSH' AND code = 'D000001'") == [("C0000001",)]
+    assert report.counts["concepts"] == 3
+    assert report.counts["concepts_without_semantic_type"] == 1
+
+
+def test_relation_direction_and_accounting(tiny_release: Path, tmp_path: Path) -> None:
+    db = tmp_path / "kb.duckdb"
+    report = load_umls(tiny_release, db)
+    # MRREL "C0000001|..|RO|C0000002|..|may_treat" states that C0000002 (aspirin) may treat C0000001.
+    assert ("C0000002", "may_treat", "C0000001") in rows(
+        db, "SELECT subject_cui, rela, object_cui FROM relations")
+    # Empty field = NULL.
+    assert rows(db, "SELECT rela FROM relations WHERE rui = 'R0000003'") == [(None,)]
+    files = {f.name: f for f in report.files}
+    assert files["MRREL.RRF"].accounting == {"kept": 3, "unknown_cui": 1, "suppressed": 1}
+    assert files["MRCONSO.RRF"].accounting == {"kept": 5, "language": 1, "suppressed": 1}
+    for f in report.files:
+        assert f.rows == sum(f.accounting.values()), f.name
+
+
+def test_quirks_last_line_without_newline_empty_file_ragged_mrsab(tmp_path: Path) -> None:
+    conso = "".join(line + "\n" for line in TINY["MRCONSO"]).rstrip("\n")  # no final newline
+    mrsab = TINY["MRSAB"][:2] + ["C3|C3|SNOMEDCT_US_2024|SNOMEDCT_US|SNOMED CT|"]  # ragged: legal in MRSAB
+    release = write_release(tmp_path / "r", {"MRCONSO": conso, "MRDEF": "", "MRSAB": mrsab})
+    db = tmp_path / "kb.duckdb"
+    report = load_umls(release, db)
+    assert report.counts["names"] == 5
+    assert report.counts["definitions"] == 0
+    assert rows(db, "SELECT rsab, srl FROM sources WHERE rsab = 'SNOMEDCT_US'") == [("SNOMEDCT_US", None)]
+
+
+def test_gzipped_and_split_pieces_load_like_plain_files(tmp_path: Path) -> None:
+    plain_db, gz_db, split_db, bytesplit_db = (tmp_path / f"{n}.duckdb" for n in ("p", "g", "s", "b"))
+    load_umls(write_release(tmp_path / "plain"), plain_db)
+    load_umls(write_release(tmp_path / "gz", gz=True), gz_db)
+    conso = "".join(line + "\n" for line in TINY["MRCONSO"]).encode()
+    split = write_release(tmp_path / "split", {"MRCONSO": None})
+    cut = conso.index(b"\n", len(conso) // 2) + 1
+    (split / "META" / "MRCONSO.RRF.aa.gz").write_bytes(gzip.compress(conso[:cut]))
+    (split / "META" / "MRCONSO.RRF.ab.gz").write_bytes(gzip.compress(conso[cut:]))
+    load_umls(split, split_db)
+    bytesplit = write_release(tmp_path / "bytesplit", {"MRCONSO": None})  # pieces cut mid-line
+    (bytesplit / "META" / "MRCONSO.RRF.aa").write_bytes(conso[:100])
+    (bytesplit / "META" / "MRCONSO.RRF.ab").write_bytes(conso[100:250])
+    (bytesplit / "META" / "MRCONSO.RRF.ac").write_bytes(conso[250:])
+    load_umls(bytesplit, bytesplit_db)
+    expected = table_digest(plain_db)
+    assert table_digest(gz_db) == expected
+    assert table_digest(split_db) == expected
+    assert table_digest(bytesplit_db) == expected
+
+
+def test_meta_folder_given_directly_and_mrfiles_layout_honoured(tmp_path: Path) -> None:
+    # A release whose MRFILES puts MRDEF's columns in another order.
+    mrfiles = ["MRDEF.RRF|Definitions|CUI,SAB,DEF,AUI,ATUI,SATUI,SUPPRESS,CVF|8|1|10|"]
+    mrdef = ["C0000001|MSH|Reordered definition.|A0000002|AT0000010||N||"]
+    release = write_release(tmp_path / "r", {"MRFILES": mrfiles, "MRDEF": mrdef})
+    db = tmp_path / "kb.duckdb"
+    load_umls(release / "META", db)
+    assert rows(db, "SELECT cui, sab, definition FROM definitions") == [
+        ("C0000001", "MSH", "Reordered definition.")]
+
+
+@pytest.mark.parametrize(
+    ("stem", "bad_line", "message"),
+    [
+        ("MRCONSO", "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|too few|", "MRCONSO.RRF:3: expected 18"),
+        ("MRCONSO", "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|x|0|N||extra|more|",
+         "MRCONSO.RRF:3: expected 18"),
+        ("MRCONSO", "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|x|0|N||extra", "MRCONSO.RRF:3: expected 18"),
+        ("MRREL", "C0000001||CUI|RO|C0000002||CUI", "MRREL.RRF:3: expected 16"),
+        ("MRCONSO", "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|x|high|N||", "MRCONSO.RRF:3: "),
+    ],
+)
+def test_malformed_rows_name_file_and_line(tmp_path: Path, stem: str, bad_line: str, message: str) -> None:
+    lines = list(TINY[stem])
+    lines.insert(2, bad_line)
+    release = write_release(tmp_path / "r", {stem: lines})
+    with pytest.raises(BadRowError) as caught:
+        load_umls(release, tmp_path / "kb.duckdb")
+    assert str(caught.value).startswith(message)
+    assert caught.value.line == 3
+    assert not (tmp_path / "kb.duckdb").exists()
+
+
+def test_invalid_utf8_names_file_and_line(tmp_path: Path) -> None:
+    conso = "".join(line + "\n" for line in TINY["MRCONSO"]).encode()
+    lines = conso.split(b"\n")
+    lines[4] = lines[4].replace(b"Aspirin", b"Asp\xff\xfein")
+    release = write_release(tmp_path / "r", {"MRCONSO": None})
+    (release / "META" / "MRCONSO.RRF").write_bytes(b"\n".join(lines))
+    with pytest.raises(BadRowError, match=r"MRCONSO\.RRF:5: invalid UTF-8"):
+        load_umls(release, tmp_path / "kb.duckdb")
+
+
+def test_truncated_gzip_is_a_clear_error(tmp_path: Path) -> None:
+    release = write_release(tmp_path / "r", gz=True)
+    path = release / "META" / "MRREL.RRF.gz"
+    data = gzip.compress(("".join(line + "\n" for line in TINY["MRREL"]) * 50).encode())
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(LoadError, match=r"^MRREL\.RRF: cannot read"):
+        load_umls(release, tmp_path / "kb.duckdb")
+
+
+def test_missing_mrconso_and_missing_folder(tmp_path: Path) -> None:
+    release = write_release(tmp_path / "r", {"MRCONSO": None})
+    with pytest.raises(LoadError, match="MRCONSO.RRF is missing"):
+        load_umls(release, tmp_path / "kb.duckdb")
+    with pytest.raises(LoadError, match="no such directory"):
+        load_umls(tmp_path / "nowhere", tmp_path / "kb.duckdb")
+
+
+def test_on_error_skip_counts_bad_rows(tmp_path: Path) -> None:
+    lines = list(TINY["MRCONSO"])
+    lines.insert(1, "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|too few|")
+    lines.insert(3, "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|x|0|N||extra")
+    release = write_release(tmp_path / "r", {"MRCONSO": lines})
+    db = tmp_path / "kb.duckdb"
+    report = load_umls(release, db, LoadOptions(on_error="skip"))
+    conso = next(f for f in report.files if f.name == "MRCONSO.RRF")
+    assert conso.rejected == 2
+    assert conso.rows == len(lines)
+    assert conso.rows == sum(conso.accounting.values())
+    assert rows(db, "SELECT count(*) FROM concepts WHERE cui = 'C0000009'") == [(0,)]
+    assert meta(db, "on_error") == "skip"
+
+
+def test_filters_are_honoured_and_recorded(tiny_release: Path, tmp_path: Path) -> None:
+    everything = tmp_path / "all.duckdb"
+    load_umls(tiny_release, everything, LoadOptions(langs=None, keep_suppressed=True))
+    assert rows(everything, "SELECT count(*) FROM names") == [(7,)]
+    assert rows(everything, "SELECT count(*) FROM relations") == [(4,)]
+
+    only_nci = tmp_path / "nci.duckdb"
+    load_umls(tiny_release, only_nci, LoadOptions(sources=("NCI",)))
+    assert rows(only_nci, "SELECT DISTINCT sab FROM names") == [("NCI",)]
+    assert rows(only_nci, "SELECT DISTINCT sab FROM relations") == [("NCI",)]
+
+    licence = tmp_path / "srl.duckdb"
+    load_umls(tiny_release, licence, LoadOptions(max_srl=3))
+    assert rows(licence, "SELECT count(*) FROM concepts WHERE cui = 'C0000003'") == [(0,)]
+
+    drugs = tmp_path / "drugs.duckdb"
+    load_umls(tiny_release, drugs, LoadOptions(semantic_types=("Pharmacologic Substance",)))
+    assert rows(drugs, "SELECT cui FROM concepts") == [("C0000002",)]
+    assert rows(drugs, "SELECT count(*) FROM relations") == [(0,)]
+    assert meta(drugs, "filters")["semantic_types"] == ["Pharmacologic Substance"]
+    fingerprints = {meta(db, "fingerprint") for db in (everything, only_nci, licence, drugs)}
+    assert len(fingerprints) == 4
+
+
+def test_optional_tables_and_keep_raw(tmp_path: Path) -> None:
+    mrhier = ["C0000001|A0000002|1|A0000099|MSH||A0000098.A0000099|C14.280||"]
+    mrsat = ["C0000001|L0000001|S0000001|A0000002|AUI|D000001|AT1||MN|MSH|C14.280.647|N||"]
+    release = write_release(tmp_path / "r", {"MRHIER": mrhier, "MRSAT": mrsat})
+    db = tmp_path / "kb.duckdb"
+    load_umls(release, db, LoadOptions(tables=("MRCONSO", "MRHIER", "MRSAT"), keep_raw=True))
+    assert rows(db, "SELECT cui, cxn, ptr FROM hierarchy") == [("C0000001", 1, "A0000098.A0000099")]
+    assert rows(db, "SELECT atn, atv FROM attributes") == [("MN", "C14.280.647")]
+    assert rows(db, "SELECT count(*) FROM raw_mrconso") == [(len(TINY["MRCONSO"]),)]
+    assert rows(db, "SELECT count(*) FROM relations") == [(0,)]  # MRREL was not asked for
+
+
+def test_existing_kb_needs_force_and_reload_is_identical(tiny_release: Path, tmp_path: Path) -> None:
+    db = tmp_path / "kb.duckdb"
+    first = load_umls(tiny_release, db)
+    before = table_digest(db)
+    with pytest.raises(LoadError, match="exists; pass --force"):
+        load_umls(tiny_release, db)
+    second = load_umls(tiny_release, db, LoadOptions(force=True))
+    assert table_digest(db) == before
+    assert first.fingerprint == second.fingerprint
+
+
+def test_failed_load_leaves_previous_kb_intact(tiny_release: Path, tmp_path: Path, monkeypatch) -> None:
+    db = tmp_path / "kb.duckdb"
+    load_umls(tiny_release, db)
+    before = table_digest(db)
+    before_fingerprint = meta(db, "fingerprint")
+
+    def explode(self):
+        raise RuntimeError("injected failure after the derived tables")
+
+    monkeypatch.setattr(load_module._Builder, "_account", explode)
+    with pytest.raises(RuntimeError, match="injected"):
+        load_umls(tiny_release, db, LoadOptions(force=True, langs=None))
+    assert table_digest(db) == before
+    assert meta(db, "fingerprint") == before_fingerprint
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb.duckdb", "release"]  # no leftovers
+
+    monkeypatch.undo()
+    bad = write_release(tmp_path / "bad", {"MRREL": TINY["MRREL"] + ["C0000001|x|"]})
+    with pytest.raises(BadRowError):
+        load_umls(bad, db, LoadOptions(force=True))
+    assert table_digest(db) == before
+
+
+def test_kb_meta_records_inputs_and_counts(tiny_release: Path, tmp_path: Path) -> None:
+    db = tmp_path / "kb.duckdb"
+    load_umls(tiny_release, db)
+    inputs = {i["name"]: i for i in meta(db, "inputs")}
+    conso = inputs["MRCONSO.RRF"]
+    assert conso["rows"] == len(TINY["MRCONSO"])
+    assert conso["bytes"] == (tiny_release / "META" / "MRCONSO.RRF").stat().st_size
+    assert meta(db, "release") == "release"
+    assert meta(db, "counts")["relations"] == 3
+    assert meta(db, "load_seconds") > 0
+    assert len(meta(db, "fingerprint")) == 32
