@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import click
-from kebiokg.umls_loader.load import LoadOptions, load_umls
 
 from kebiokg.kb import KnowledgeBase
 from kebiokg.progress import BarProgress, NullProgress
+from kebiokg.umls_loader.load import LoadOptions, load_umls
 
 from .umls import format_load_report, format_stats
 

@@ -6,9 +6,9 @@ import sys
 
 import click
 import duckdb
-from kebiokg.umls_loader.errors import LoadError
 
 from kebiokg.errors import KebiokgError
+from kebiokg.umls_loader.errors import LoadError
 
 
 class KebiokgGroup(click.Group):

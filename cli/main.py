@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 from kebiokg.cli.demo import demo_command
 from kebiokg.cli.errors import KebiokgGroup
 from kebiokg.cli.umls import load_umls_command, stats_command, synth_umls_command

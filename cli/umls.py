@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from kebiokg.umls_loader.load import DEFAULT_TABLES, OPTIONAL_TABLES, LoadOptions, LoadReport, load_umls
 
 from kebiokg.kb import KnowledgeBase
 from kebiokg.progress import BarProgress, NullProgress
+from kebiokg.umls_loader.load import DEFAULT_TABLES, OPTIONAL_TABLES, LoadOptions, LoadReport, load_umls
 
 from .format import echo_json, table
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from helpers import TINY, write_release
+
 from kebiokg.umls_loader import load as load_module
 from kebiokg.umls_loader.errors import BadRowError, LoadError
 from kebiokg.umls_loader.load import DERIVED_TABLES, LoadOptions, load_umls

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from kebiokg.umls_loader.load import LoadOptions, load_umls
 
 from kebiokg.kb import KnowledgeBase
 from kebiokg.normalize import normalize_name
+from kebiokg.umls_loader.load import LoadOptions, load_umls
 
 SUBSETS = ("SAMPLE_NCIM", "SAMPLE_NCI")
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import duckdb
 import sqlalchemy as sa
-from kebiokg.umls_loader.load import LoadOptions, load_umls
 
 from kebiokg import schema
+from kebiokg.umls_loader.load import LoadOptions, load_umls
 
 DUCKDB_TYPES = {sa.Integer: "INTEGER", sa.String: "VARCHAR", sa.Boolean: "BOOLEAN"}
 
