@@ -17,6 +17,9 @@ class KebiokgGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:  # output piped into `head` and friends: not an error
+            sys.stderr.close()
+            sys.exit(0)
         except (LoadError, KebiokgError, duckdb.Error, OSError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             click.echo(f"kebiokg: error: {message}", err=True)

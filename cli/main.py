@@ -6,6 +6,13 @@ import click
 
 from kebiokg.cli.demo import demo_command
 from kebiokg.cli.errors import KebiokgGroup
+from kebiokg.cli.query import (
+    build_index_command,
+    concept_command,
+    nearest_command,
+    neighbors_command,
+    path_command,
+)
 from kebiokg.cli.umls import load_umls_command, stats_command, synth_umls_command
 
 
@@ -22,4 +29,13 @@ def main() -> None:
 main.add_command(synth_umls_command)
 main.add_command(load_umls_command)
 main.add_command(stats_command)
+main.add_command(concept_command)
+main.add_command(neighbors_command)
+main.add_command(path_command)
+main.add_command(build_index_command)
+main.add_command(nearest_command)
 main.add_command(demo_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -120,6 +120,49 @@ class KnowledgeBase:
                  .where(c.sab == sa.bindparam("sab"), c.code == sa.bindparam("code")).order_by(c.cui))
         return [row[0] for row in self._all(query, {"sab": sab, "code": code})]
 
+    def details(self, cui: str) -> ConceptDetails:
+        """Names by source and term type, semantic types, definitions, relation counts by type."""
+        concept = self.concept(cui)
+        params = {"cui": concept.cui, "entity_id": concept.entity_id}
+        n, st, d, r = t.names.c, t.semantic_types.c, t.definitions.c, t.relations.c
+        synonyms = self._all(sa.select(n.str, n.sab, n.tty, n.lat, n.is_preferred)
+                             .where(n.cui == sa.bindparam("cui")).order_by(n.rank.desc(), n.sab, n.tty, n.str), params)
+        types = self._all(sa.select(st.tui, st.sty, st.stn).where(st.cui == sa.bindparam("cui")).order_by(st.tui),
+                          params)
+        definitions = self._all(sa.select(d.sab, d.definition).where(d.cui == sa.bindparam("cui"))
+                                .order_by(d.sab, d.definition), params)
+        counts = []
+        for direction, column in (("out", r.subject_id), ("in", r.object_id)):
+            rows = self._all(sa.select(r.rel, r.rela, sa.func.count()).where(column == sa.bindparam("entity_id"))
+                             .group_by(r.rel, r.rela).order_by(sa.func.count().desc(), r.rel, r.rela), params)
+            counts += [{"direction": direction, "rel": rel, "rela": rela, "count": c} for rel, rela, c in rows]
+        return ConceptDetails(
+            concept=concept,
+            synonyms=[row._asdict() for row in synonyms],
+            semantic_types=[row._asdict() for row in types],
+            definitions=[row._asdict() for row in definitions],
+            relation_counts=counts,
+        )
+
+    def concepts_by_id(self, entity_ids: list[int]) -> dict[int, Concept]:
+        """Concepts for a batch of entity ids (the index's and the model's vocabulary)."""
+        if not entity_ids:
+            return {}
+        c = t.concepts.c
+        query = sa.select(t.concepts).where(c.entity_id.in_(sa.bindparam("ids", expanding=True)))
+        rows = self._all(query, {"ids": sorted(set(int(i) for i in entity_ids))})
+        return {row.entity_id: Concept(row.cui, row.entity_id, row.preferred_name, list(row.semantic_types))
+                for row in rows}
+
+    def concepts_by_cui(self, cuis: list[str]) -> dict[str, Concept]:
+        if not cuis:
+            return {}
+        c = t.concepts.c
+        rows = self._all(sa.select(t.concepts).where(c.cui.in_(sa.bindparam("cuis", expanding=True))),
+                         {"cuis": sorted(set(cuis))})
+        return {row.cui: Concept(row.cui, row.entity_id, row.preferred_name, list(row.semantic_types))
+                for row in rows}
+
     def stats(self, top: int = 10) -> KBStats:
         n, st, r = t.names.c, t.semantic_types.c, t.relations.c
         sources = self._all(sa.select(n.sab, sa.func.count()).group_by(n.sab)
@@ -138,3 +181,14 @@ class KnowledgeBase:
             top_semantic_types=[tuple(row) for row in types],
             top_relations=[tuple(row) for row in rels],
         )
+
+
+@dataclass
+class ConceptDetails:
+    """Everything `kebiokg concept` shows about one concept."""
+
+    concept: Concept
+    synonyms: list[dict]  # {"str", "sab", "tty", "lat", "is_preferred"}, best rank first
+    semantic_types: list[dict]  # {"tui", "sty", "stn"}
+    definitions: list[dict]  # {"sab", "definition"}
+    relation_counts: list[dict]  # {"direction": "out"|"in", "rel", "rela", "count"}

@@ -1,0 +1,127 @@
+"""Benchmark: `kebiokg load-umls` on a synthetic release, against the naive csv -> SQLite loader.
+
+    python bench/bench_load.py --scale 1.0        # full UMLS scale: 3.4M concepts, ~17M/~60M rows
+    python bench/bench_load.py --scale 0.1 --naive-scale 0.02
+
+Prints wall time, rows/s, MB/s and peak RSS per file and in total for kebiokg at --scale, and the
+kebiokg/naive ratio on one smaller release both load (--naive-scale). Each load runs in its own
+process so its peak RSS is its own. Inputs live in a temporary folder removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FULL_CONCEPTS = 3_400_000
+BYTES_PER_CONCEPT = 6_000  # release text + KB + spill, measured generously at tenth scale
+
+
+def run_measured(cmd: list[str]) -> tuple[float, float, str]:
+    """Run a command; return (wall seconds, peak RSS in MiB, stdout)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    out, err = proc.stdout.read(), proc.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"command failed: {' '.join(cmd)}\n{err}")
+    return wall, usage.ru_maxrss / 1024, out
+
+
+def generate(out: Path, concepts: int, seed: int) -> float:
+    cmd = [sys.executable, "-m", "kebiokg.cli.main", "synth-umls", str(out), "--concepts", str(concepts),
+           "--seed", str(seed), "--quiet"]
+    wall, _, _ = run_measured(cmd)
+    return wall
+
+
+def kebiokg_load(release: Path, db: Path, threads: int | None, memory_limit: str) -> tuple[float, float, dict]:
+    cmd = [sys.executable, "-m", "kebiokg.cli.main", "load-umls", str(release), "--db", str(db), "--json",
+           "--quiet", "--memory-limit", memory_limit]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    wall, rss, out = run_measured(cmd)
+    return wall, rss, json.loads(out)
+
+
+def naive_load(release: Path, db: Path) -> tuple[float, float]:
+    cmd = [sys.executable, str(Path(__file__).with_name("naive_sqlite_load.py")), str(release), str(db)]
+    wall, rss, _ = run_measured(cmd)
+    return wall, rss
+
+
+def print_report(title: str, report: dict, wall: float, rss: float) -> None:
+    print(f"\n{title}")
+    print(f"{'file':<12} {'rows':>12} {'MB':>9} {'s':>7} {'Mrows/s':>8} {'MB/s':>7}")
+    total_rows = total_bytes = 0
+    for f in report["files"]:
+        if f["missing"]:
+            continue
+        total_rows += f["rows"]
+        total_bytes += f["bytes"]
+        rate = f["rows"] / f["seconds"] / 1e6 if f["seconds"] else 0
+        mbs = f["bytes"] / f["seconds"] / 1e6 if f["seconds"] else 0
+        print(f"{f['name']:<12} {f['rows']:>12,} {f['bytes'] / 1e6:>9.1f} {f['seconds']:>7.2f} "
+              f"{rate:>8.2f} {mbs:>7.1f}")
+    print(f"{'total':<12} {total_rows:>12,} {total_bytes / 1e6:>9.1f} {wall:>7.2f} "
+          f"{total_rows / wall / 1e6:>8.2f} {total_bytes / wall / 1e6:>7.1f}   (whole command, derived tables "
+          f"and indexes included)")
+    print(f"peak RSS {rss:,.0f} MiB; KB counts: " + ", ".join(f"{k} {v:,}" for k, v in report["counts"].items()
+                                                          if k in ("concepts", "names", "relations")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=0.1, help="fraction of full UMLS (3.4M concepts)")
+    parser.add_argument("--naive-scale", type=float, default=0.01, help="scale of the paired naive run (0: skip)")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--memory-limit", default="3GB")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workdir", type=Path, default=None, help="where the temporary folder goes")
+    args = parser.parse_args()
+
+    concepts = int(FULL_CONCEPTS * args.scale)
+    base = args.workdir or Path(tempfile.gettempdir())
+    need = BYTES_PER_CONCEPT * (concepts + int(FULL_CONCEPTS * args.naive_scale) * 2)
+    free = shutil.disk_usage(base).free
+    if free < need:
+        raise SystemExit(f"not enough free disk in {base}: {free / 1e9:.1f} GB free, {need / 1e9:.1f} GB needed")
+    print(f"cores {os.cpu_count()}, python {sys.version.split()[0]}, free disk {free / 1e9:.0f} GB, "
+          f"date {time.strftime('%Y-%m-%d')}")
+    work = Path(tempfile.mkdtemp(prefix="kebiokg-bench-", dir=base))
+    try:
+        release = work / "release"
+        seconds = generate(release, concepts, args.seed)
+        size = sum(p.stat().st_size for p in (release / "META").iterdir())
+        print(f"generated {concepts:,} concepts ({size / 1e9:.2f} GB of RRF) in {seconds:.1f} s")
+        wall, rss, report = kebiokg_load(release, work / "kb.duckdb", args.threads, args.memory_limit)
+        print_report(f"kebiokg load-umls at scale {args.scale}", report, wall, rss)
+        shutil.rmtree(release)
+        (work / "kb.duckdb").unlink()
+
+        if args.naive_scale > 0:
+            small = work / "small"
+            small_concepts = int(FULL_CONCEPTS * args.naive_scale)
+            generate(small, small_concepts, args.seed)
+            k_wall, k_rss, k_report = kebiokg_load(small, work / "small.duckdb", args.threads, args.memory_limit)
+            n_wall, n_rss = naive_load(small, work / "small.sqlite")
+            rows = sum(f["rows"] for f in k_report["files"] if f["name"] in (
+                "MRCONSO.RRF", "MRSTY.RRF", "MRREL.RRF", "MRDEF.RRF", "MRRANK.RRF"))
+            print(f"\npaired run at scale {args.naive_scale} ({small_concepts:,} concepts, {rows:,} rows):")
+            for name, wall_s, rss_mib in (("kebiokg load-umls", k_wall, k_rss), ("naive csv -> SQLite", n_wall, n_rss)):
+                print(f"  {name:<20} {wall_s:8.2f} s  {rows / wall_s / 1e6:6.2f} Mrows/s  peak RSS {rss_mib:,.0f} MiB")
+            print(f"  speed-up             {n_wall / k_wall:8.1f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

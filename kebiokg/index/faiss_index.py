@@ -1,0 +1,241 @@
+"""The entity index: FAISS over encoder vectors, saved with the KB fingerprint it was built from.
+
+Index type by size (`kind="auto"`): exact inner product (`Flat`) up to `exact_max` vectors; above
+that IVF with an HNSW coarse quantizer and 8-bit scalar quantization (`IVF{nlist}_HNSW32,SQ8`).
+Why IVF and not HNSW over the vectors: HNSW's build grows faster than linearly and took ~200 s
+for 1M vectors on 2 cores here, so millions of names would take far more than the 10-minute
+budget; IVF trains on a sample and adds each vector with one coarse-quantizer search (made cheap
+by the HNSW quantizer), and SQ8 keeps 8M x 256-dim vectors in ~2 GB. Recall against exact search
+is measured by `bench/bench_index.py` and tuned with `nprobe`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+import numpy as np
+import sqlalchemy as sa
+
+from .. import __version__
+from .. import schema as t
+from ..errors import KebiokgError
+from ..kb import KnowledgeBase
+from ..progress import NullProgress, Progress
+from .encoders import Encoder, encoder_from_config
+
+INDEX_FILE = "index.faiss"
+META_FILE = "index.json"
+NAME_ENTITY_FILE = "name_entity.npy"
+
+
+class IndexError_(KebiokgError):
+    """The index is missing, damaged, or was built from another KB."""
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    kind: str = "auto"  # "auto", "flat" or "ivf"
+    exact_max: int = 200_000  # auto: exact search up to this many vectors
+    nlist: int | None = None  # IVF lists; default: sqrt(n) rounded up to a power of two, in [64, 8192]
+    nprobe: int | None = None  # IVF lists searched per query; default nlist / 32, at least 16
+    train_size: int | None = None  # vectors sampled to train IVF; default 64 x nlist
+    batch_size: int = 32_768
+    use_gpu: bool = True  # when faiss sees a GPU
+    seed: int = 0
+
+
+@dataclass
+class Hit:
+    cui: str
+    entity_id: int
+    preferred_name: str
+    matched_name: str | None  # the indexed name that matched (None for entity-unit encoders)
+    score: float
+    semantic_types: list[str]
+
+
+@dataclass
+class IndexInfo:
+    fingerprint: str
+    release: str
+    encoder: dict
+    unit: str
+    dim: int
+    count: int
+    index_type: str
+    nprobe: int | None
+    build_seconds: float
+    built_at: str
+    tool_version: str
+
+
+def gpu_count() -> int:
+    return faiss.get_num_gpus() if hasattr(faiss, "get_num_gpus") else 0
+
+
+def _count(kb: KnowledgeBase, encoder: Encoder) -> int:
+    table = t.names if encoder.unit == "name" else t.concepts
+    return kb._all(sa.select(sa.func.count()).select_from(table))[0][0]
+
+
+def _factory_string(count: int, options: IndexOptions) -> tuple[str, int | None]:
+    kind = options.kind
+    if kind == "auto":
+        kind = "flat" if count <= options.exact_max else "ivf"
+    if kind == "flat":
+        return "IDMap2,Flat", None
+    if kind != "ivf":
+        raise KebiokgError(f"index kind must be auto, flat or ivf, not {options.kind!r}")
+    nlist = options.nlist or min(8192, max(64, 2 ** math.ceil(math.log2(max(1, math.sqrt(count))))))
+    return f"IVF{nlist}_HNSW32,SQ8", nlist
+
+
+def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, options: IndexOptions = IndexOptions(),
+                progress: Progress | None = None) -> IndexInfo:
+    """Encode the KB (names or entities), build the FAISS index, and save it with its metadata."""
+    progress = progress or NullProgress()
+    out_dir = Path(out_dir)
+    started = time.perf_counter()
+    count = _count(kb, encoder)
+    if count == 0:
+        raise KebiokgError("the KB has nothing to index (no names)")
+    factory, nlist = _factory_string(count, options)
+    index = faiss.index_factory(encoder.dim, factory, faiss.METRIC_INNER_PRODUCT)
+    nprobe = None
+    if nlist is not None:
+        nprobe = options.nprobe or max(16, nlist // 32)
+        train_size = min(count, options.train_size or 64 * nlist)
+        with progress.task("train IVF", total=None) as task:
+            task.note(f"{train_size:,} vectors, {nlist} lists")
+            index.train(encoder.sample_kb(kb, train_size, options.seed))
+        faiss.extract_index_ivf(index).nprobe = nprobe
+    name_entity = _name_entity(kb) if encoder.unit == "name" else None
+    with progress.task("index", total=count, unit="vec") as task:
+        done = 0
+        for ids, vectors in encoder.encode_kb(kb, options.batch_size):
+            index.add_with_ids(vectors, ids)
+            done += len(ids)
+            task.update(done)
+    info = IndexInfo(
+        fingerprint=kb.fingerprint, release=kb.release, encoder=encoder.config(), unit=encoder.unit,
+        dim=encoder.dim, count=int(index.ntotal), index_type=factory, nprobe=nprobe,
+        build_seconds=round(time.perf_counter() - started, 3),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"), tool_version=__version__,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    faiss.write_index(index, str(out_dir / INDEX_FILE))
+    if name_entity is not None:
+        np.save(out_dir / NAME_ENTITY_FILE, name_entity)
+    (out_dir / META_FILE).write_text(json.dumps(asdict(info), indent=2) + "\n", encoding="utf-8")
+    return info
+
+
+def _name_entity(kb: KnowledgeBase) -> np.ndarray:
+    """name_id -> entity_id, so hits on names fold into concepts without a KB round trip."""
+    n, c = t.names.c, t.concepts.c
+    query = sa.select(c.entity_id).select_from(t.names.join(t.concepts, n.cui == c.cui)).order_by(n.name_id)
+    with kb.engine.connect() as conn:
+        values = [row[0] for row in conn.execute(query)]
+    return np.asarray(values, dtype=np.int32)
+
+
+class EntityIndex:
+    """A saved index opened against the KB it was built from."""
+
+    def __init__(self, path: Path | str, kb: KnowledgeBase, encoder: Encoder | None = None,
+                 use_gpu: bool = True) -> None:
+        path = Path(path)
+        meta = path / META_FILE
+        if not meta.is_file():
+            raise IndexError_(f"{path}: no index here (build one with `kebiokg build-index`)")
+        self.info = IndexInfo(**json.loads(meta.read_text(encoding="utf-8")))
+        if self.info.fingerprint != kb.fingerprint:
+            raise IndexError_(f"{path} was built from another KB (fingerprint {self.info.fingerprint}, "
+                              f"release {self.info.release}); this KB is {kb.fingerprint}: rebuild the index")
+        self.kb = kb
+        self.encoder = encoder or encoder_from_config(self.info.encoder)
+        if self.encoder.config() != self.info.encoder:
+            raise IndexError_(f"{path}: built with encoder {self.info.encoder}, given {self.encoder.config()}")
+        self.index = faiss.read_index(str(path / INDEX_FILE))
+        if self.info.nprobe:
+            faiss.extract_index_ivf(self.index).nprobe = self.info.nprobe
+        if use_gpu and gpu_count() > 0 and "HNSW" not in self.info.index_type:
+            self.index = faiss.index_cpu_to_all_gpus(self.index)
+        self.name_entity = np.load(path / NAME_ENTITY_FILE) if self.info.unit == "name" else None
+
+    def set_nprobe(self, nprobe: int) -> None:
+        faiss.extract_index_ivf(self.index).nprobe = nprobe
+
+    def search(self, queries: list[str], k: int = 10, semantic_types: list[str] | None = None,
+               batch_size: int = 1024) -> list[list[Hit]]:
+        """Top-k concepts per query, best first; names are folded into their concepts."""
+        results: list[list[Hit]] = []
+        for start in range(0, len(queries), batch_size):
+            batch = queries[start:start + batch_size]
+            results += self.search_vectors(self.encoder.encode_queries(batch), k, semantic_types)
+        return results
+
+    def search_vectors(self, vectors: np.ndarray, k: int, semantic_types: list[str] | None = None
+                       ) -> list[list[Hit]]:
+        if len(vectors) == 0:
+            return []
+        wanted = set(semantic_types or ())
+        if wanted:
+            wanted |= self._tuis_for(wanted)
+        need = k * 4 if wanted else k  # distinct concepts wanted before a type filter drops some
+        fetch = need * 8 if self.info.unit == "name" else need
+        candidates = self._candidates(vectors, fetch)
+        # A concept with many synonyms can fill the fetched names alone: fetch more for those queries.
+        while fetch < self.info.count:
+            short = [i for i, (hits, more) in enumerate(candidates) if more and len(hits) < need]
+            if not short:
+                break
+            fetch *= 4
+            for i, found in zip(short, self._candidates(vectors[short], fetch), strict=True):
+                candidates[i] = found
+        concepts = self.kb.concepts_by_id([e for hits, _ in candidates for e, _, _ in hits])
+        kept = [[h for h in hits if not wanted or wanted & set(concepts[h[0]].semantic_types)][:k]
+                for hits, _ in candidates]
+        matched = self._names([h[2] for hits in kept for h in hits]) if self.info.unit == "name" else {}
+        return [[Hit(concepts[e].cui, e, concepts[e].preferred_name, matched.get(item), score,
+                     concepts[e].semantic_types) for e, score, item in hits] for hits in kept]
+
+    def _candidates(self, vectors: np.ndarray, fetch: int) -> list[tuple[list[tuple[int, float, int]], bool]]:
+        """Per query: ([(entity_id, score, row id)] best first, one per concept; whether more exist)."""
+        fetch = min(fetch, self.info.count)
+        scores, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), fetch)
+        entity_ids = self.name_entity[np.maximum(ids, 0)] if self.name_entity is not None else ids
+        result = []
+        for row_scores, row_ids, row_entities, norm in zip(scores, ids, entity_ids, np.linalg.norm(vectors, axis=1),
+                                                           strict=True):
+            hits, seen = [], set()
+            if norm == 0:  # a query with no features (empty, punctuation only) matches nothing
+                result.append((hits, False))
+                continue
+            for score, item, entity in zip(row_scores, row_ids, row_entities, strict=True):
+                if item >= 0 and entity not in seen:
+                    seen.add(entity)
+                    hits.append((int(entity), float(score), int(item)))
+            result.append((hits, bool(row_ids[-1] >= 0) and fetch < self.info.count))
+        return result
+
+    def _tuis_for(self, types: set[str]) -> set[str]:
+        """Semantic type names (e.g. "Disease or Syndrome") given as a filter, turned into TUIs."""
+        st = t.semantic_types.c
+        rows = self.kb._all(sa.select(st.tui).distinct().where(st.sty.in_(sa.bindparam("types", expanding=True))),
+                            {"types": sorted(types)})
+        return {row[0] for row in rows}
+
+    def _names(self, name_ids: list[int]) -> dict[int, str]:
+        if not name_ids:
+            return {}
+        n = t.names.c
+        rows = self.kb._all(sa.select(n.name_id, n.str).where(n.name_id.in_(sa.bindparam("ids", expanding=True))),
+                            {"ids": sorted(set(name_ids))})
+        return dict(rows)
