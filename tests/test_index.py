@@ -1,0 +1,143 @@
+"""The entity index: lexical encoder, exact and IVF indexes, round trips, KB checks, a stand-in encoder."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from kebiokg.index import ArrayEncoder, EntityIndex, IndexOptions, LexicalEncoder, build_index, register_encoder
+from kebiokg.index.faiss_index import IndexError_
+from kebiokg.kb import KnowledgeBase
+from kebiokg.umls_loader.load import LoadOptions, load_umls
+
+
+def test_lexical_encoder_properties() -> None:
+    encoder = LexicalEncoder(dim=256)
+    vectors = encoder.encode_queries(["heart attack", "attack heart", "hert attack", "kidney stone", "", "!!"])
+    assert vectors.shape == (6, 256) and vectors.dtype == np.float32
+    norms = np.linalg.norm(vectors, axis=1)
+    assert np.allclose(norms[:4], 1.0) and np.allclose(norms[4:], 0.0)
+    similarity = vectors @ vectors.T
+    assert similarity[0, 1] > 0.8  # word order barely matters
+    assert similarity[0, 2] > 0.5  # a typo keeps most n-grams
+    assert similarity[0, 3] < 0.3
+    # Batches and single strings encode identically; normalization is applied to queries.
+    assert np.allclose(encoder.encode_queries(["Heart-Attack"])[0], vectors[0])
+    with pytest.raises(ValueError, match="power of two"):
+        LexicalEncoder(dim=300)
+
+
+@pytest.fixture
+def nci(real_data: Path, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("nci") / "nci.duckdb"
+    load_umls(real_data / "umls" / "SAMPLE_NCI", db)
+    return db
+
+
+def synonyms(kb: KnowledgeBase, limit: int, seed: int = 0) -> list[tuple[str, str]]:
+    rows = kb._all(sa.text("SELECT DISTINCT str, cui FROM names ORDER BY str, cui"))
+    rows = [tuple(r) for r in rows if len(r[0]) >= 5]
+    random.Random(seed).shuffle(rows)
+    return rows[:limit]
+
+
+def recall_at(index: EntityIndex, pairs: list[tuple[str, str]], k: int = 10) -> float:
+    results = index.search([text for text, _ in pairs], k=k)
+    return sum(cui in {h.cui for h in hits} for (_, cui), hits in zip(pairs, results, strict=True)) / len(pairs)
+
+
+def typo(text: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(text) - 1)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2:]  # swap two neighbouring characters
+
+
+def test_nearest_on_real_synonyms(nci: Path, tmp_path: Path) -> None:
+    with KnowledgeBase(nci) as kb:
+        info = build_index(kb, LexicalEncoder(), tmp_path / "flat")
+        assert info.index_type == "IDMap2,Flat" and info.unit == "name"
+        index = EntityIndex(tmp_path / "flat", kb)
+        pairs = synonyms(kb, 600)
+        assert recall_at(index, pairs) >= 0.97  # every synonym is itself in the index
+        rng = random.Random(1)
+        typos = [(typo(text, rng), cui) for text, cui in pairs]
+        assert recall_at(index, typos) >= 0.80
+        reordered = [(" ".join(reversed(text.split())), cui) for text, cui in pairs if " " in text]
+        assert recall_at(index, reordered) >= 0.85
+        # The exact name comes first, with its concept's preferred name and the matched string.
+        hit = index.search(["Mesnum"], k=5)[0][0]
+        assert (hit.cui, hit.preferred_name, hit.matched_name) == ("C0000294", "Mesna", "Mesnum")
+
+
+def test_ivf_round_trip_and_recall_against_exact(nci: Path, tmp_path: Path) -> None:
+    with KnowledgeBase(nci) as kb:
+        build_index(kb, LexicalEncoder(), tmp_path / "flat")
+        info = build_index(kb, LexicalEncoder(), tmp_path / "ivf", IndexOptions(kind="ivf", nlist=64, nprobe=16))
+        assert info.index_type == "IVF64_HNSW32,SQ8" and info.nprobe == 16
+        exact, approx = EntityIndex(tmp_path / "flat", kb), EntityIndex(tmp_path / "ivf", kb)
+        queries = [text for text, _ in synonyms(kb, 300, seed=2)]
+        overlap = [len({h.cui for h in a} & {h.cui for h in b}) / max(1, len(a))
+                   for a, b in zip(exact.search(queries), approx.search(queries), strict=True)]
+        assert np.mean(overlap) >= 0.9
+        again = EntityIndex(tmp_path / "ivf", kb)  # round trip: same results after reopening
+        assert [[h.cui for h in r] for r in again.search(queries[:50])] == \
+               [[h.cui for h in r] for r in approx.search(queries[:50])]
+
+
+def test_semantic_type_filter_and_edge_queries(nci: Path, tmp_path: Path) -> None:
+    with KnowledgeBase(nci) as kb:
+        build_index(kb, LexicalEncoder(), tmp_path / "flat")
+        index = EntityIndex(tmp_path / "flat", kb)
+        genes = index.search(["mesna"], k=5, semantic_types=["T028"])[0]
+        assert genes and all("T028" in h.semantic_types for h in genes)
+        by_name = index.search(["mesna"], k=5, semantic_types=["Pharmacologic Substance"])[0]
+        assert by_name[0].cui == "C0000294"
+        assert index.search(["", "?!"], k=5) == [[], []]
+        long_query = "mesna " * 2000
+        assert index.search([long_query], k=3)[0][0].cui == "C0000294"
+        many = index.search(["mesna"] * 3000, k=2, batch_size=512)
+        assert len(many) == 3000 and all(r[0].cui == "C0000294" for r in many)
+
+
+def test_index_from_another_kb_is_refused(tiny_release: Path, nci: Path, tmp_path: Path) -> None:
+    with KnowledgeBase(nci) as kb:
+        build_index(kb, LexicalEncoder(), tmp_path / "idx")
+    tiny = tmp_path / "tiny.duckdb"
+    load_umls(tiny_release, tiny)
+    with KnowledgeBase(tiny) as kb:
+        with pytest.raises(IndexError_, match="built from another KB"):
+            EntityIndex(tmp_path / "idx", kb)
+        with pytest.raises(IndexError_, match="no index here"):
+            EntityIndex(tmp_path / "nowhere", kb)
+    filtered = tmp_path / "filtered.duckdb"  # the same release with other filters is another KB too
+    load_umls(tiny_release, filtered, LoadOptions(langs=None))
+    with KnowledgeBase(filtered) as kb:
+        build_index(kb, LexicalEncoder(), tmp_path / "filtered-idx")
+    with KnowledgeBase(tiny) as kb, pytest.raises(IndexError_, match="built from another KB"):
+        EntityIndex(tmp_path / "filtered-idx", kb)
+
+
+def test_stand_in_learned_encoder_plugs_in(tiny_release: Path, tmp_path: Path) -> None:
+    """An entity-table encoder (the shape of the model's) needs no change to the index code."""
+    db = tmp_path / "kb.duckdb"
+    load_umls(tiny_release, db)
+    table = np.eye(3, 8, dtype=np.float32)  # entity_id i -> basis vector i
+
+    def mention_encoder(texts):
+        return np.stack([table[0] if "heart" in t else table[1] if "aspirin" in t.lower() else table[2]
+                         for t in texts])
+
+    def factory(config: dict) -> ArrayEncoder:
+        return ArrayEncoder("stand-in", table, mention_encoder, {"version": config["version"]})
+
+    register_encoder("stand-in", factory)
+    with KnowledgeBase(db) as kb:
+        info = build_index(kb, factory({"version": 1}), tmp_path / "learned")
+        assert (info.unit, info.count, info.dim) == ("entity", 3, 8)
+        index = EntityIndex(tmp_path / "learned", kb)  # encoder rebuilt from the saved config
+        results = index.search(["a heart problem", "Aspirin tablets"], k=1)
+        assert [r[0].cui for r in results] == ["C0000001", "C0000002"]
+        assert results[0][0].matched_name is None
