@@ -61,3 +61,38 @@ def test_errors_are_one_line(tiny_release: Path, tmp_path: Path) -> None:
     bad = tiny_release / "META" / "MRSTY.RRF"
     bad.write_text(bad.read_text() + "C0000001|T047|\n")
     one_line_error(invoke("load-umls", tiny_release, "--db", db, "--force", "--quiet"), "MRSTY.RRF:4: expected 6")
+
+
+def test_query_commands(tiny_release: Path, tmp_path: Path) -> None:
+    db, index = tmp_path / "kb.duckdb", tmp_path / "index"
+    assert invoke("load-umls", tiny_release, "--db", db, "--quiet").exit_code == 0
+    result = invoke("concept", "C0000001", "--db", db)
+    assert result.exit_code == 0 and "Myocardial Infarction" in result.output and "may_treat" in result.output
+    details = json.loads(invoke("concept", "C0000001", "--db", db, "--json").stdout)
+    assert details["concept"]["preferred_name"] == "Myocardial Infarction"
+    result = invoke("neighbors", "C0000001", "--db", db, "--rela", "may_treat", "--json")
+    assert [(e["subject_cui"], e["object_cui"]) for e in json.loads(result.stdout)] == [("C0000002", "C0000001")]
+    result = invoke("path", "C0000002", "C0000003", "--db", db)
+    assert result.exit_code == 0 and "Sjögren's syndrome (C0000003)" in result.output
+    result = invoke("build-index", "--db", db, "--out", index, "--quiet")
+    assert result.exit_code == 0, result.output
+    result = invoke("nearest", "hart attack", "--db", db, "--index", index, "-k", "2")
+    assert result.exit_code == 0 and "C0000001" in result.output.splitlines()[2]
+    queries = tmp_path / "queries.txt"
+    queries.write_text("aspirin\n\nmyocardial infarction\n", encoding="utf-8")
+    lines = invoke("nearest", "--queries", queries, "--db", db, "--index", index, "--json").stdout.splitlines()
+    parsed = [json.loads(line) for line in lines]
+    assert [p["query"] for p in parsed] == ["aspirin", "", "myocardial infarction"]
+    assert [p["hits"][0]["cui"] if p["hits"] else None for p in parsed] == ["C0000002", None, "C0000001"]
+
+
+def test_query_errors_are_one_line(tiny_release: Path, tmp_path: Path) -> None:
+    db, other = tmp_path / "kb.duckdb", tmp_path / "other.duckdb"
+    invoke("load-umls", tiny_release, "--db", db, "--quiet")
+    invoke("load-umls", tiny_release, "--db", other, "--quiet", "--lang", "all")
+    invoke("build-index", "--db", other, "--out", tmp_path / "idx", "--quiet")
+    one_line_error(invoke("concept", "C0000404", "--db", db), "C0000404 is not in this KB")
+    one_line_error(invoke("concept", "heart", "--db", db), "is not a CUI")
+    one_line_error(invoke("neighbors", "C0000003", "--db", db, "--rel", "PAR"), "no relations matching")
+    one_line_error(invoke("nearest", "x", "--db", db, "--index", tmp_path / "idx"), "built from another KB")
+    one_line_error(invoke("nearest", "x", "--db", db, "--index", tmp_path / "none"), "no index here")
