@@ -1,0 +1,1 @@
+"""Corpus readers, writers and linking (PubTator, PubMed XML, JSONL)."""

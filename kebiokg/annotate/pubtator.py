@@ -1,0 +1,83 @@
+"""PubTator files: `PMID|t|title`, `PMID|a|abstract`, mention lines, CID relation lines, blank line.
+
+Mention offsets index `title + " " + abstract`. Identifiers may join several ids with `|`, `+` or
+`,`; `-1` and `-` mean unlinked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import KebiokgError
+
+_ID_SEPARATORS = re.compile(r"[|+,]")
+_UNLINKED = frozenset({"", "-1", "-"})
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    text: str
+    type: str
+    ids: list[str]  # e.g. ["D003920"], ["OMIM:222100"]; empty when unlinked
+
+
+@dataclass
+class Document:
+    id: str
+    title: str
+    abstract: str
+    mentions: list[Mention] = field(default_factory=list)
+    relations: list[tuple[str, str, str]] = field(default_factory=list)  # (type, id1, id2), e.g. CID
+
+    @property
+    def text(self) -> str:
+        return f"{self.title} {self.abstract}" if self.abstract else self.title
+
+
+def split_ids(field_text: str) -> list[str]:
+    return [i.strip() for i in _ID_SEPARATORS.split(field_text) if i.strip() not in _UNLINKED]
+
+
+def read_pubtator(path: Path | str) -> Iterator[Document]:
+    """Documents of a PubTator file, in file order; a malformed line names file and line."""
+    path = Path(path)
+    doc: Document | None = None
+    with open(path, encoding="utf-8") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            line = raw.rstrip("\n")
+            if not line.strip():
+                if doc is not None:
+                    yield doc
+                    doc = None
+                continue
+            title = re.match(r"^([^|\t]+)\|([ta])\|(.*)$", line)
+            if title:
+                pmid, kind, text = title.groups()
+                if doc is None or doc.id != pmid:
+                    if doc is not None:
+                        yield doc
+                    doc = Document(pmid, "", "")
+                if kind == "t":
+                    doc.title = text
+                else:
+                    doc.abstract = text
+                continue
+            fields = line.split("\t")
+            if doc is None or fields[0] != doc.id:
+                raise KebiokgError(f"{path}:{line_no}: annotation line outside its document")
+            if len(fields) >= 6 and fields[1].isdigit():
+                doc.mentions.append(Mention(int(fields[1]), int(fields[2]), fields[3], fields[4],
+                                            split_ids(fields[5])))
+            elif len(fields) == 4:
+                doc.relations.append((fields[1], fields[2], fields[3]))
+            elif len(fields) == 5 and fields[1].isdigit():  # mention without ids
+                doc.mentions.append(Mention(int(fields[1]), int(fields[2]), fields[3], fields[4], []))
+            else:
+                raise KebiokgError(f"{path}:{line_no}: not a PubTator title, abstract, mention or relation line")
+    if doc is not None:
+        yield doc
