@@ -40,6 +40,8 @@ _SQL_FILES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("MRRANK", ()),
 )
 _META_FILES = ("MRCOLS", "MRFILES")
+#: Files written as one value per concept holding several lines: their row count is counted back.
+_MULTILINE_FILES = frozenset({"MRCONSO", "MRSTY", "MRDEF"})
 
 #: Descriptions of the columns that layouts.COLUMN_DESCRIPTIONS leaves out (metadata files).
 _EXTRA_COLUMN_DESCRIPTIONS: dict[str, str] = {
@@ -115,15 +117,15 @@ def generate_release(
             parameters = {"seed": seed, "concepts": concepts}
             for statement in _statements(_sql("parameters.sql")):
                 con.execute(statement, {name: value for name, value in parameters.items() if f"${name}" in statement})
-            for name in ("vocabulary.sql", "macros.sql", "sequence.sql"):
+            for name in ("vocabulary.sql", "sequence.sql", "macros.sql"):
                 con.execute(_sql(name))
             for stem, prerequisites in _SQL_FILES:
                 for name in prerequisites:
                     con.execute(_sql(name))
                 path = meta / f"{stem}.RRF"
                 (count,) = con.execute(_sql(f"{stem.lower()}.sql"), {"path": str(path)}).fetchone()
-                rows[stem] = count
-                _report(progress, stem, count)
+                rows[stem] = _count_lines(path) if stem in _MULTILINE_FILES else count
+                _report(progress, stem, rows[stem])
 
     rows.update(_write_metadata(meta, rows))
     for stem in _META_FILES:
@@ -142,6 +144,11 @@ def _statements(script: str) -> list[str]:
     """Statements of a parameterized script (DuckDB binds parameters one statement at a time)."""
     code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("--"))
     return [statement.strip() for statement in code.split(";") if statement.strip()]
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
 
 
 def _report(progress: Callable[[str], None] | None, stem: str, count: int) -> None:

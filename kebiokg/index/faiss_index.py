@@ -28,10 +28,16 @@ from ..errors import KebiokgError
 from ..kb import KnowledgeBase
 from ..progress import NullProgress, Progress
 from .encoders import Encoder, encoder_from_config
+from .lookup import StringTable, write_string_table
 
 INDEX_FILE = "index.faiss"
 META_FILE = "index.json"
 NAME_ENTITY_FILE = "name_entity.npy"
+NAMES_TABLE = "names"  # name_id -> str
+CUIS_TABLE = "cuis"  # entity_id -> cui
+PREFERRED_TABLE = "preferred"  # entity_id -> preferred name
+TYPES_TABLE = "types"  # entity_id -> "T047|T121"
+_PARALLEL_FROM = 32  # queries per FAISS call from which OpenMP threads pay off (measured)
 
 
 class IndexError_(KebiokgError):
@@ -129,11 +135,34 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
         built_at=datetime.now(UTC).isoformat(timespec="seconds"), tool_version=__version__,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
+    with progress.task("lookup tables", total=None) as task:
+        task.note("concepts")
+        _write_concept_tables(kb, out_dir)
+        if name_entity is not None:
+            task.note("names")
+            np.save(out_dir / NAME_ENTITY_FILE, name_entity)
+            _stream_column(kb, t.names.c.str, t.names.c.name_id, out_dir / NAMES_TABLE)
     faiss.write_index(index, str(out_dir / INDEX_FILE))
-    if name_entity is not None:
-        np.save(out_dir / NAME_ENTITY_FILE, name_entity)
     (out_dir / META_FILE).write_text(json.dumps(asdict(info), indent=2) + "\n", encoding="utf-8")
     return info
+
+
+def _stream_column(kb: KnowledgeBase, column: sa.Column, order: sa.Column, path: Path) -> None:
+    with kb.engine.connect() as conn:
+        result = conn.execute(sa.select(column).order_by(order))
+
+        def rows():
+            while batch := result.fetchmany(100_000):
+                yield from (row[0] for row in batch)
+
+        write_string_table(path, rows())
+
+
+def _write_concept_tables(kb: KnowledgeBase, out_dir: Path) -> None:
+    c = t.concepts.c
+    _stream_column(kb, c.cui, c.entity_id, out_dir / CUIS_TABLE)
+    _stream_column(kb, c.preferred_name, c.entity_id, out_dir / PREFERRED_TABLE)
+    _stream_column(kb, sa.func.array_to_string(c.semantic_types, "|"), c.entity_id, out_dir / TYPES_TABLE)
 
 
 def _name_entity(kb: KnowledgeBase) -> np.ndarray:
@@ -168,6 +197,10 @@ class EntityIndex:
         if use_gpu and gpu_count() > 0 and "HNSW" not in self.info.index_type:
             self.index = faiss.index_cpu_to_all_gpus(self.index)
         self.name_entity = np.load(path / NAME_ENTITY_FILE) if self.info.unit == "name" else None
+        self.names = StringTable(path / NAMES_TABLE) if self.info.unit == "name" else None
+        self.cuis = StringTable(path / CUIS_TABLE)
+        self.preferred = StringTable(path / PREFERRED_TABLE)
+        self.types = StringTable(path / TYPES_TABLE)
 
     def set_nprobe(self, nprobe: int) -> None:
         faiss.extract_index_ivf(self.index).nprobe = nprobe
@@ -199,17 +232,29 @@ class EntityIndex:
             fetch *= 4
             for i, found in zip(short, self._candidates(vectors[short], fetch), strict=True):
                 candidates[i] = found
-        concepts = self.kb.concepts_by_id([e for hits, _ in candidates for e, _, _ in hits])
-        kept = [[h for h in hits if not wanted or wanted & set(concepts[h[0]].semantic_types)][:k]
-                for hits, _ in candidates]
-        matched = self._names([h[2] for hits in kept for h in hits]) if self.info.unit == "name" else {}
-        return [[Hit(concepts[e].cui, e, concepts[e].preferred_name, matched.get(item), score,
-                     concepts[e].semantic_types) for e, score, item in hits] for hits in kept]
+        kept = [[h for h in hits if not wanted or wanted & set(self._types(h[0]))][:k] for hits, _ in candidates]
+        return [[Hit(self.cuis[e], e, self.preferred[e], self.names[item] if self.names is not None else None,
+                     score, self._types(e)) for e, score, item in hits] for hits in kept]
+
+    def _types(self, entity_id: int) -> list[str]:
+        types = self.types[entity_id]
+        return types.split("|") if types else []
+
+    def _search(self, vectors: np.ndarray, fetch: int) -> tuple[np.ndarray, np.ndarray]:
+        """FAISS search; a few queries run on one thread (OpenMP start-up cost ~10x a query here)."""
+        if len(vectors) >= _PARALLEL_FROM:
+            return self.index.search(vectors, fetch)
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            return self.index.search(vectors, fetch)
+        finally:
+            faiss.omp_set_num_threads(threads)
 
     def _candidates(self, vectors: np.ndarray, fetch: int) -> list[tuple[list[tuple[int, float, int]], bool]]:
         """Per query: ([(entity_id, score, row id)] best first, one per concept; whether more exist)."""
         fetch = min(fetch, self.info.count)
-        scores, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), fetch)
+        scores, ids = self._search(np.ascontiguousarray(vectors, dtype=np.float32), fetch)
         entity_ids = self.name_entity[np.maximum(ids, 0)] if self.name_entity is not None else ids
         result = []
         for row_scores, row_ids, row_entities, norm in zip(scores, ids, entity_ids, np.linalg.norm(vectors, axis=1),
@@ -231,11 +276,3 @@ class EntityIndex:
         rows = self.kb._all(sa.select(st.tui).distinct().where(st.sty.in_(sa.bindparam("types", expanding=True))),
                             {"types": sorted(types)})
         return {row[0] for row in rows}
-
-    def _names(self, name_ids: list[int]) -> dict[int, str]:
-        if not name_ids:
-            return {}
-        n = t.names.c
-        rows = self.kb._all(sa.select(n.name_id, n.str).where(n.name_id.in_(sa.bindparam("ids", expanding=True))),
-                            {"ids": sorted(set(name_ids))})
-        return dict(rows)

@@ -1,24 +1,23 @@
--- MRSTY.RRF: slot 3 i + m is the m-th semantic type of concept i.  The primary type follows the name
--- (e.g. a carcinoma is a Neoplastic Process); 0.5% of the concepts get none.
+-- MRSTY.RRF: up to 3 semantic types per concept (one value per concept, lines joined by newlines).
+-- The primary type follows the name; 0.5% of the concepts get none; ATUI slot is 3 i + m.
 COPY (
-    WITH slot AS (
-        SELECT s // 3 AS i, s % 3 AS m FROM synth_seq
-        WHERE s < 3 * getvariable('concepts') AND u(s // 3, 60) >= 0.005
-            AND (s % 3 = 0
-                 OR (s % 3 = 1 AND u(s // 3, 61) < CASE WHEN kind_of(s // 3) = 3 THEN 0.5 ELSE 0.08 END)
-                 OR (s % 3 = 2 AND u(s // 3, 63) < 0.01))
-    ), typed AS (
-        SELECT i, m, kind_of(i) AS kind, name_index(i) AS ni FROM slot
+    WITH concept AS (
+        SELECT i, kind, sty FROM synth_concepts() WHERE u(i, 60) >= 0.005
     ), drawn AS (
-        SELECT i, m, name_parts(ni, kind).sty AS sty1, w_kind_sty2()[kind][1 + draw(i, 62, 4)] AS sty2,
-            w_kind_sty2()[kind][1 + draw(i, 64, 4)] AS sty3
-        FROM typed
-    ), chosen AS (
-        SELECT i, m, CASE m WHEN 0 THEN sty1 WHEN 1 THEN sty2 ELSE sty3 END AS sty FROM drawn
-        WHERE m = 0 OR (m = 1 AND sty2 <> sty1) OR (m = 2 AND sty3 <> sty1 AND sty3 <> sty2)
+        SELECT i, [sty,
+                   CASE WHEN u(i, 61) < CASE WHEN kind = 3 THEN 0.5 ELSE 0.08 END
+                        THEN w_kind_sty2()[kind][1 + draw(i, 62, 4)] END,
+                   CASE WHEN u(i, 63) < 0.01 THEN w_kind_sty2()[kind][1 + draw(i, 64, 4)] END] AS drawn
+        FROM concept
+    ), typed AS (
+        SELECT i, [CASE WHEN m = 0 OR NOT list_contains(drawn[:m], drawn[m + 1]) THEN drawn[m + 1] END
+                   FOR m IN range(3)] AS types
+        FROM drawn
     )
-    SELECT cui(i) || '|' || w_sty_tui()[sty] || '|' || w_sty_stn()[sty] || '|' || w_sty_name()[sty] || '|'
-        || printf('AT%08d', 10000000 + 3 * i + m) || '|'
-        || CASE WHEN u(3 * i + m, 65) < 0.08 THEN '256' ELSE '' END || '|'
-    FROM chosen
+    SELECT array_to_string(
+        [concat(cui(i), '|', w_sty_tui()[types[m + 1]], '|', w_sty_stn()[types[m + 1]], '|',
+                w_sty_name()[types[m + 1]], '|', 'AT' || (10000000 + 3 * i + m), '|',
+                CASE WHEN u(3 * i + m, 65) < 0.08 THEN '256' ELSE '' END, '|')
+         FOR m IN range(3) IF types[m + 1] IS NOT NULL], chr(10))
+    FROM typed
 ) TO $path (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t');

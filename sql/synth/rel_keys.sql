@@ -1,18 +1,23 @@
--- Row ids of MRREL sorted by CUI1 (as in a real release).  Only the narrow ids are sorted; mrrel.sql
--- rebuilds each row from its id, in this order.  A dangling pair keeps only its inverse row, whose
--- CUI1 is the (existing) owner.
+-- Row ids of MRREL with their partner concept t, sorted by CUI1 as in a real release.  Only these
+-- narrow rows are sorted; mrrel.sql rebuilds each row from them, in this order.  A dangling pair keeps
+-- only its inverse row, whose CUI1 is the (existing) owner.
+CREATE OR REPLACE TEMP VIEW synth_rel_slot AS
+SELECT 28 * i + 2 * j + d AS rid
+FROM (SELECT s AS i, unnest(range(npairs(s))) AS j FROM synth_seq WHERE s < getvariable('concepts'))
+CROSS JOIN (VALUES (0), (1)) AS direction(d);
+
 CREATE OR REPLACE TEMP TABLE synth_rel_key AS
-WITH pair AS (
-    SELECT s AS p, s // 14 AS i FROM synth_seq
-    WHERE s < 14 * getvariable('concepts') AND s % 14 < npairs(s // 14)
-), typed AS (
-    SELECT p, i, kind_of(i) AS kind, pair_type(p, kind_of(i), natoms(i)) AS rt FROM pair
+WITH drawn AS (
+    SELECT rid, d, i, dangles, target_kind,
+        CASE WHEN target_kind = -1 THEN i
+             WHEN dangles THEN getvariable('concepts') + draw(p, 45, getvariable('concepts'))
+             WHEN target_kind = 8 THEN floor(getvariable('concepts') * pow(u(p, 43), w_rt_skew()[rt]))::BIGINT
+             WHEN target_kind = 0 THEN concept_of_kind(kind, p, 43, w_rt_skew()[rt])
+             ELSE concept_of_kind(target_kind, p, 43, w_rt_skew()[rt]) END AS partner
+    FROM synth_pairs('synth_rel_slot')
+    WHERE d = 1 OR NOT dangles
 ), targeted AS (
-    SELECT p, i, rt, pair_target(p, i, kind, rt) AS t FROM typed
+    SELECT rid, d, i, CASE WHEN target_kind = -1 OR dangles THEN partner ELSE not_self(i, partner) END AS t
+    FROM drawn
 )
-SELECT rid FROM (
-    SELECT 2 * p AS rid, t AS cui1 FROM targeted WHERE NOT pair_dangles(p, rt)
-    UNION ALL
-    SELECT 2 * p + 1 AS rid, i AS cui1 FROM targeted
-)
-ORDER BY cui1, rid;
+SELECT rid, t FROM targeted ORDER BY CASE WHEN d = 0 THEN t ELSE i END, rid;

@@ -2,13 +2,13 @@
 -- MRRANK rows of the term types actually used.  Same atom logic as mrconso.sql, without the strings.
 CREATE OR REPLACE TEMP TABLE synth_tty_usage AS
 WITH atom AS (
-    SELECT s // 16 AS i, s % 16 AS k FROM synth_seq
-    WHERE s < 16 * getvariable('concepts') AND s % 16 < natoms(s // 16)
+    SELECT s AS i, kind_of(s) AS kind, unnest(range(natoms(s))) AS k
+    FROM synth_seq WHERE s < getvariable('concepts')
 ), varied AS (
-    SELECT i, k, kind_of(i) AS kind, atom_variant(i, k, kind_of(i)) AS v FROM atom
-), sourced AS (
-    SELECT i, i * 16 + k AS a, v, atom_sab(i, k, kind, v) AS sab FROM varied
+    SELECT i, k, kind, atom_variant(i, k, kind) AS v FROM atom
+), typed AS (
+    SELECT i, atom_tty(i, k, kind, v) AS tty FROM varied
 )
-SELECT sab, atom_tty(a, v, sab) AS tty, count(*) AS atoms, count(DISTINCT i) AS concepts
-FROM sourced
-GROUP BY GROUPING SETS ((sab, atom_tty(a, v, sab)), (sab));
+SELECT w_tty_sab()[tty] AS sab, tty, count(*) AS atoms, count(DISTINCT i) AS concepts
+FROM typed
+GROUP BY GROUPING SETS ((sab, tty), (sab));

@@ -98,17 +98,18 @@ CREATE OR REPLACE TEMP MACRO w_sab_syn_tty() AS [
     [15, 15, 15, 15, 15, 15, 15, 16], [18, 18, 18, 18, 18, 20, 20, 18], [22, 22, 22, 22, 22, 22, 22, 22],
     [24, 24, 24, 24, 24, 24, 24, 25], [27, 27, 27, 27, 27, 27, 27, 27], [29, 29, 29, 29, 29, 29, 29, 29],
     [31, 31, 31, 31, 31, 31, 31, 31]];
--- Per kind: the source of the preferred atom (4 weighted draws), sources of synonyms (10 weighted
--- draws) and sources of atoms repeating the preferred string (5, walked in order).
+-- Per kind: the source of the preferred atom (4 weighted draws), the sources of synonyms (10 weighted
+-- draws) and the term types of atoms repeating the preferred string in another source (8 distinct).
 CREATE OR REPLACE TEMP MACRO w_kind_pref_sab() AS [
     [2, 3, 4, 3], [3, 5, 8, 3], [6, 2, 4, 6], [4, 2, 7, 4], [3, 2, 4, 3], [3, 2, 4, 3], [4, 2, 3, 4]];
 CREATE OR REPLACE TEMP MACRO w_kind_syn_sab() AS [
     [3, 3, 3, 2, 2, 4, 4, 5, 7, 8], [3, 3, 3, 5, 5, 8, 8, 4, 2, 3], [6, 6, 6, 2, 2, 4, 4, 3, 3, 3],
     [4, 4, 4, 4, 7, 7, 7, 2, 2, 4], [3, 3, 3, 3, 2, 2, 4, 4, 4, 3], [3, 3, 3, 3, 2, 2, 4, 4, 5, 5],
     [4, 4, 4, 2, 2, 2, 3, 3, 3, 3]];
-CREATE OR REPLACE TEMP MACRO w_kind_dup_sab() AS [
-    [3, 4, 5, 1, 8], [3, 5, 8, 4, 1], [6, 2, 4, 3, 1], [4, 7, 2, 1, 3], [3, 2, 4, 1, 3], [3, 2, 4, 5, 1],
-    [4, 2, 3, 1, 4]];
+CREATE OR REPLACE TEMP MACRO w_kind_repeat_tty() AS [
+    [2, 6, 11, 14, 23, 21, 8, 15], [6, 14, 23, 11, 2, 8, 15, 24], [17, 2, 11, 6, 18, 20, 8, 12],
+    [11, 2, 21, 12, 3, 22, 6, 8], [6, 2, 11, 8, 3, 12, 14, 4], [6, 2, 11, 14, 8, 3, 12, 15],
+    [11, 2, 6, 12, 3, 8, 4, 14]];
 
 ---------------------------------------------------------------------------------------------------------
 -- String variants of a concept name.  0 BASE, 1 LOWER, 2 UPPER, 3 INVERTED, 4 OF_FORM, 5 PLURAL, 6 NOS,
@@ -430,7 +431,8 @@ SELECT CASE WHEN NOT (
         AND list_sort(w_rank_order()) = range(1, len(w_tty()) + 1)
         AND list_bool_and([len(l) = 4 FOR l IN w_kind_pref_sab()])
         AND list_bool_and([len(l) = 10 FOR l IN w_kind_syn_sab()])
-        AND list_bool_and([len(l) = 5 FOR l IN w_kind_dup_sab()])
+        AND list_bool_and([len(l) = 8 AND len(list_distinct(l)) = 8 AND NOT list_contains(l, 1)
+                           FOR l IN w_kind_repeat_tty()])
         AND list_bool_and([len(l) = 4 FOR l IN w_kind_sty2()])
         AND list_bool_and([len(l) = 4 FOR l IN w_kind_def_phrase()])
         AND list_bool_and([len(l) = 8 FOR l IN w_sab_syn_tty()])

@@ -1,0 +1,219 @@
+"""Benchmark the entity index: build cost at UMLS scale, latency, throughput, recall; scispaCy as the peer.
+
+    python bench/bench_index.py --scale 1.0                  # ~3.4M concepts, ~8M+ English names
+    python bench/bench_index.py --scale 0 --scispacy-python /path/to/scispacy-venv/bin/python
+
+Scale part: generate and load a synthetic release, build the index in its own process (wall time,
+peak RSS, size on disk), then measure single-query p50/p99 (end to end: encode, FAISS, KB lookups),
+batched throughput, and recall@10 of the index against exact search on the same vectors.
+Peer part (real SAMPLE_NCI names): scispaCy's candidate generator (char 3-gram TF-IDF + HNSW)
+and kebiokg on the same names and the same mention strings, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+from kebiokg.index import EntityIndex, LexicalEncoder, build_index
+from kebiokg.kb import KnowledgeBase
+from kebiokg.umls_loader.load import load_umls
+
+FULL_CONCEPTS = 3_400_000
+BYTES_PER_CONCEPT = 7_000
+
+
+def measured(cmd: list[str]) -> tuple[float, float, str]:
+    """Run a command; return (wall seconds, its peak RSS in MiB, stdout)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"command failed: {' '.join(cmd)}\n{err.read()}")
+        return wall, usage.ru_maxrss / 1024, out.read()
+
+
+def kebiokg(*args: str) -> list[str]:
+    return [sys.executable, "-m", "kebiokg.cli.main", *args]
+
+
+def sample_names(kb: KnowledgeBase, count: int, seed: int) -> list[tuple[int, str, str]]:
+    """(name_id, str, cui) for `count` names spread evenly over the name table."""
+    total = kb._all(sa.text("SELECT count(*) FROM names"))[0][0]
+    ids = sorted(random.Random(seed).sample(range(total), min(count, total)))
+    rows = kb._all(sa.text("SELECT name_id, str, cui FROM names WHERE name_id IN (SELECT unnest(:ids))"),
+                   {"ids": ids})
+    return [tuple(r) for r in rows]
+
+
+def typo(text: str, rng: random.Random) -> str:
+    if len(text) < 4:
+        return text
+    i = rng.randrange(1, len(text) - 2)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+
+
+def exact_top_k(encoder: LexicalEncoder, kb: KnowledgeBase, queries: np.ndarray, k: int) -> np.ndarray:
+    """Brute-force top-k name ids by inner product, streaming the KB's vectors in batches."""
+    best_scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+    best_ids = np.full((len(queries), k), -1, dtype=np.int64)
+    for ids, vectors in encoder.encode_kb(kb, 65_536):
+        scores = queries @ vectors.T
+        all_scores = np.concatenate([best_scores, scores], axis=1)
+        all_ids = np.concatenate([best_ids, np.broadcast_to(ids, scores.shape)], axis=1)
+        top = np.argpartition(-all_scores, k - 1, axis=1)[:, :k]
+        best_scores = np.take_along_axis(all_scores, top, axis=1)
+        best_ids = np.take_along_axis(all_ids, top, axis=1)
+    return best_ids
+
+
+def scale_part(args: argparse.Namespace, work: Path) -> None:
+    concepts = int(FULL_CONCEPTS * args.scale)
+    db = work / "kb.duckdb"
+    if args.db:
+        db = args.db
+    else:
+        release = work / "release"
+        wall, _, _ = measured(kebiokg("synth-umls", str(release), "--concepts", str(concepts), "--quiet"))
+        print(f"generated {concepts:,} concepts in {wall:.0f} s")
+        wall, rss, _ = measured(kebiokg("load-umls", str(release), "--db", str(db), "--quiet"))
+        print(f"loaded in {wall:.0f} s (peak RSS {rss:,.0f} MiB)")
+        shutil.rmtree(release)
+    index_dir = work / "index"
+    cmd = kebiokg("build-index", "--db", str(db), "--out", str(index_dir), "--quiet", "--json")
+    if args.nlist:
+        cmd += ["--nlist", str(args.nlist)]
+    if args.nprobe:
+        cmd += ["--nprobe", str(args.nprobe)]
+    wall, rss, out = measured(cmd)
+    info = json.loads(out)
+    size = sum(p.stat().st_size for p in index_dir.iterdir())
+    print(f"\nbuild-index: {info['count']:,} names, {info['index_type']} (nprobe {info['nprobe']}), "
+          f"{wall:.0f} s wall, peak RSS {rss:,.0f} MiB, {size / 1e9:.2f} GB on disk")
+
+    rng = random.Random(args.seed)
+    with KnowledgeBase(db) as kb:
+        index = EntityIndex(index_dir, kb)
+        sample = sample_names(kb, args.queries, args.seed)
+        queries = [typo(text, rng) if i % 2 else text for i, (_, text, _) in enumerate(sample)]
+        gold = [cui for _, _, cui in sample]
+        index.search(queries[:10])  # warm up
+        latencies = []
+        for query in queries[:500]:
+            started = time.perf_counter()
+            index.search([query], k=10)
+            latencies.append(time.perf_counter() - started)
+        latencies.sort()
+        started = time.perf_counter()
+        results = index.search(queries, k=10)
+        batched = time.perf_counter() - started
+        concept_recall = np.mean([cui in {h.cui for h in hits} for cui, hits in zip(gold, results, strict=True)])
+        vectors = index.encoder.encode_queries(queries)
+        _, approx = index.index.search(vectors, 10)
+        started = time.perf_counter()
+        exact = exact_top_k(index.encoder, kb, vectors, 10)
+        exact_seconds = time.perf_counter() - started
+        recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
+    print(f"single query (end to end, k=10): p50 {1000 * latencies[len(latencies) // 2]:.2f} ms, "
+          f"p99 {1000 * latencies[int(len(latencies) * 0.99)]:.2f} ms")
+    print(f"batched: {len(queries) / batched:,.0f} queries/s ({len(queries):,} queries, half with a typo)")
+    print(f"recall@10 vs exact search on the same vectors: {recall:.3f} (exact search took {exact_seconds:.0f} s)")
+    print(f"concept recall@10 (query's own concept among the 10): {concept_recall:.3f}")
+
+
+def peer_part(args: argparse.Namespace, work: Path) -> None:
+    data = args.data / "umls" / "SAMPLE_NCI"
+    db = work / "nci.duckdb"
+    load_umls(data, db)
+    rng = random.Random(args.seed)
+    with KnowledgeBase(db) as kb:
+        rows = kb._all(sa.text(
+            "SELECT c.cui, c.preferred_name, list(DISTINCT n.str ORDER BY n.str), c.semantic_types "
+            "FROM concepts c JOIN names n USING (cui) GROUP BY ALL ORDER BY c.cui"))
+        with open(work / "kb.jsonl", "w", encoding="utf-8") as handle:
+            for cui, name, aliases, types in rows:
+                handle.write(json.dumps({"concept_id": cui, "canonical_name": name, "aliases": aliases,
+                                         "types": types, "definition": None}) + "\n")
+        sample = sample_names(kb, args.queries, args.seed)
+        queries = [typo(text, rng) if i % 2 else text for i, (_, text, _) in enumerate(sample)]
+        gold = [cui for _, _, cui in sample]
+        (work / "queries.txt").write_text("\n".join(queries) + "\n", encoding="utf-8")
+        started = time.perf_counter()
+        build_index(kb, LexicalEncoder(), work / "nci-index")
+        k_build = time.perf_counter() - started
+        index = EntityIndex(work / "nci-index", kb)
+        single = []
+        for query in queries[:200]:
+            t0 = time.perf_counter()
+            index.search([query], k=10)
+            single.append(time.perf_counter() - t0)
+        single.sort()
+        started = time.perf_counter()
+        ours = [[h.cui for h in hits] for hits in index.search(queries, k=10)]
+        k_batched = time.perf_counter() - started
+    wall, rss, _ = measured([str(args.scispacy_python), str(Path(__file__).with_name("peers") /
+                                                             "scispacy_candidates.py"),
+                             str(work / "kb.jsonl"), str(work / "queries.txt"), str(work / "peer.json")])
+    peer = json.loads((work / "peer.json").read_text(encoding="utf-8"))
+
+    def recall(candidates: list[list[str]]) -> float:
+        return float(np.mean([g in c for g, c in zip(gold, candidates, strict=True)]))
+
+    def top1(candidates: list[list[str]]) -> float:
+        return float(np.mean([bool(c) and c[0] == g for g, c in zip(gold, candidates, strict=True)]))
+
+    print(f"\npeer comparison on SAMPLE_NCI ({len(rows):,} concepts; {len(queries):,} name queries, half with a typo)")
+    print(f"{'':<24} {'build s':>8} {'p50 ms':>7} {'p99 ms':>7} {'batch q/s':>10} {'acc@1':>6} {'R@10':>6}")
+    print(f"{'kebiokg (FAISS flat)':<24} {k_build:>8.1f} {1000 * single[len(single) // 2]:>7.2f} "
+          f"{1000 * single[int(len(single) * 0.99)]:>7.2f} {len(queries) / k_batched:>10,.0f} "
+          f"{top1(ours):>6.3f} {recall(ours):>6.3f}")
+    print(f"{'scispaCy 0.6.2 (HNSW)':<24} {peer['build_seconds']:>8.1f} {peer['single_p50_ms']:>7.2f} "
+          f"{peer['single_p99_ms']:>7.2f} {len(queries) / peer['batched_seconds']:>10,.0f} "
+          f"{top1(peer['candidates']):>6.3f} {recall(peer['candidates']):>6.3f}   (process peak RSS {rss:,.0f} MiB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of full UMLS; 0 skips the scale part")
+    parser.add_argument("--db", type=Path, default=None, help="index this KB instead of generating one")
+    parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--nlist", type=int, default=None)
+    parser.add_argument("--nprobe", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scispacy-python", type=Path, default=None, help="python of a scispaCy venv (peer part)")
+    default_data = Path(os.environ.get("KEBIOKG_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    parser.add_argument("--data", type=Path, default=default_data)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    base = args.workdir or Path(tempfile.gettempdir())
+    need = BYTES_PER_CONCEPT * int(FULL_CONCEPTS * args.scale) if not args.db else 0
+    if shutil.disk_usage(base).free < need:
+        raise SystemExit(f"not enough free disk in {base} ({need / 1e9:.0f} GB needed)")
+    print(f"cores {os.cpu_count()}, python {sys.version.split()[0]}, date {time.strftime('%Y-%m-%d')}")
+    work = Path(tempfile.mkdtemp(prefix="kebiokg-index-bench-", dir=base))
+    try:
+        if args.scale > 0 or args.db:
+            scale_part(args, work)
+        if args.scispacy_python:
+            peer_part(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
