@@ -42,11 +42,9 @@ GROUP BY a.CUI, a.STR, a.LAT, a.SAB, a.TTY;
 CREATE TABLE source_codes AS SELECT DISTINCT SAB AS sab, CODE AS code, CUI AS cui FROM atoms WHERE CODE IS NOT NULL;
 
 CREATE TABLE relations AS
-SELECT s.entity_id AS subject_id, r.CUI2 AS subject_cui, r.REL AS rel, r.RELA AS rela,
-       o.entity_id AS object_id, r.CUI1 AS object_cui, r.SAB AS sab, r.RUI AS rui
+SELECT s.entity_id AS subject_id, r.REL AS rel, r.RELA AS rela, o.entity_id AS object_id, r.SAB AS sab
 FROM raw_mrrel r JOIN concepts s ON s.cui = r.CUI2 JOIN concepts o ON o.cui = r.CUI1
-WHERE coalesce(r.SUPPRESS, 'N') = 'N'
-ORDER BY s.entity_id, o.entity_id;
+WHERE coalesce(r.SUPPRESS, 'N') = 'N';
 
 CREATE TABLE semantic_types AS
 SELECT DISTINCT CUI AS cui, TUI AS tui, STN AS stn, STY AS sty FROM raw_mrsty WHERE CUI IN (SELECT cui FROM concepts);
@@ -56,9 +54,7 @@ SELECT CUI AS cui, SAB AS sab, DEF AS definition FROM raw_mrdef
 WHERE DEF IS NOT NULL AND coalesce(SUPPRESS, 'N') = 'N' AND CUI IN (SELECT cui FROM concepts);
 
 CREATE INDEX names_norm ON names (norm);
-CREATE INDEX names_cui ON names (cui);
 CREATE INDEX relations_subject ON relations (subject_id);
-CREATE INDEX relations_object ON relations (object_id);
 CREATE INDEX source_codes_code ON source_codes (sab, code);
 """
 

@@ -61,7 +61,7 @@ class KnowledgeGraph:
         if self.filter.sources:
             conditions.append(r.sab.in_(sa.bindparam("sources", expanding=True)))
             params["sources"] = list(self.filter.sources)
-        columns = (r.subject_id, r.subject_cui, r.rel, r.rela, r.object_id, r.object_cui, r.sab)
+        columns = (r.subject_id, r.rel, r.rela, r.object_id, r.sab)
         # Two selects rather than one OR: each side can use its own sort order / index.
         outgoing = sa.select(*columns).where(r.subject_id.in_(sa.bindparam("ids", expanding=True)), *conditions)
         incoming = sa.select(*columns).where(r.object_id.in_(sa.bindparam("ids", expanding=True)), *conditions)
@@ -74,10 +74,8 @@ class KnowledgeGraph:
     def _add(self, graph: nx.MultiDiGraph, rows: list[sa.Row], depth: int) -> set[int]:
         touched = set()
         for row in rows:
-            graph.add_node(row.subject_id, cui=row.subject_cui)
-            graph.add_node(row.object_id, cui=row.object_cui)
             key = (row.rel, row.rela, row.sab)
-            if not graph.has_edge(row.subject_id, row.object_id, key=key):
+            if not graph.has_edge(row.subject_id, row.object_id, key=key):  # adds the nodes too
                 graph.add_edge(row.subject_id, row.object_id, key=key, rel=row.rel, rela=row.rela, sab=row.sab,
                                depth=depth)
             touched.update((row.subject_id, row.object_id))
@@ -87,7 +85,7 @@ class KnowledgeGraph:
         """The edges within `depth` hops of a concept (either direction), as a MultiDiGraph."""
         start = self.kb.concept(cui)
         graph = nx.MultiDiGraph()
-        graph.add_node(start.entity_id, cui=start.cui)
+        graph.add_node(start.entity_id)
         seen, frontier = {start.entity_id}, [start.entity_id]
         for hop in range(1, depth + 1):
             if not frontier:
@@ -132,14 +130,14 @@ class KnowledgeGraph:
                       + (" (search truncated at a hub)" if self.truncated else ""))
 
     def _name_nodes(self, graph: nx.MultiDiGraph) -> None:
+        """Give every node (an entity_id) its CUI and preferred name, in one KB query."""
         concepts = self.kb.concepts_by_id(list(graph.nodes))
         for node, concept in concepts.items():
-            graph.nodes[node]["name"] = concept.preferred_name
+            graph.nodes[node].update(cui=concept.cui, name=concept.preferred_name)
 
     def _edge(self, graph: nx.MultiDiGraph, subject: int, obj: int, data: dict) -> Edge:
         s, o = graph.nodes[subject], graph.nodes[obj]
-        return Edge(s["cui"], s.get("name", ""), data["rel"], data["rela"], o["cui"], o.get("name", ""),
-                    data["sab"], data["depth"])
+        return Edge(s["cui"], s["name"], data["rel"], data["rela"], o["cui"], o["name"], data["sab"], data["depth"])
 
     def _edge_between(self, graph: nx.MultiDiGraph, a: int, b: int) -> Edge:
         """The edge joining a and b, kept in its reading order whichever way the path walks it."""

@@ -47,13 +47,10 @@ source_codes = sa.Table(
 relations = sa.Table(
     "relations", metadata,
     sa.Column("subject_id", sa.Integer, nullable=False),
-    sa.Column("subject_cui", sa.String, nullable=False),
     sa.Column("rel", sa.String, nullable=False),
     sa.Column("rela", sa.String),
     sa.Column("object_id", sa.Integer, nullable=False),
-    sa.Column("object_cui", sa.String, nullable=False),
     sa.Column("sab", sa.String),
-    sa.Column("rui", sa.String),
 )
 
 semantic_types = sa.Table(

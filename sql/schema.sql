@@ -40,15 +40,13 @@ CREATE TABLE source_codes (
 
 -- Relations in reading order: "subject rel/rela object". An MRREL row CUI1|..|REL|CUI2|..|RELA
 -- states that CUI2 has relation REL/RELA to CUI1, so subject = CUI2 and object = CUI1.
+-- Entities are entity_ids; the view relation_triples shows CUIs and names.
 CREATE TABLE relations (
     subject_id INTEGER NOT NULL,
-    subject_cui VARCHAR NOT NULL,
     rel VARCHAR NOT NULL,
     rela VARCHAR,
     object_id INTEGER NOT NULL,
-    object_cui VARCHAR NOT NULL,
-    sab VARCHAR,
-    rui VARCHAR
+    sab VARCHAR
 );
 
 CREATE TABLE semantic_types (
@@ -81,3 +79,11 @@ CREATE TABLE name_ranks (
     tty VARCHAR NOT NULL,
     suppress VARCHAR
 );
+
+-- Relations with CUIs and preferred names, for people reading the KB in SQL.
+CREATE VIEW relation_triples AS
+SELECT s.cui AS subject_cui, s.preferred_name AS subject_name, r.rel, r.rela,
+       o.cui AS object_cui, o.preferred_name AS object_name, r.sab
+FROM relations r
+JOIN concepts s ON s.entity_id = r.subject_id
+JOIN concepts o ON o.entity_id = r.object_id;

@@ -79,10 +79,16 @@ def test_ivf_round_trip_and_recall_against_exact(nci: Path, tmp_path: Path) -> N
         assert info.index_type == "IVF64_HNSW32,SQ8" and info.nprobe == 16
         exact, approx = EntityIndex(tmp_path / "flat", kb), EntityIndex(tmp_path / "ivf", kb)
         queries = [text for text, _ in synonyms(kb, 300, seed=2)]
-        overlap = [len({h.cui for h in a} & {h.cui for h in b}) / max(1, len(a))
-                   for a, b in zip(exact.search(queries), approx.search(queries), strict=True)]
-        assert np.mean(overlap) >= 0.9
+
+        def overlap() -> float:
+            return float(np.mean([len({h.cui for h in a} & {h.cui for h in b}) / max(1, len(a))
+                                  for a, b in zip(exact.search(queries), approx.search(queries), strict=True)]))
+
+        assert overlap() >= 0.8  # a quarter of the lists probed
+        approx.set_nprobe(64)
+        assert overlap() >= 0.93  # every list probed: only 8-bit quantization differs from exact
         again = EntityIndex(tmp_path / "ivf", kb)  # round trip: same results after reopening
+        again.set_nprobe(64)
         assert [[h.cui for h in r] for r in again.search(queries[:50])] == \
                [[h.cui for h in r] for r in approx.search(queries[:50])]
 

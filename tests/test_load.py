@@ -25,7 +25,8 @@ def meta(db: Path, key: str):
 
 
 def table_digest(db: Path) -> dict[str, list[tuple]]:
-    return {t: rows(db, f"SELECT * FROM {t}") for t in DERIVED_TABLES}
+    """Every derived table's rows, sorted: tables are sets (ids are deterministic, row order is not)."""
+    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in DERIVED_TABLES}
 
 
 def test_tiny_release_derived_tables(tiny_release: Path, tmp_path: Path) -> None:
@@ -53,9 +54,10 @@ def test_relation_direction_and_accounting(tiny_release: Path, tmp_path: Path) -
     report = load_umls(tiny_release, db)
     # MRREL "C0000001|..|RO|C0000002|..|may_treat" states that C0000002 (aspirin) may treat C0000001.
     assert ("C0000002", "may_treat", "C0000001") in rows(
-        db, "SELECT subject_cui, rela, object_cui FROM relations")
+        db, "SELECT subject_cui, rela, object_cui FROM relation_triples")
     # Empty field = NULL.
-    assert rows(db, "SELECT rela FROM relations WHERE rui = 'R0000003'") == [(None,)]
+    assert rows(db, "SELECT rela FROM relation_triples WHERE object_cui = 'C0000001' AND subject_cui = 'C0000003'"
+                ) == [(None,)]
     files = {f.name: f for f in report.files}
     assert files["MRREL.RRF"].accounting == {"kept": 3, "unknown_cui": 1, "suppressed": 1}
     assert files["MRCONSO.RRF"].accounting == {"kept": 5, "language": 1, "suppressed": 1}
@@ -114,7 +116,6 @@ def test_meta_folder_given_directly_and_mrfiles_layout_honoured(tmp_path: Path) 
          "MRCONSO.RRF:3: expected 18"),
         ("MRCONSO", "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|x|0|N||extra", "MRCONSO.RRF:3: expected 18"),
         ("MRREL", "C0000001||CUI|RO|C0000002||CUI", "MRREL.RRF:3: expected 16"),
-        ("MRCONSO", "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|x|high|N||", "MRCONSO.RRF:3: "),
     ],
 )
 def test_malformed_rows_name_file_and_line(tmp_path: Path, stem: str, bad_line: str, message: str) -> None:
@@ -126,6 +127,16 @@ def test_malformed_rows_name_file_and_line(tmp_path: Path, stem: str, bad_line: 
     assert str(caught.value).startswith(message)
     assert caught.value.line == 3
     assert not (tmp_path / "kb.duckdb").exists()
+
+
+def test_bad_integer_is_an_error_when_the_column_is_used(tmp_path: Path) -> None:
+    lines = list(TINY["MRCONSO"])
+    lines.insert(2, "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|x|high|N||")
+    release = write_release(tmp_path / "r", {"MRCONSO": lines})
+    # SRL is only read when a filter needs it (columns are projected away otherwise).
+    load_umls(release, tmp_path / "kb.duckdb")
+    with pytest.raises(BadRowError, match=r"^MRCONSO\.RRF:3: .*high"):
+        load_umls(release, tmp_path / "srl.duckdb", LoadOptions(max_srl=3))
 
 
 def test_invalid_utf8_names_file_and_line(tmp_path: Path) -> None:

@@ -78,11 +78,14 @@ def test_relation_direction_on_a_real_row(loaded: dict[str, Path]) -> None:
     #   C0010692|A10772984|AUI|RO|C0000294|A11176173|AUI|may_treat|R102806213||NDFRT|...
     # C0010692 is Cystitis, C0000294 is Mesna: the row says "Mesna may_treat Cystitis".
     with duckdb.connect(str(loaded["SAMPLE_NCI"]), read_only=True) as con:
-        row = con.execute("SELECT subject_cui, rel, rela, object_cui FROM relations WHERE rui = 'R102806213'"
-                          ).fetchall()
+        row = con.execute("SELECT subject_cui, rel, rela, object_cui FROM relation_triples WHERE sab = 'NDFRT' "
+                          "AND rela = 'may_treat' AND object_cui = 'C0010692' AND subject_cui = 'C0000294'").fetchall()
+        reverse = con.execute("SELECT count(*) FROM relation_triples WHERE rela = 'may_treat' "
+                              "AND subject_cui = 'C0010692' AND object_cui = 'C0000294'").fetchone()[0]
         names = dict(con.execute("SELECT cui, preferred_name FROM concepts WHERE cui IN "
                                  "('C0010692', 'C0000294')").fetchall())
     assert row == [("C0000294", "RO", "may_treat", "C0010692")]
+    assert reverse == 0
     assert names["C0000294"] == "Mesna"
     assert "cystitis" in names["C0010692"].lower()
 

@@ -26,8 +26,9 @@ def test_declared_tables_match_the_loaded_kb(tiny_release: Path, tmp_path: Path)
     with duckdb.connect(str(db), read_only=True) as con:
         actual = {}
         for table, column, data_type, nullable in con.execute(
-            "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
-            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+            "SELECT c.table_name, c.column_name, c.data_type, c.is_nullable FROM information_schema.columns c "
+            "JOIN information_schema.tables t USING (table_schema, table_name) "
+            "WHERE c.table_schema = 'main' AND t.table_type = 'BASE TABLE' ORDER BY c.table_name, c.ordinal_position"
         ).fetchall():
             actual.setdefault(table, []).append((column, data_type, nullable == "YES"))
     declared = {

@@ -15,9 +15,6 @@ CREATE OR REPLACE TEMP MACRO h(x, salt) AS hash(x, getvariable('seed'), salt);
 CREATE OR REPLACE TEMP MACRO u(x, salt) AS (h(x, salt) >> 11)::DOUBLE / 9007199254740992.0;
 -- Uniform integer in [0, n).
 CREATE OR REPLACE TEMP MACRO draw(x, salt, n) AS (h(x, salt) % (n)::UBIGINT)::BIGINT;
--- 1-based index in [1, n] from a hash value r, and the word it selects.
-CREATE OR REPLACE TEMP MACRO idx(r, n) AS 1 + (r % (n)::UBIGINT)::BIGINT;
-CREATE OR REPLACE TEMP MACRO word_at(words, n, r) AS words[idx(r, n)];
 CREATE OR REPLACE TEMP MACRO cap(s) AS upper(s[1]) || s[2:];
 -- Injective scramble of an index into [0, m) (identity above m), for source codes that must not look
 -- sequential yet never collide.
@@ -43,62 +40,65 @@ CREATE OR REPLACE TEMP MACRO concept_of_kind(kind, x, salt, skew) AS concept_in_
 CREATE OR REPLACE TEMP MACRO name_index(i) AS CASE
     WHEN u(i, 11) < 0.015 THEN concept_of_kind(kind_of(i), i, 12, 1.0) ELSE i END;
 -- 1..15 atoms, mean about 5.
-CREATE OR REPLACE TEMP MACRO natoms(i) AS 1 + floor(14 * pow(u(i, 21), 2))::BIGINT;
+CREATE OR REPLACE TEMP MACRO natoms(i) AS 1 + floor(15 * pow(u(i, 21), 2.1))::BIGINT;
 -- 4..14 relationship pairs (two rows each), mean 9.
 CREATE OR REPLACE TEMP MACRO npairs(i) AS 4 + draw(i, 41, 11);
 
 ---------------------------------------------------------------------------------------------------------
--- Concept names, in two steps per kind: X_words(shape, r) draws the words from the hash values in r
--- (STRUCT r1..r8 UBIGINT, u1..u4 DOUBLE) into STRUCT(w1..w7, sty); X_parts(shape, w) assembles
--- STRUCT(q, o, head, post, of_form, alt, abbr).  The preferred name is "q o head post" (NULL parts
--- skipped); of_form and alt are complete synonyms, abbr an abbreviation (NULL: the initials) and sty
--- the index of the primary semantic type, which follows the words (a carcinoma is a Neoplastic
--- Process).  Shape (0..99) picks the name pattern.
+-- Concept names, in two steps per kind: X_words(shape, d, z) turns the name's digits d (STRUCT d1..d6,
+-- see the name shapes in vocabulary.sql; z1..z6 their sizes, 1 = role absent) into STRUCT(w1..w7, sty);
+-- X_parts(shape, w) assembles STRUCT(q, o, head, post, of_form, alt, abbr).  The preferred name is
+-- "q o head post" (NULL parts skipped); of_form and alt are complete synonyms, abbr an abbreviation
+-- (NULL: the initials) and sty the index of the primary semantic type, which follows the words (a
+-- carcinoma is a Neoplastic Process).
 CREATE OR REPLACE TEMP MACRO words(w1, w2, w3, w4, w5, w6, w7, sty) AS struct_pack(
     w1 := w1::VARCHAR, w2 := w2::VARCHAR, w3 := w3::VARCHAR, w4 := w4::VARCHAR, w5 := w5::VARCHAR,
     w6 := w6::VARCHAR, w7 := w7::VARCHAR, sty := sty::INTEGER);
 CREATE OR REPLACE TEMP MACRO parts(q, o, head, post, of_form, alt, abbr) AS struct_pack(
     q := q::VARCHAR, o := o::VARCHAR, head := head::VARCHAR, post := post::VARCHAR, of_form := of_form::VARCHAR,
     alt := alt::VARCHAR, abbr := abbr::VARCHAR);
+-- Word `digit` (0-based) of a list, and the second word of an ordered pair (never the first one).
+CREATE OR REPLACE TEMP MACRO nth(words, digit) AS words[1 + digit];
+CREATE OR REPLACE TEMP MACRO other(words, first, digit, n) AS words[1 + (first + 1 + digit) % n];
 
--- Disorders: "Chronic nephritis", "Sjögren syndrome type 2", "Acute renal insufficiency with fever",
--- "Carcinoma of left kidney".  w1/w2 adjectives, w3 tail, w4/w5 organ adjective/noun, w6 stem+suffix,
--- eponym or side, w7 head noun.
-CREATE OR REPLACE TEMP MACRO dis_head_sty(head, uniform) AS CASE
+-- Disorders: "Chronic familial nephritis", "Sjögren syndrome type 2", "Acute renal insufficiency with
+-- fever", "Carcinoma of left kidney".  w1/w2 adjectives, w3 tail, w4/w5 organ adjective/noun,
+-- w6 stem+suffix, eponym or side, w7 head noun.  Shapes 1-3 stem+suffix, 4 eponym, 5-7 organ
+-- adjective + head, 8-9 "head of organ".
+CREATE OR REPLACE TEMP MACRO dis_tail(t) AS CASE
+    WHEN t < 60 THEN 'type ' || (t + 1)
+    WHEN t < 60 + getvariable('n_stage') THEN nth(w_stage(), t - 60)
+    WHEN t < 60 + getvariable('n_stage') + getvariable('n_complication')
+        THEN 'with ' || nth(w_complication(), t - 60 - getvariable('n_stage'))
+    ELSE 'due to ' || nth(w_cause(), t - 60 - getvariable('n_stage') - getvariable('n_complication')) END;
+CREATE OR REPLACE TEMP MACRO dis_head_sty(head) AS CASE
     WHEN head <= 7 THEN 2 WHEN head BETWEEN 23 AND 25 THEN 4 WHEN head BETWEEN 28 AND 30 THEN 5
-    WHEN uniform < 0.08 THEN 6 WHEN uniform < 0.22 THEN 3 ELSE 1 END;
-CREATE OR REPLACE TEMP MACRO dis_tail(r) AS CASE
-    WHEN r.r5 % 20 < 3 THEN 'type ' || (1 + r.r6 % 60)
-    WHEN r.r5 % 20 < 5 THEN word_at(w_stage(), getvariable('n_stage'), r.r6)
-    WHEN r.r5 % 20 < 7 THEN 'with ' || word_at(w_complication(), getvariable('n_complication'), r.r6)
-    WHEN r.r5 % 20 < 9 THEN 'due to ' || word_at(w_cause(), getvariable('n_cause'), r.r6) END;
-CREATE OR REPLACE TEMP MACRO dis_words(shape, r) AS words(
-    CASE WHEN r.u1 < 0.8 THEN word_at(w_dis_adj(), getvariable('n_dis_adj'), r.r3) END,
-    CASE WHEN r.u2 < 0.3 AND idx(r.r4, getvariable('n_dis_adj')) <> idx(r.r3, getvariable('n_dis_adj'))
-        THEN word_at(w_dis_adj(), getvariable('n_dis_adj'), r.r4) END,
-    dis_tail(r),
-    word_at(w_organ_adj(), getvariable('n_organ'), r.r1),
-    word_at(w_organ_noun(), getvariable('n_organ'), r.r1),
-    CASE WHEN shape < 10 THEN word_at(w_organ_root(), getvariable('n_organ'), r.r1)
-                              || word_at(w_dis_suffix(), getvariable('n_dis_suffix'), r.r7)
-         WHEN shape < 18 THEN word_at(w_eponym(), getvariable('n_eponym'), r.r7)
-         WHEN shape >= 78 AND r.u3 < 0.5 THEN word_at(w_side(), getvariable('n_side'), r.r7) END,
-    CASE WHEN shape < 10 THEN word_at(w_dis_suffix_phrase(), getvariable('n_dis_suffix'), r.r7)
-         WHEN shape < 18 THEN word_at(w_eponym_head(), getvariable('n_eponym_head'), r.r8)
-         ELSE word_at(w_dis_head(), getvariable('n_dis_head'), r.r2) END,
-    CASE WHEN shape < 10 THEN CASE WHEN idx(r.r7, getvariable('n_dis_suffix')) = 8 THEN 2 ELSE 1 END
-         WHEN shape < 18 THEN CASE WHEN idx(r.r8, getvariable('n_eponym_head')) = 4 THEN 4 ELSE 1 END
-         ELSE dis_head_sty(idx(r.r2, getvariable('n_dis_head')), r.u4) END);
+    WHEN head % 11 = 0 THEN 6 WHEN head % 5 = 0 THEN 3 ELSE 1 END;
+CREATE OR REPLACE TEMP MACRO dis_words(shape, d, z) AS words(
+    CASE WHEN z.z1 > 1 THEN nth(w_dis_adj(), d.d1) END,
+    CASE WHEN z.z2 > 1 THEN other(w_dis_adj(), d.d1, d.d2, z.z1) END,
+    CASE WHEN z.z5 > 1 THEN dis_tail(d.d5) END,
+    nth(w_organ_adj(), d.d3),
+    nth(w_organ_noun(), d.d3),
+    CASE WHEN shape <= 3 THEN nth(w_organ_root(), d.d3) || nth(w_dis_suffix(), d.d4)
+         WHEN shape = 4 THEN nth(w_eponym(), d.d4)
+         WHEN shape = 8 THEN nth(w_side(), d.d6) END,
+    CASE WHEN shape <= 3 THEN nth(w_dis_suffix_phrase(), d.d4)
+         WHEN shape = 4 THEN nth(w_eponym_head(), d.d6)
+         ELSE nth(w_dis_head(), d.d4) END,
+    CASE WHEN shape <= 3 THEN CASE WHEN d.d4 = 7 THEN 2 ELSE 1 END
+         WHEN shape = 4 THEN CASE WHEN d.d6 = 3 THEN 4 ELSE 1 END
+         ELSE dis_head_sty(1 + d.d4) END);
 CREATE OR REPLACE TEMP MACRO dis_parts(shape, w) AS CASE
-    WHEN shape < 10 THEN parts(
-        w.w1, NULL, w.w6, w.w3,
-        cap(concat_ws(' ', w.w1, w.w7)) || ' of the ' || w.w5 || coalesce(' ' || w.w3, ''),
-        cap(concat_ws(' ', w.w1, w.w5, w.w7, w.w3)), NULL)
-    WHEN shape < 18 THEN parts(
-        w.w2, w.w6, w.w7, w.w3,
-        cap(concat_ws(' ', w.w2, w.w7)) || ' of ' || w.w6 || coalesce(' ' || w.w3, ''),
-        cap(concat_ws(' ', w.w2, w.w6 || '''s', w.w7, w.w3)), NULL)
-    WHEN shape < 78 THEN parts(
+    WHEN shape <= 3 THEN parts(
+        nullif(concat_ws(' ', w.w1, w.w2), ''), NULL, w.w6, w.w3,
+        cap(concat_ws(' ', w.w1, w.w2, w.w7)) || ' of the ' || w.w5 || coalesce(' ' || w.w3, ''),
+        cap(concat_ws(' ', w.w1, w.w2, w.w5, w.w7, w.w3)), NULL)
+    WHEN shape = 4 THEN parts(
+        w.w1, w.w6, w.w7, w.w3,
+        cap(concat_ws(' ', w.w1, w.w7)) || ' of ' || w.w6 || coalesce(' ' || w.w3, ''),
+        cap(concat_ws(' ', w.w1, w.w6 || '''s', w.w7, w.w3)), NULL)
+    WHEN shape <= 7 THEN parts(
         nullif(concat_ws(' ', w.w1, w.w2), ''), w.w4, w.w7, w.w3,
         cap(concat_ws(' ', w.w1, w.w2, w.w7)) || ' of the ' || w.w5 || coalesce(' ' || w.w3, ''),
         cap(concat_ws(' ', w.w1, w.w2, w.w5, w.w7, w.w3)), NULL)
@@ -108,189 +108,180 @@ CREATE OR REPLACE TEMP MACRO dis_parts(shape, w) AS CASE
         cap(concat_ws(' ', w.w1, w.w6, w.w4, w.w7, w.w3)), NULL)
     END;
 
--- Findings: "Intermittent renal pain at night" (shape < 75) or "Increased serum calcium level in
--- fasting sample".  w1/w2 qualifiers, w3 context or timing, w4 organ adjective or specimen, w5 organ,
--- w6 symptom or analyte.
-CREATE OR REPLACE TEMP MACRO find_words(shape, r) AS words(
-    CASE WHEN shape >= 75 THEN word_at(w_change(), getvariable('n_change'), r.r3)
-         WHEN r.u1 < 0.6 THEN word_at(w_find_adj(), getvariable('n_find_adj'), r.r3) END,
-    CASE WHEN shape < 75 AND r.u2 < 0.25 THEN word_at(w_dis_adj(), getvariable('n_dis_adj'), r.r4) END,
-    CASE WHEN shape < 75 AND r.u3 < 0.45 THEN word_at(w_find_context(), getvariable('n_find_context'), r.r5)
-         WHEN shape >= 75 AND r.u3 < 0.6 THEN word_at(w_timing(), getvariable('n_timing'), r.r5) END,
-    CASE WHEN shape < 75 THEN word_at(w_organ_adj(), getvariable('n_organ'), r.r1)
-         ELSE word_at(w_specimen(), getvariable('n_specimen'), r.r1) END,
-    word_at(w_organ_noun(), getvariable('n_organ'), r.r1),
-    CASE WHEN shape < 75 THEN word_at(w_symptom(), getvariable('n_symptom'), r.r2)
-         ELSE word_at(w_analyte(), getvariable('n_analyte'), r.r2) || coalesce('/' || CASE
-             WHEN r.u4 < 0.5 AND idx(r.r6, getvariable('n_analyte')) <> idx(r.r2, getvariable('n_analyte'))
-             THEN word_at(w_analyte(), getvariable('n_analyte'), r.r6) END, '') END,
+-- Findings: "Intermittent renal pain at night" (shapes 1-3) or "Increased serum calcium/sodium level
+-- in fasting sample" (4).  w1/w2 qualifiers (w1 the change for shape 4), w3 context or timing,
+-- w4 organ adjective or specimen, w5 organ, w6 symptom or analytes.
+CREATE OR REPLACE TEMP MACRO find_words(shape, d, z) AS words(
+    CASE WHEN shape = 4 THEN nth(w_change(), d.d1) WHEN z.z1 > 1 THEN nth(w_find_adj(), d.d1) END,
+    CASE WHEN shape < 4 AND z.z2 > 1 THEN nth(w_dis_adj(), d.d2) END,
+    CASE WHEN shape = 4 THEN nth(w_timing(), d.d6) WHEN z.z5 > 1 THEN nth(w_find_context(), d.d5) END,
+    CASE WHEN shape = 4 THEN nth(w_specimen(), d.d3) ELSE nth(w_organ_adj(), d.d3) END,
+    nth(w_organ_noun(), d.d3),
+    CASE WHEN shape = 4 THEN nth(w_analyte(), d.d4) || '/' || other(w_analyte(), d.d4, d.d5, z.z4)
+         ELSE nth(w_symptom(), d.d4) END,
     NULL,
-    CASE WHEN shape >= 75 THEN 9 WHEN r.u4 < 0.3 THEN 8 ELSE 7 END);
+    CASE shape WHEN 4 THEN 9 WHEN 2 THEN 8 ELSE 7 END);
 CREATE OR REPLACE TEMP MACRO find_parts(shape, w) AS CASE
-    WHEN shape < 75 THEN parts(
+    WHEN shape < 4 THEN parts(
         nullif(concat_ws(' ', w.w1, w.w2), ''), w.w4, w.w6, w.w3,
         cap(concat_ws(' ', w.w1, w.w2, w.w6)) || ' of the ' || w.w5 || coalesce(' ' || w.w3, ''),
         cap(concat_ws(' ', w.w1, w.w2, w.w5, w.w6, w.w3)), NULL)
     ELSE parts(
         w.w1, w.w4, w.w6 || ' level', 'in ' || w.w3 || ' sample',
-        cap(w.w1) || ' level of ' || w.w6 || ' in the ' || w.w4 || coalesce(' (' || w.w3 || ')', ''),
+        cap(w.w1) || ' level of ' || w.w6 || ' in the ' || w.w4 || ' (' || w.w3 || ')',
         cap(concat_ws(' ', w.w4, w.w6, 'level', w.w1, 'in ' || w.w3 || ' sample')), NULL)
     END;
 
--- Chemicals: drug "Atorvastatin calcium" (shape < 55), clinical drug "Atorvastatin 20 MG Oral Tablet"
--- (< 70), else IUPAC-like "4-Chloro-2-methylbenzoic acid" with its CAS-style inverted synonym.
--- w1 drug or substituted prefix, w2 salt, dose form or parent, w3 synonym tail.
-CREATE OR REPLACE TEMP MACRO chem_words(shape, r) AS words(
-    CASE WHEN shape < 70 THEN word_at(w_drug_prefix(), getvariable('n_drug_prefix'), r.r1)
-                              || coalesce(CASE WHEN r.u1 < 0.6 THEN word_at(w_drug_infix(), getvariable('n_drug_infix'), r.r2) END, '')
-                              || word_at(w_drug_stem(), getvariable('n_drug_stem'), r.r3)
-         ELSE word_at(w_locant(), getvariable('n_locant'), r.r1) || cap(word_at(w_substituent(), getvariable('n_substituent'), r.r2))
-              || '-' || word_at(w_locant(), getvariable('n_locant'), r.r4) || word_at(w_substituent(), getvariable('n_substituent'), r.r5) END,
-    CASE WHEN shape < 55 THEN CASE WHEN r.u2 < 0.3 THEN word_at(w_salt(), getvariable('n_salt'), r.r4) END
-         WHEN shape < 70 THEN (5 * idx(r.r4, 40)) || ' MG ' || word_at(w_dose_form(), getvariable('n_dose_form'), r.r5)
-         ELSE word_at(w_parent(), getvariable('n_parent'), r.r6) || word_at(w_chem_ending(), getvariable('n_chem_ending'), r.r7) END,
-    CASE WHEN shape >= 70 THEN word_at(w_locant(), getvariable('n_locant'), r.r1) || word_at(w_substituent(), getvariable('n_substituent'), r.r2)
-                               || '-' || word_at(w_locant(), getvariable('n_locant'), r.r4)
-                               || word_at(w_substituent(), getvariable('n_substituent'), r.r5) || '-'
-         WHEN shape >= 55 THEN (5 * idx(r.r4, 40)) || 'mg ' || lower(word_at(w_dose_form(), getvariable('n_dose_form'), r.r5)) END,
+-- Chemicals: drug "Atorvalostatin" (shape 1), "Atorvastatin calcium" (2), clinical drug "Atorvastatin
+-- 20 MG Oral Tablet" (3), IUPAC-like "4-Chloro-2-methylbenzoic acid" with its CAS-style inverted
+-- synonym (4).  w1 drug or substituted prefix, w2 salt, dose form or parent, w3 synonym tail.
+CREATE OR REPLACE TEMP MACRO drug_name(shape, d) AS nth(w_drug_prefix(), d.d1) || nth(w_drug_infix(), d.d2)
+    || CASE WHEN shape = 1 THEN nth(w_drug_infix(), d.d4) ELSE '' END || nth(w_drug_stem(), d.d3);
+CREATE OR REPLACE TEMP MACRO chem_words(shape, d, z) AS words(
+    CASE WHEN shape < 4 THEN drug_name(shape, d)
+         ELSE nth(w_locant(), d.d1) || cap(nth(w_substituent(), d.d2)) || '-' || nth(w_locant(), d.d3)
+              || nth(w_substituent(), d.d4) END,
+    CASE shape WHEN 1 THEN NULL WHEN 2 THEN nth(w_salt(), d.d4)
+         WHEN 3 THEN (5 * (d.d4 + 1)) || ' MG ' || nth(w_dose_form(), d.d5)
+         ELSE nth(w_parent(), d.d5) || nth(w_chem_ending(), d.d6) END,
+    CASE WHEN shape = 3 THEN (5 * (d.d4 + 1)) || 'mg ' || lower(nth(w_dose_form(), d.d5))
+         WHEN shape = 4 THEN nth(w_locant(), d.d1) || nth(w_substituent(), d.d2) || '-' || nth(w_locant(), d.d3)
+                             || nth(w_substituent(), d.d4) || '-' END,
     NULL, NULL, NULL, NULL,
-    CASE WHEN shape >= 70 THEN 11 WHEN shape >= 55 THEN 12
-         WHEN idx(r.r3, getvariable('n_drug_stem')) <= 4 THEN 13
-         WHEN idx(r.r3, getvariable('n_drug_stem')) <= 7 THEN 15 ELSE 10 END);
+    CASE WHEN shape = 4 THEN 11 WHEN shape = 3 THEN 12 WHEN d.d3 < 4 THEN 13 WHEN d.d3 < 7 THEN 15 ELSE 10 END);
 CREATE OR REPLACE TEMP MACRO chem_parts(shape, w) AS CASE
-    WHEN shape < 55 THEN parts(
+    WHEN shape <= 2 THEN parts(
         NULL, NULL, w.w1, w.w2, 'Product containing ' || concat_ws(' ', w.w1, w.w2),
         'Product containing ' || concat_ws(' ', w.w1, w.w2), NULL)
-    WHEN shape < 70 THEN parts(NULL, NULL, w.w1, w.w2, cap(w.w1) || ' ' || w.w3, cap(w.w1) || ' ' || w.w3, NULL)
+    WHEN shape = 3 THEN parts(NULL, NULL, w.w1, w.w2, cap(w.w1) || ' ' || w.w3, cap(w.w1) || ' ' || w.w3, NULL)
     ELSE parts(NULL, NULL, w.w1 || w.w2, NULL, cap(w.w2) || ', ' || w.w3, cap(w.w2) || ', ' || w.w3, NULL)
     END;
 
--- Genes and proteins: "ZNF423 gene" (shape < 40), "Zinc finger protein 423" (< 85) or
--- "ZNF423 protein, mouse".  w1 symbol, w2 protein name, w3 species.
-CREATE OR REPLACE TEMP MACRO gene_number(r) AS (1 + r.r2 % 999)
-    || coalesce(CASE WHEN r.u1 < 0.35 THEN word_at(w_letter(), getvariable('n_letter'), r.r3) END, '');
-CREATE OR REPLACE TEMP MACRO gene_words(shape, r) AS words(
-    word_at(w_gene_symbol(), getvariable('n_gene'), r.r1) || gene_number(r)
-        || coalesce(CASE WHEN r.u2 < 0.2 THEN word_at(w_gene_tail(), getvariable('n_gene_tail'), r.r4) END, ''),
-    word_at(w_gene_name(), getvariable('n_gene'), r.r1) || gene_number(r) || word_at(w_gene_name_suffix(), getvariable('n_gene'), r.r1)
-        || coalesce(CASE WHEN r.u2 < 0.2 THEN ' ' || ltrim(word_at(w_gene_tail(), getvariable('n_gene_tail'), r.r4), '-') END, ''),
-    word_at(w_species_common(), getvariable('n_species_common'), r.r5),
+-- Genes and proteins: "ZNF423 gene" (shape 1), "Zinc finger protein 423" (2) or "ZNF423 protein,
+-- mouse" (3).  w1 symbol, w2 protein name, w3 species.
+CREATE OR REPLACE TEMP MACRO gene_number(d) AS (d.d2 + 1) || CASE WHEN d.d3 > 0 THEN nth(w_letter(), d.d3 - 1) ELSE '' END;
+CREATE OR REPLACE TEMP MACRO gene_words(shape, d, z) AS words(
+    nth(w_gene_symbol(), d.d1) || gene_number(d) || CASE WHEN d.d4 > 0 THEN nth(w_gene_tail(), d.d4 - 1) ELSE '' END,
+    nth(w_gene_name(), d.d1) || gene_number(d) || nth(w_gene_name_suffix(), d.d1)
+        || CASE WHEN d.d4 > 0 THEN ' ' || ltrim(nth(w_gene_tail(), d.d4 - 1), '-') ELSE '' END,
+    nth(w_species_common(), d.d5),
     NULL, NULL, NULL, NULL,
-    CASE WHEN shape < 40 THEN 19 WHEN shape < 85 THEN word_at(w_gene_sty(), getvariable('n_gene'), r.r1) ELSE 15 END);
-CREATE OR REPLACE TEMP MACRO gene_parts(shape, w) AS CASE
-    WHEN shape < 40 THEN parts(NULL, NULL, w.w1 || ' gene', NULL, w.w2 || ' gene', w.w2 || ' gene', w.w1)
-    WHEN shape < 85 THEN parts(NULL, NULL, w.w2, NULL, w.w1 || ' protein', w.w1 || ' protein', w.w1)
+    CASE shape WHEN 1 THEN 19 WHEN 2 THEN nth(w_gene_sty(), d.d1) ELSE 15 END);
+CREATE OR REPLACE TEMP MACRO gene_parts(shape, w) AS CASE shape
+    WHEN 1 THEN parts(NULL, NULL, w.w1 || ' gene', NULL, w.w2 || ' gene', w.w2 || ' gene', w.w1)
+    WHEN 2 THEN parts(NULL, NULL, w.w2, NULL, w.w1 || ' protein', w.w1 || ' protein', w.w1)
     ELSE parts(NULL, NULL, w.w1 || ' protein, ' || w.w3, NULL, w.w2 || ', ' || w.w3, w.w2 || ', ' || w.w3, w.w1)
     END;
 
--- Anatomy: "Left upper lobe of right lung" (shape < 60) or "Left renal artery".  w1 modifiers,
+-- Anatomy: "Left upper lobe of right lung" (shapes 1-2) or "Left upper renal artery" (3).  w1 modifiers,
 -- w2 organ modifier, w3 part, w4/w5 organ adjective/noun.  Semantic type from the part: tissue, cell,
 -- location, else organ component.
 CREATE OR REPLACE TEMP MACRO anat_sty(part) AS CASE
     WHEN part <= 6 THEN 21 WHEN part = 7 THEN 22 WHEN part <= 12 THEN 23 ELSE 20 END;
-CREATE OR REPLACE TEMP MACRO anat_words(shape, r) AS words(
-    nullif(concat_ws(' ',
-        CASE WHEN r.u1 < 0.6 THEN word_at(w_anat_mod(), getvariable('n_anat_mod'), r.r3) END,
-        CASE WHEN r.u2 < 0.25 AND idx(r.r4, getvariable('n_anat_mod')) <> idx(r.r3, getvariable('n_anat_mod'))
-            THEN word_at(w_anat_mod(), getvariable('n_anat_mod'), r.r4) END), ''),
-    CASE WHEN r.u3 < 0.5 THEN word_at(w_anat_mod(), getvariable('n_anat_mod'), r.r5) END,
-    word_at(w_anat_part(), getvariable('n_anat_part'), r.r1),
-    word_at(w_organ_adj(), getvariable('n_organ'), r.r2),
-    word_at(w_organ_noun(), getvariable('n_organ'), r.r2),
+CREATE OR REPLACE TEMP MACRO anat_words(shape, d, z) AS words(
+    concat_ws(' ', nth(w_anat_mod(), d.d1), CASE WHEN z.z2 > 1 THEN other(w_anat_mod(), d.d1, d.d2, z.z1) END),
+    CASE WHEN z.z4 > 1 THEN nth(w_anat_mod(), d.d4) END,
+    nth(w_anat_part(), d.d3),
+    nth(w_organ_adj(), d.d5),
+    nth(w_organ_noun(), d.d5),
     NULL, NULL,
-    anat_sty(idx(r.r1, getvariable('n_anat_part'))));
+    anat_sty(1 + d.d3));
 CREATE OR REPLACE TEMP MACRO anat_parts(shape, w) AS CASE
-    WHEN shape < 60 THEN parts(
+    WHEN shape <= 2 THEN parts(
         w.w1, NULL, w.w3, 'of ' || concat_ws(' ', w.w2, w.w5),
         'Structure of ' || concat_ws(' ', w.w1, w.w3, 'of', w.w2, w.w5),
         cap(concat_ws(' ', w.w1, w.w2, w.w4, w.w3)), NULL)
     ELSE parts(
-        nullif(concat_ws(' ', w.w1, w.w2), ''), w.w4, w.w3, NULL,
-        'Structure of ' || concat_ws(' ', w.w1, w.w2, w.w4, w.w3),
-        cap(concat_ws(' ', w.w1, w.w2, w.w3, 'of', w.w5)), NULL)
+        w.w1, w.w4, w.w3, NULL, 'Structure of ' || concat_ws(' ', w.w1, w.w4, w.w3),
+        cap(concat_ws(' ', w.w1, w.w3, 'of', w.w5)), NULL)
     END;
 
--- Procedures: "Laparoscopic partial nephrectomy with drainage" (shape < 40), "Excision of mucosa of
--- left kidney" (< 80) or LOINC-like "Calcium [Mass/volume] in Serum by Immunoassay".  w1 adjectives,
--- w2 procedure/action/analyte, w3 suffix meaning/side/property, w4 organ adjective or specimen,
--- w5 organ or method, w6 extra phrase or part.
-CREATE OR REPLACE TEMP MACRO proc_words(shape, r) AS words(
-    nullif(concat_ws(' ',
-        CASE WHEN r.u1 < 0.7 THEN word_at(w_proc_adj(), getvariable('n_proc_adj'), r.r3) END,
-        CASE WHEN r.u2 < 0.25 AND idx(r.r4, getvariable('n_proc_adj')) <> idx(r.r3, getvariable('n_proc_adj'))
-            THEN word_at(w_proc_adj(), getvariable('n_proc_adj'), r.r4) END), ''),
-    CASE WHEN shape < 40 THEN word_at(w_organ_root(), getvariable('n_organ'), r.r1) || word_at(w_proc_suffix(), getvariable('n_proc_suffix'), r.r2)
-         WHEN shape < 80 THEN word_at(w_proc_action(), getvariable('n_proc_action'), r.r2)
-         ELSE word_at(w_analyte(), getvariable('n_analyte'), r.r1) || coalesce('/' || CASE
-             WHEN r.u3 < 0.5 AND idx(r.r6, getvariable('n_analyte')) <> idx(r.r1, getvariable('n_analyte'))
-             THEN word_at(w_analyte(), getvariable('n_analyte'), r.r6) END, '') END,
-    CASE WHEN shape < 40 THEN word_at(w_proc_suffix_phrase(), getvariable('n_proc_suffix'), r.r2)
-         WHEN shape < 80 THEN CASE WHEN r.u3 < 0.4 THEN word_at(w_side(), getvariable('n_side'), r.r5) END
-         ELSE word_at(w_lab_property(), getvariable('n_lab_property'), r.r2) END,
-    CASE WHEN shape < 80 THEN word_at(w_organ_adj(), getvariable('n_organ'), r.r1)
-         ELSE word_at(w_specimen(), getvariable('n_specimen'), r.r5) END,
-    CASE WHEN shape < 80 THEN word_at(w_organ_noun(), getvariable('n_organ'), r.r1)
-         WHEN r.u4 < 0.7 THEN word_at(w_lab_method(), getvariable('n_lab_method'), r.r7) END,
-    CASE WHEN shape < 40 AND r.u3 < 0.4 THEN word_at(w_proc_with(), getvariable('n_proc_with'), r.r5)
-         WHEN shape >= 40 AND shape < 80 AND r.u4 < 0.5 THEN word_at(w_anat_part(), getvariable('n_anat_part'), r.r6) END,
+-- Procedures: "Laparoscopic partial nephrectomy with drainage" (shapes 1-2), "Partial excision of
+-- mucosa of left kidney" (3) or LOINC-like "Calcium/sodium [Mass/volume] in Serum by Immunoassay" (4).
+-- w1 adjectives, w2 procedure/action/analytes, w3 suffix meaning/side/property, w4 organ adjective or
+-- specimen, w5 organ or method, w6 with-phrase or part.
+CREATE OR REPLACE TEMP MACRO proc_words(shape, d, z) AS words(
+    CASE WHEN shape < 4 THEN concat_ws(' ', nth(w_proc_adj(), d.d1),
+                                       CASE WHEN z.z2 > 1 THEN other(w_proc_adj(), d.d1, d.d2, z.z1) END) END,
+    CASE WHEN shape <= 2 THEN nth(w_organ_root(), d.d3) || nth(w_proc_suffix(), d.d4)
+         WHEN shape = 3 THEN nth(w_proc_action(), d.d4)
+         ELSE nth(w_analyte(), d.d1) || '/' || other(w_analyte(), d.d1, d.d2, z.z1) END,
+    CASE WHEN shape <= 2 THEN nth(w_proc_suffix_phrase(), d.d4) WHEN shape = 3 THEN nth(w_side(), d.d6)
+         ELSE nth(w_lab_property(), d.d3) END,
+    CASE WHEN shape < 4 THEN nth(w_organ_adj(), d.d3) ELSE nth(w_specimen(), d.d4) END,
+    CASE WHEN shape < 4 THEN nth(w_organ_noun(), d.d3) ELSE nth(w_lab_method(), d.d5) END,
+    CASE WHEN shape = 2 THEN nth(w_proc_with(), d.d5) WHEN shape = 3 THEN nth(w_anat_part(), d.d5) END,
     NULL,
-    CASE WHEN shape < 40 THEN CASE WHEN idx(r.r2, getvariable('n_proc_suffix')) <= 6 THEN 24 ELSE 25 END
-         WHEN shape < 80 THEN CASE WHEN idx(r.r2, getvariable('n_proc_action')) <= 8 THEN 24 ELSE 25 END
-         ELSE 26 END);
+    CASE WHEN shape <= 2 THEN CASE WHEN d.d4 < 6 THEN 24 ELSE 25 END
+         WHEN shape = 3 THEN CASE WHEN d.d4 < 8 THEN 24 ELSE 25 END ELSE 26 END);
 CREATE OR REPLACE TEMP MACRO proc_parts(shape, w) AS CASE
-    WHEN shape < 40 THEN parts(
+    WHEN shape <= 2 THEN parts(
         w.w1, NULL, w.w2, w.w6,
         cap(concat_ws(' ', w.w1, w.w3)) || ' of the ' || w.w5 || coalesce(' ' || w.w6, ''),
         cap(concat_ws(' ', w.w1, w.w4, w.w3, w.w6)), NULL)
-    WHEN shape < 80 THEN parts(
-        w.w1, NULL, w.w2, 'of ' || concat_ws(' of ', w.w6, concat_ws(' ', w.w3, w.w5)),
-        cap(concat_ws(' ', w.w1, w.w2)) || ' of the ' || concat_ws(' of the ', w.w6, concat_ws(' ', w.w3, w.w5)),
+    WHEN shape = 3 THEN parts(
+        w.w1, NULL, w.w2, 'of ' || w.w6 || ' of ' || w.w3 || ' ' || w.w5,
+        cap(concat_ws(' ', w.w1, w.w2)) || ' of the ' || w.w6 || ' of the ' || w.w3 || ' ' || w.w5,
         cap(concat_ws(' ', w.w1, w.w3, w.w4, w.w6, w.w2)), NULL)
     ELSE parts(
-        NULL, NULL, w.w2 || ' [' || w.w3 || ']', 'in ' || cap(w.w4) || coalesce(' by ' || w.w5, ''),
-        'Measurement of ' || w.w2 || ' in the ' || w.w4 || coalesce(' by ' || lower(w.w5), ''),
+        NULL, NULL, w.w2 || ' [' || w.w3 || ']', 'in ' || cap(w.w4) || ' by ' || w.w5,
+        'Measurement of ' || w.w2 || ' in the ' || w.w4 || ' by ' || lower(w.w5),
         cap(concat_ws(' ', w.w4, w.w2, lower(w.w3), 'measurement', 'by ' || lower(w.w5))), NULL)
     END;
 
--- Organisms: "Streptococcus aureus strain ATCC 12345" or "Rhinovirus 14A".  w1 genus prefix,
--- w2 genus ending (or virus number), w3 species, w4 subspecies or strain.  Semantic type from the
--- genus ending: bacterium, fungus, eukaryote, virus.
-CREATE OR REPLACE TEMP MACRO org_words(shape, r) AS words(
-    word_at(w_genus_prefix(), getvariable('n_genus_prefix'), r.r1),
-    CASE WHEN idx(r.r2, getvariable('n_genus_ending')) = 12
-        THEN 'virus ' || (1 + r.r3 % 99) || coalesce(CASE WHEN r.u1 < 0.3 THEN word_at(w_letter(), getvariable('n_letter'), r.r4) END, '')
-        ELSE word_at(w_genus_ending(), getvariable('n_genus_ending'), r.r2) END,
-    word_at(w_species(), getvariable('n_species'), r.r5),
-    CASE WHEN idx(r.r2, getvariable('n_genus_ending')) = 12 THEN NULL
-         WHEN r.r6 % 10 < 3 THEN 'subsp. ' || word_at(w_species(), getvariable('n_species'), r.r7)
-         WHEN r.r6 % 10 < 7 THEN 'strain ' || word_at(w_strain_lab(), getvariable('n_strain_lab'), r.r8) || ' ' || (10000 + r.r7 % 90000) END,
+-- Organisms: "Streptococcus aureus strain ATCC 12345" (shape 1), "Streptococcus aureus subsp. coli" (2)
+-- or "Rhinovirus 14A" (3).  w1 genus, w2 species, w3 strain or subspecies, w4 virus name.  Semantic
+-- type from the genus ending: bacterium, fungus, eukaryote; or virus.
+CREATE OR REPLACE TEMP MACRO org_words(shape, d, z) AS words(
+    nth(w_genus_prefix(), d.d1) || CASE WHEN shape < 3 THEN nth(w_genus_ending(), d.d2) ELSE '' END,
+    nth(w_species(), d.d3),
+    CASE shape WHEN 1 THEN 'strain ' || nth(w_strain_lab(), d.d4) || ' ' || (10000 + d.d5)
+               WHEN 2 THEN 'subsp. ' || other(w_species(), d.d3, d.d4, z.z3) END,
+    CASE WHEN shape = 3 THEN 'virus ' || (d.d2 + 1) || CASE WHEN d.d3 > 0 THEN nth(w_letter(), d.d3 - 1) ELSE '' END END,
     NULL, NULL, NULL,
-    CASE WHEN idx(r.r2, getvariable('n_genus_ending')) = 12 THEN 29
-         WHEN idx(r.r2, getvariable('n_genus_ending')) <= 6 THEN 27
-         WHEN idx(r.r2, getvariable('n_genus_ending')) <= 8 THEN 28 ELSE 30 END);
+    CASE WHEN shape = 3 THEN 29 WHEN d.d2 < 6 THEN 27 WHEN d.d2 < 8 THEN 28 ELSE 30 END);
 CREATE OR REPLACE TEMP MACRO org_parts(shape, w) AS CASE
-    WHEN w.sty = 29 THEN parts(NULL, NULL, w.w1 || w.w2, NULL, 'Human ' || lower(w.w1) || w.w2, 'Human ' || lower(w.w1) || w.w2, NULL)
-    ELSE parts(NULL, NULL, w.w1 || w.w2 || ' ' || w.w3, w.w4, w.w1[1] || '. ' || concat_ws(' ', w.w3, w.w4),
-               w.w1[1] || '. ' || concat_ws(' ', w.w3, w.w4), NULL)
+    WHEN shape = 3 THEN parts(NULL, NULL, w.w1 || w.w4, NULL, 'Human ' || lower(w.w1) || w.w4, 'Human ' || lower(w.w1) || w.w4, NULL)
+    ELSE parts(NULL, NULL, w.w1 || ' ' || w.w2, w.w3, w.w1[1] || '. ' || w.w2 || ' ' || w.w3,
+               w.w1[1] || '. ' || w.w2 || ' ' || w.w3, NULL)
     END;
 
 -- One row per concept, in concept order: i, kind, name index ni, atom count n, primary semantic type
--- sty, name parts and the preferred name `base`.
+-- sty, name parts and the preferred name `base`.  The concept's rank among the name indices of its
+-- kind picks the shape (slot) and the rank within the shape, which is scrambled into the shape's space
+-- (an affine bijection) and split into digits.
 CREATE OR REPLACE TEMP MACRO synth_concepts() AS TABLE
 WITH indexed AS (
     SELECT s AS i, kind_of(s) AS kind, name_index(s) AS ni FROM synth_seq WHERE s < getvariable('concepts')
-), drawn AS (
-    SELECT i, kind, ni, draw(ni, 100, 100) AS shape,
-        struct_pack(r1 := h(ni, 101), r2 := h(ni, 102), r3 := h(ni, 103), r4 := h(ni, 104), r5 := h(ni, 105),
-                    r6 := h(ni, 106), r7 := h(ni, 107), r8 := h(ni, 108), u1 := u(ni, 111), u2 := u(ni, 112),
-                    u3 := u(ni, 113), u4 := u(ni, 114)) AS r
-    FROM indexed
+), ranked AS (
+    SELECT *, (ni // 100) * w_kind_nres()[kind] + getvariable('residue_rank')[1 + ni % 100] AS kind_rank FROM indexed
+), slotted AS (
+    SELECT *, 1 + (37 * kind_rank) % 100 AS slot FROM ranked
+), shaped AS (
+    SELECT i, kind, ni, getvariable('slot_shape')[kind][slot] AS shape,
+        (kind_rank // 100) * getvariable('shape_counts')[kind][getvariable('slot_shape')[kind][slot]]
+            + getvariable('slot_rank')[kind][slot] AS shape_rank
+    FROM slotted
+), coded AS (
+    SELECT i, kind, ni, shape, getvariable('shape_sizes')[kind][shape] AS sizes,
+        getvariable('shape_strides')[kind][shape] AS strides,
+        (shape_rank * 1000003 + draw(16 * kind + shape, 150, getvariable('shape_space')[kind][shape]))
+            % getvariable('shape_space')[kind][shape] AS code
+    FROM shaped
+), digited AS (
+    SELECT i, kind, ni, shape,
+        struct_pack(d1 := (code // strides[1]) % sizes[1], d2 := (code // strides[2]) % sizes[2],
+                    d3 := (code // strides[3]) % sizes[3], d4 := (code // strides[4]) % sizes[4],
+                    d5 := (code // strides[5]) % sizes[5], d6 := (code // strides[6]) % sizes[6]) AS d,
+        struct_pack(z1 := sizes[1], z2 := sizes[2], z3 := sizes[3], z4 := sizes[4], z5 := sizes[5], z6 := sizes[6]) AS z
+    FROM coded
 ), worded AS (
     SELECT i, kind, ni, shape,
-        CASE kind WHEN 1 THEN dis_words(shape, r) WHEN 2 THEN find_words(shape, r) WHEN 3 THEN chem_words(shape, r)
-                  WHEN 4 THEN gene_words(shape, r) WHEN 5 THEN anat_words(shape, r) WHEN 6 THEN proc_words(shape, r)
-                  ELSE org_words(shape, r) END AS w
-    FROM drawn
+        CASE kind WHEN 1 THEN dis_words(shape, d, z) WHEN 2 THEN find_words(shape, d, z)
+                  WHEN 3 THEN chem_words(shape, d, z) WHEN 4 THEN gene_words(shape, d, z)
+                  WHEN 5 THEN anat_words(shape, d, z) WHEN 6 THEN proc_words(shape, d, z)
+                  ELSE org_words(shape, d, z) END AS w
+    FROM digited
 ), named AS (
     SELECT i, kind, ni, w.sty AS sty,
         CASE kind WHEN 1 THEN dis_parts(shape, w) WHEN 2 THEN find_parts(shape, w) WHEN 3 THEN chem_parts(shape, w)
@@ -371,12 +362,12 @@ CREATE OR REPLACE TEMP MACRO same_term(v) AS v <= 5 OR v = 16;
 CREATE OR REPLACE TEMP MACRO definition_of(s, phrase, article, clause, base) AS CASE draw(s, 76, 4)
     WHEN 0 THEN base || ': ' || article || ' ' || phrase || ' ' || clause || '.'
     WHEN 1 THEN cap(article) || ' ' || phrase || ' ' || clause || ', also known as "' || initials(base) || '".'
-    WHEN 2 THEN 'Any ' || phrase || ' ' || clause || ' and ' || word_at(w_def_clause(), getvariable('n_def_clause'), h(s, 75))
+    WHEN 2 THEN 'Any ' || phrase || ' ' || clause || ' and ' || nth(w_def_clause(), draw(s, 75, getvariable('n_def_clause')))
                 || ' (' || lower(base) || ').'
     ELSE 'The term "' || lower(base) || '" denotes ' || article || ' ' || phrase || ' ' || clause || '.' END;
 CREATE OR REPLACE TEMP MACRO definition(s, phrase, base) AS definition_of(
     s, phrase, CASE WHEN strpos('aeiou', phrase[1]) > 0 THEN 'an' ELSE 'a' END,
-    word_at(w_def_clause(), getvariable('n_def_clause'), h(s, 74)), base);
+    nth(w_def_clause(), draw(s, 74, getvariable('n_def_clause'))), base);
 
 ---------------------------------------------------------------------------------------------------------
 -- Atoms.  Atom 0 is the preferred one; the others walk through the kind's variants in a per-concept
@@ -390,11 +381,12 @@ CREATE OR REPLACE TEMP MACRO atom_variant(i, k, kind) AS CASE
                                       + draw(i, 32, w_kind_nvariants()[kind])) % w_kind_nvariants()[kind]]
     END;
 CREATE OR REPLACE TEMP MACRO pref_tty(i, kind) AS w_sab_pref_tty()[w_kind_pref_sab()[kind][1 + draw(i, 35, 4)]];
--- Term type of an atom repeating the preferred string: the kind's list walked with an odd stride (a
--- permutation of its 8 entries), skipping the preferred atom's own term type.
+-- Term type of an atom repeating the preferred string: the kind's 15 term types walked with a stride
+-- coprime with 15 (a permutation, so no two atoms of a concept repeat it in the same term type), with
+-- MTH/PN in place of the preferred atom's own term type.
 CREATE OR REPLACE TEMP MACRO repeat_tty(i, k, kind, pref) AS CASE
-    WHEN w_kind_repeat_tty()[kind][1 + ((k - 1) * (1 + 2 * draw(i, 36, 4)) + draw(i, 37, 8)) % 8] <> pref
-        THEN w_kind_repeat_tty()[kind][1 + ((k - 1) * (1 + 2 * draw(i, 36, 4)) + draw(i, 37, 8)) % 8]
+    WHEN w_kind_repeat_tty()[kind][1 + ((k - 1) * w_repeat_stride()[1 + draw(i, 36, 8)] + draw(i, 37, 15)) % 15] <> pref
+        THEN w_kind_repeat_tty()[kind][1 + ((k - 1) * w_repeat_stride()[1 + draw(i, 36, 8)] + draw(i, 37, 15)) % 15]
     ELSE 1 END;
 CREATE OR REPLACE TEMP MACRO synonym_tty(a, v, sab) AS CASE
     WHEN v = 7 AND sab = 4 THEN 13
@@ -409,23 +401,23 @@ CREATE OR REPLACE TEMP MACRO atom_tty(i, k, kind, v) AS CASE
     WHEN v = 16 THEN 19
     ELSE synonym_tty(i * 16 + k, v, CASE v WHEN 13 THEN 9 WHEN 14 THEN 10 WHEN 15 THEN 11
                                        ELSE w_kind_syn_sab()[kind][1 + draw(i * 16 + k, 34, 10)] END) END;
--- Source identifiers SAUI|SCUI|SDUI|CODE (with the separators); the same for every atom of a concept
--- in a source family (so MeSH translations share the MeSH descriptor), except the atom-level SAUI.
+-- Source identifiers "SAUI|SCUI|SDUI" and the CODE: the same for every atom of a concept in a source
+-- family (so MeSH translations share the MeSH descriptor), except the atom-level SAUI.
+CREATE OR REPLACE TEMP MACRO source_code(i, sab, kind) AS CASE w_sab_family()[sab]
+    WHEN 'MTH' THEN 'NOCODE'
+    WHEN 'MSH' THEN CASE WHEN kind = 3 THEN 'C' ELSE 'D' END || padded(scramble(i, 1000000), 1000000)
+    WHEN 'SNOMEDCT' THEN concat(10000000 + scramble(i, 90000000), '00', i % 10)
+    WHEN 'NCI' THEN 'C' || (1000 + scramble(i, 1000000))
+    WHEN 'MDR' THEN (10000000 + scramble(i, 10000000))::VARCHAR
+    WHEN 'RXNORM' THEN (1 + scramble(i, 10000000))::VARCHAR
+    WHEN 'OMIM' THEN (100000 + scramble(i, 900000))::VARCHAR
+    ELSE 'HP:' || padded(scramble(i, 10000000), 10000000) END;
 CREATE OR REPLACE TEMP MACRO source_ids(i, a, sab, kind) AS CASE w_sab_family()[sab]
-    WHEN 'MTH' THEN '|||NOCODE'
-    WHEN 'MSH' THEN concat(
-        '|M', padded(scramble(i, 10000000), 10000000), '|',
-        CASE WHEN kind = 3 THEN 'C' ELSE 'D' END, padded(scramble(i, 1000000), 1000000), '|',
-        CASE WHEN kind = 3 THEN 'C' ELSE 'D' END, padded(scramble(i, 1000000), 1000000))
-    WHEN 'SNOMEDCT' THEN concat(
-        1000000000 + scramble(a, 1000000000), '01', a % 10, '|', 10000000 + scramble(i, 90000000), '00', i % 10,
-        '||', 10000000 + scramble(i, 90000000), '00', i % 10)
-    WHEN 'NCI' THEN concat('|C', 1000 + scramble(i, 1000000), '||C', 1000 + scramble(i, 1000000))
-    WHEN 'MDR' THEN concat('|||', 10000000 + scramble(i, 10000000))
-    WHEN 'RXNORM' THEN concat(1 + scramble(a, 100000000), '|', 1 + scramble(i, 10000000), '||', 1 + scramble(i, 10000000))
-    WHEN 'OMIM' THEN concat('|', 100000 + scramble(i, 900000), '||', 100000 + scramble(i, 900000))
-    ELSE concat('|HP:', padded(scramble(i, 10000000), 10000000), '||HP:', padded(scramble(i, 10000000), 10000000))
-    END;
+    WHEN 'MSH' THEN concat('|M', padded(scramble(i, 10000000), 10000000), '|', source_code(i, sab, kind))
+    WHEN 'SNOMEDCT' THEN concat(1000000000 + scramble(a, 1000000000), '01', a % 10, '|', source_code(i, sab, kind), '|')
+    WHEN 'RXNORM' THEN concat(1 + scramble(a, 100000000), '|', source_code(i, sab, kind), '|')
+    WHEN 'MTH' THEN '||' WHEN 'MDR' THEN '||'
+    ELSE concat('|', source_code(i, sab, kind), '|') END;
 -- SUI and LUI numbers of variant v: per (name index, variant), per abbreviation for initials, and the
 -- preferred term's LUI for variants that normalize to it.
 CREATE OR REPLACE TEMP MACRO sui_number(v, kind, ni, abbr_code) AS 1 + CASE
@@ -438,7 +430,8 @@ CREATE OR REPLACE TEMP MACRO atom_line(i, k, kind, v, tty, str, lui, sui) AS con
     cui(i), '|', w_sab_lat()[w_tty_sab()[tty]], CASE WHEN same_term(v) THEN '|P|L' ELSE '|S|L' END,
     padded(lui, 10000000), '|', CASE WHEN v = 0 THEN 'PF' ELSE w_variant_stt()[v] END, '|S', padded(sui, 10000000),
     CASE WHEN k = 0 OR v <> 0 THEN '|Y|' ELSE '|N|' END, aui(i, k), '|',
-    source_ids(i, 16 * i + k, w_tty_sab()[tty], kind), '|', w_sab()[w_tty_sab()[tty]], '|', w_tty()[tty], '|', str, '|',
+    source_ids(i, 16 * i + k, w_tty_sab()[tty], kind), '|', w_sab()[w_tty_sab()[tty]], '|', w_tty()[tty], '|',
+    source_code(i, w_tty_sab()[tty], kind), '|', str, '|',
     w_sab_srl()[w_tty_sab()[tty]], '|',
     CASE WHEN w_tty_suppress()[tty] <> 'N' THEN w_tty_suppress()[tty] WHEN u(16 * i + k, 41) < 0.01 THEN 'E' ELSE 'N' END, '|',
     CASE WHEN u(16 * i + k, 42) < 0.08 THEN w_cvf()[1 + draw(16 * i + k, 43, getvariable('n_cvf'))] END, '|');

@@ -1,9 +1,8 @@
 -- Vocabulary of the synthetic UMLS release generator (kebiokg.umls_loader.synth).
 --
--- Every list is a table-less macro returning a list literal: DuckDB folds those into constant vectors, so
--- indexing them per row is cheap (a list held in a variable is copied per row and is ~20x slower).
--- len() of a list literal is NOT folded either, hence every list w_X has its length in variable n_X, set
--- at the bottom of this file; lists indexed by concept kind have a fixed inner length instead.
+-- Every list is a table-less macro returning a list literal, which DuckDB indexes per row as a constant.
+-- len() of a list literal is not constant-folded (it costs ~20x the indexing), so lists indexed by a hash
+-- have their length in a variable n_X and lists indexed by concept kind have a fixed inner length.
 --
 -- Concept kinds: 1 disorder, 2 finding, 3 chemical/drug, 4 gene/protein, 5 anatomy, 6 procedure,
 -- 7 organism.  A concept's kind is fixed by its index modulo 100 (w_kind_map), so a partner of a given
@@ -94,12 +93,12 @@ CREATE OR REPLACE TEMP MACRO w_rank_order() AS [
 -- Preferred term type of each source, and 8 weighted synonym term types per source.
 CREATE OR REPLACE TEMP MACRO w_sab_pref_tty() AS [1, 2, 6, 11, 14, 17, 21, 23, 26, 28, 30];
 CREATE OR REPLACE TEMP MACRO w_sab_syn_tty() AS [
-    [1, 1, 1, 1, 1, 1, 1, 1], [3, 3, 3, 3, 3, 4, 4, 4], [8, 8, 8, 8, 8, 8, 8, 9], [12, 12, 12, 12, 12, 12, 12, 12],
+    [1, 1, 1, 1, 1, 1, 1, 1], [3, 3, 3, 3, 3, 4, 4, 4], [8, 8, 8, 8, 8, 8, 8, 8], [12, 12, 12, 12, 12, 12, 12, 12],
     [15, 15, 15, 15, 15, 15, 15, 16], [18, 18, 18, 18, 18, 20, 20, 18], [22, 22, 22, 22, 22, 22, 22, 22],
     [24, 24, 24, 24, 24, 24, 24, 25], [27, 27, 27, 27, 27, 27, 27, 27], [29, 29, 29, 29, 29, 29, 29, 29],
     [31, 31, 31, 31, 31, 31, 31, 31]];
 -- Per kind: the source of the preferred atom (4 weighted draws), the sources of synonyms (10 weighted
--- draws) and the term types of atoms repeating the preferred string in another source (8 distinct).
+-- draws) and the term types of atoms repeating the preferred string in another source (15 distinct).
 CREATE OR REPLACE TEMP MACRO w_kind_pref_sab() AS [
     [2, 3, 4, 3], [3, 5, 8, 3], [6, 2, 4, 6], [4, 2, 7, 4], [3, 2, 4, 3], [3, 2, 4, 3], [4, 2, 3, 4]];
 CREATE OR REPLACE TEMP MACRO w_kind_syn_sab() AS [
@@ -107,9 +106,12 @@ CREATE OR REPLACE TEMP MACRO w_kind_syn_sab() AS [
     [4, 4, 4, 4, 7, 7, 7, 2, 2, 4], [3, 3, 3, 3, 2, 2, 4, 4, 4, 3], [3, 3, 3, 3, 2, 2, 4, 4, 5, 5],
     [4, 4, 4, 2, 2, 2, 3, 3, 3, 3]];
 CREATE OR REPLACE TEMP MACRO w_kind_repeat_tty() AS [
-    [2, 6, 11, 14, 23, 21, 8, 15], [6, 14, 23, 11, 2, 8, 15, 24], [17, 2, 11, 6, 18, 20, 8, 12],
-    [11, 2, 21, 12, 3, 22, 6, 8], [6, 2, 11, 8, 3, 12, 14, 4], [6, 2, 11, 14, 8, 3, 12, 15],
-    [11, 2, 6, 12, 3, 8, 4, 14]];
+    [2, 3, 4, 5, 6, 8, 9, 11, 12, 14, 15, 21, 22, 23, 24], [2, 3, 4, 5, 6, 8, 9, 11, 12, 14, 15, 21, 22, 23, 24],
+    [2, 3, 4, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 22], [2, 3, 4, 5, 6, 8, 9, 11, 12, 14, 15, 21, 22, 23, 24],
+    [2, 3, 4, 5, 6, 8, 9, 11, 12, 14, 15, 21, 22, 23, 24], [2, 3, 4, 5, 6, 8, 9, 11, 12, 14, 15, 21, 22, 23, 24],
+    [2, 3, 4, 5, 6, 8, 9, 11, 12, 14, 15, 21, 22, 23, 24]];
+-- Strides coprime with 15, so that walking a repeat list visits each entry once.
+CREATE OR REPLACE TEMP MACRO w_repeat_stride() AS [1, 2, 4, 7, 8, 11, 13, 14];
 
 ---------------------------------------------------------------------------------------------------------
 -- String variants of a concept name.  0 BASE, 1 LOWER, 2 UPPER, 3 INVERTED, 4 OF_FORM, 5 PLURAL, 6 NOS,
@@ -332,10 +334,9 @@ CREATE OR REPLACE TEMP MACRO w_genus_prefix() AS [
     'Strepto', 'Staphylo', 'Entero', 'Myco', 'Pseudo', 'Clostri', 'Lacto', 'Bifido', 'Campylo', 'Helico',
     'Legio', 'Listeri', 'Neisse', 'Salmo', 'Shige', 'Vibri', 'Yersi', 'Borre', 'Trepo', 'Crypto', 'Asper',
     'Cando', 'Plasmo', 'Toxo', 'Leishma', 'Trypano', 'Schisto', 'Ancylo', 'Rhino', 'Adeno'];
--- Genus endings with semantic type: 1-6 bacteria, 7-8 fungi, 9-11 eukaryotes, 12 viruses.
+-- Genus endings with semantic type: 1-6 bacteria, 7-8 fungi, 9-11 eukaryotes.
 CREATE OR REPLACE TEMP MACRO w_genus_ending() AS [
-    'coccus', 'bacter', 'bacterium', 'monas', 'bacillus', 'ella', 'myces', 'spora', 'plasma', 'soma', 'nema',
-    'virus'];
+    'coccus', 'bacter', 'bacterium', 'monas', 'bacillus', 'ella', 'myces', 'spora', 'plasma', 'soma', 'nema'];
 CREATE OR REPLACE TEMP MACRO w_species() AS [
     'aureus', 'pneumoniae', 'coli', 'tuberculosis', 'difficile', 'pyogenes', 'faecalis', 'albicans', 'fumigatus',
     'falciparum', 'gondii', 'major', 'cruzi', 'mansoni', 'duodenale', 'vulgaris', 'mirabilis', 'cloacae',
@@ -367,60 +368,74 @@ CREATE OR REPLACE TEMP MACRO w_def_clause() AS [
     'with a characteristic histological appearance', 'that is rarely fatal', 'that responds to standard therapy'];
 
 ---------------------------------------------------------------------------------------------------------
--- Lengths of the flat lists (see the header).
-SET VARIABLE n_organ = len(w_organ_adj());
-SET VARIABLE n_dis_adj = len(w_dis_adj());
-SET VARIABLE n_dis_head = len(w_dis_head());
-SET VARIABLE n_dis_suffix = len(w_dis_suffix());
-SET VARIABLE n_eponym = len(w_eponym());
-SET VARIABLE n_eponym_head = len(w_eponym_head());
+-- Lengths of the lists indexed by a hash (see the header).
 SET VARIABLE n_stage = len(w_stage());
 SET VARIABLE n_complication = len(w_complication());
-SET VARIABLE n_cause = len(w_cause());
-SET VARIABLE n_side = len(w_side());
-SET VARIABLE n_symptom = len(w_symptom());
-SET VARIABLE n_find_adj = len(w_find_adj());
-SET VARIABLE n_find_context = len(w_find_context());
-SET VARIABLE n_change = len(w_change());
-SET VARIABLE n_analyte = len(w_analyte());
-SET VARIABLE n_specimen = len(w_specimen());
-SET VARIABLE n_timing = len(w_timing());
-SET VARIABLE n_lab_property = len(w_lab_property());
-SET VARIABLE n_lab_method = len(w_lab_method());
-SET VARIABLE n_drug_prefix = len(w_drug_prefix());
-SET VARIABLE n_drug_infix = len(w_drug_infix());
-SET VARIABLE n_drug_stem = len(w_drug_stem());
-SET VARIABLE n_salt = len(w_salt());
-SET VARIABLE n_dose_form = len(w_dose_form());
-SET VARIABLE n_substituent = len(w_substituent());
-SET VARIABLE n_parent = len(w_parent());
-SET VARIABLE n_chem_ending = len(w_chem_ending());
-SET VARIABLE n_locant = len(w_locant());
-SET VARIABLE n_gene = len(w_gene_symbol());
-SET VARIABLE n_gene_tail = len(w_gene_tail());
-SET VARIABLE n_species_common = len(w_species_common());
-SET VARIABLE n_letter = len(w_letter());
-SET VARIABLE n_anat_part = len(w_anat_part());
-SET VARIABLE n_anat_mod = len(w_anat_mod());
-SET VARIABLE n_proc_adj = len(w_proc_adj());
-SET VARIABLE n_proc_suffix = len(w_proc_suffix());
-SET VARIABLE n_proc_action = len(w_proc_action());
-SET VARIABLE n_proc_with = len(w_proc_with());
-SET VARIABLE n_genus_prefix = len(w_genus_prefix());
-SET VARIABLE n_genus_ending = len(w_genus_ending());
-SET VARIABLE n_species = len(w_species());
-SET VARIABLE n_strain_lab = len(w_strain_lab());
 SET VARIABLE n_def_clause = len(w_def_clause());
 SET VARIABLE n_cvf = len(w_cvf());
+SET VARIABLE n_tail = 60 + len(w_stage()) + len(w_complication()) + len(w_cause());
+
+---------------------------------------------------------------------------------------------------------
+-- Name shapes.  Names are enumerated, not drawn: each (kind, shape) has a space of word combinations,
+-- its 6 digits having the sizes below (1 = the role is absent), and its k-th concept gets combination
+-- (k * 1000003 + offset) mod space, so two concepts share a name only when a shape has more concepts
+-- than combinations (or on purpose, see name_index).  Shares are per 100 concepts of the kind; a
+-- shape's space should exceed its share of the concepts at the largest scale (3.4M concepts).
+-- Digit roles per kind (see the X_words macros):
+--   disorder   adjective, second adjective, organ, suffix/eponym/head, tail, eponym head/side
+--   finding    adjective/change, disorder adjective, organ/specimen, symptom/analyte, context/analyte, timing
+--   chemical   prefix, infix, stem, infix/salt/dose, dose form   (systematic: 6 name parts)
+--   gene       family, number, letter, tail, species
+--   anatomy    modifier, second modifier, part, organ modifier, organ
+--   procedure  adjective, second adjective, organ, suffix/action, with-phrase/part, side   (lab: own roles)
+--   organism   genus prefix, genus ending/virus number, species/letter, strain lab/subspecies, strain number
+SET VARIABLE shape_counts = [
+    [5, 5, 3, 6, 30, 25, 4, 14, 8], [25, 25, 20, 30], [35, 15, 15, 35], [40, 45, 15], [50, 15, 35],
+    [15, 20, 40, 25], [45, 35, 20]];
+SET VARIABLE shape_sizes = (SELECT [
+    [[a, a - 1, o, len(w_dis_suffix()), 1, 1], [a, 1, o, len(w_dis_suffix()), t, 1], [1, 1, o, len(w_dis_suffix()), t, 1],
+     [a, 1, 1, len(w_eponym()), t, len(w_eponym_head())], [a, a - 1, o, h, 1, 1], [a, 1, o, h, t, 1], [1, 1, o, h, t, 1],
+     [a, 1, o, h, 1, len(w_side())], [1, 1, o, h, t, 1]],
+    [[len(w_find_adj()), a, o, len(w_symptom()), 1, 1], [len(w_find_adj()), 1, o, len(w_symptom()), len(w_find_context()), 1],
+     [1, a, o, len(w_symptom()), len(w_find_context()), 1],
+     [len(w_change()), 1, len(w_specimen()), len(w_analyte()), len(w_analyte()) - 1, len(w_timing())]],
+    [[len(w_drug_prefix()), len(w_drug_infix()), len(w_drug_stem()), len(w_drug_infix()), 1, 1],
+     [len(w_drug_prefix()), len(w_drug_infix()), len(w_drug_stem()), len(w_salt()), 1, 1],
+     [len(w_drug_prefix()), len(w_drug_infix()), len(w_drug_stem()), 40, len(w_dose_form()), 1],
+     [len(w_locant()), len(w_substituent()), len(w_locant()), len(w_substituent()), len(w_parent()), len(w_chem_ending())]],
+    [[len(w_gene_symbol()), 999, len(w_letter()) + 1, len(w_gene_tail()) + 1, 1, 1],
+     [len(w_gene_symbol()), 999, len(w_letter()) + 1, len(w_gene_tail()) + 1, 1, 1],
+     [len(w_gene_symbol()), 999, len(w_letter()) + 1, len(w_gene_tail()) + 1, len(w_species_common()), 1]],
+    [[m, m - 1, len(w_anat_part()), m, o, 1], [m, 1, len(w_anat_part()), m, o, 1], [m, m - 1, len(w_anat_part()), 1, o, 1]],
+    [[len(w_proc_adj()), len(w_proc_adj()) - 1, o, len(w_proc_suffix()), 1, 1],
+     [len(w_proc_adj()), len(w_proc_adj()) - 1, o, len(w_proc_suffix()), len(w_proc_with()), 1],
+     [len(w_proc_adj()), 1, o, len(w_proc_action()), len(w_anat_part()), len(w_side())],
+     [len(w_analyte()), len(w_analyte()) - 1, len(w_lab_property()), len(w_specimen()), len(w_lab_method()), 1]],
+    [[len(w_genus_prefix()), len(w_genus_ending()), len(w_species()), len(w_strain_lab()), 90000, 1],
+     [len(w_genus_prefix()), len(w_genus_ending()), len(w_species()), len(w_species()) - 1, 1, 1],
+     [len(w_genus_prefix()), 999, len(w_letter()) + 1, 1, 1, 1]]]
+    FROM (SELECT len(w_dis_adj()) AS a, len(w_organ_adj()) AS o, len(w_dis_head()) AS h, getvariable('n_tail') AS t,
+                 len(w_anat_mod()) AS m));
+SET VARIABLE shape_strides = [[[coalesce(list_aggregate(sizes[:j], 'product'), 1)::BIGINT FOR j IN range(6)]
+                                FOR sizes IN kind_sizes] FOR kind_sizes IN getvariable('shape_sizes')];
+SET VARIABLE shape_space = [[list_aggregate(sizes, 'product')::BIGINT FOR sizes IN kind_sizes]
+                            FOR kind_sizes IN getvariable('shape_sizes')];
+-- Per kind, the shape of each of the 100 slots and the slot's rank among its shape's slots.
+SET VARIABLE slot_shape = [flatten([[shape + 1 FOR _ IN range(counts[shape + 1])] FOR shape IN range(len(counts))])
+                           FOR counts IN getvariable('shape_counts')];
+SET VARIABLE slot_rank = [[slot - list_position(shapes, shapes[slot]) FOR slot IN range(1, 101)]
+                          FOR shapes IN getvariable('slot_shape')];
+-- Rank of each residue (concept index mod 100) among its kind's residues.
+SET VARIABLE residue_rank = [list_position(w_kind_residues()[w_kind_map()[r + 1]], r) - 1 FOR r IN range(100)];
 
 -- Fail loudly if a parallel list or a kind-indexed list lost its shape in an edit.
 SELECT CASE WHEN NOT (
         len(w_kind_map()) = 100
         AND list_sort(flatten(w_kind_residues())) = range(100)
         AND [len(r) FOR r IN w_kind_residues()] = w_kind_nres()
-        AND len(w_organ_noun()) = getvariable('n_organ') AND len(w_organ_root()) = getvariable('n_organ')
-        AND len(w_dis_suffix_phrase()) = getvariable('n_dis_suffix')
-        AND len(w_proc_suffix_phrase()) = getvariable('n_proc_suffix')
+        AND len(w_organ_noun()) = len(w_organ_adj()) AND len(w_organ_root()) = len(w_organ_adj())
+        AND len(w_dis_suffix_phrase()) = len(w_dis_suffix())
+        AND len(w_proc_suffix_phrase()) = len(w_proc_suffix())
         AND len(w_sty_stn()) = len(w_sty_tui()) AND len(w_sty_name()) = len(w_sty_tui())
         AND len(w_sab_lat()) = len(w_sab()) AND len(w_sab_srl()) = len(w_sab())
         AND len(w_sab_family()) = len(w_sab()) AND len(w_sab_son()) = len(w_sab())
@@ -431,7 +446,7 @@ SELECT CASE WHEN NOT (
         AND list_sort(w_rank_order()) = range(1, len(w_tty()) + 1)
         AND list_bool_and([len(l) = 4 FOR l IN w_kind_pref_sab()])
         AND list_bool_and([len(l) = 10 FOR l IN w_kind_syn_sab()])
-        AND list_bool_and([len(l) = 8 AND len(list_distinct(l)) = 8 AND NOT list_contains(l, 1)
+        AND list_bool_and([len(l) = 15 AND len(list_distinct(l)) = 15 AND NOT list_contains(l, 1)
                            FOR l IN w_kind_repeat_tty()])
         AND list_bool_and([len(l) = 4 FOR l IN w_kind_sty2()])
         AND list_bool_and([len(l) = 4 FOR l IN w_kind_def_phrase()])
@@ -443,7 +458,10 @@ SELECT CASE WHEN NOT (
         AND len(w_rt_inv_rel()) = len(w_rt_rel()) AND len(w_rt_rela()) = len(w_rt_rel())
         AND len(w_rt_inv_rela()) = len(w_rt_rel()) AND len(w_rt_target()) = len(w_rt_rel())
         AND len(w_rt_skew()) = len(w_rt_rel()) AND len(w_rt_sab()) = len(w_rt_rel())
-        AND len(w_gene_name()) = getvariable('n_gene') AND len(w_gene_name_suffix()) = getvariable('n_gene')
-        AND len(w_gene_sty()) = getvariable('n_gene')
+        AND len(w_gene_name()) = len(w_gene_symbol()) AND len(w_gene_name_suffix()) = len(w_gene_symbol())
+        AND len(w_gene_sty()) = len(w_gene_symbol())
         AND len(w_variant_stt()) = 16
+        AND [list_sum(counts) FOR counts IN getvariable('shape_counts')] = [100, 100, 100, 100, 100, 100, 100]
+        AND [len(sizes) FOR sizes IN getvariable('shape_sizes')] = [len(counts) FOR counts IN getvariable('shape_counts')]
+        AND list_bool_and(flatten([[len(sizes) = 6 FOR sizes IN kind_sizes] FOR kind_sizes IN getvariable('shape_sizes')]))
     ) THEN error('synthetic UMLS vocabulary is inconsistent') END;

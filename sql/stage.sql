@@ -1,0 +1,35 @@
+-- The one pass over each big RRF file: `{source}` is DuckDB's read_csv of the file (or the raw
+-- table with --keep-raw). Each row gets the first filter it fails (dropped_by NULL = kept), and
+-- CUIs become integers (C0012345 -> 12345) so later joins compare integers, not strings.
+-- Parameters as in derive.sql. Files without a statement here are staged by plain projection.
+
+-- name: MRCONSO
+SELECT CASE WHEN left(CUI, 1) = 'C' THEN try_cast(substr(CUI, 2) AS INTEGER) END AS cui_num,
+       CUI AS cui, LAT AS lat, SAB AS sab, TTY AS tty, CODE AS code, STR AS str,
+       TS = 'P' AS ts_p, STT = 'PF' AS stt_pf, ISPREF = 'Y' AS ispref_y,
+       _trailing IS NOT NULL AS _extra,
+       CASE
+           WHEN _trailing IS NOT NULL THEN 'rejected'
+           WHEN $langs IS NOT NULL AND NOT coalesce(list_contains($langs, LAT), false) THEN 'language'
+           WHEN NOT $keep_suppressed AND coalesce(SUPPRESS, 'N') <> 'N' THEN 'suppressed'
+           WHEN $sources IS NOT NULL AND NOT coalesce(list_contains($sources, SAB), false) THEN 'source'
+           WHEN $max_srl IS NOT NULL AND coalesce(SRL, 0) > $max_srl THEN 'restriction_level'
+           WHEN $semantic_types IS NOT NULL AND CUI NOT IN (
+               SELECT cui FROM stage_mrsty
+               WHERE list_contains($semantic_types, tui) OR list_contains($semantic_types, sty)
+           ) THEN 'semantic_type'
+       END AS dropped_by
+FROM {source};
+
+-- name: MRREL
+-- Reading order: MRREL's CUI2 is the subject, CUI1 the object (see docs/kb.md).
+SELECT CASE WHEN left(CUI2, 1) = 'C' THEN try_cast(substr(CUI2, 2) AS INTEGER) END AS subject_num,
+       CASE WHEN left(CUI1, 1) = 'C' THEN try_cast(substr(CUI1, 2) AS INTEGER) END AS object_num,
+       REL AS rel, RELA AS rela, SAB AS sab,
+       _trailing IS NOT NULL AS _extra,
+       CASE
+           WHEN _trailing IS NOT NULL THEN 'rejected'
+           WHEN NOT $keep_suppressed AND coalesce(SUPPRESS, 'N') <> 'N' THEN 'suppressed'
+           WHEN $sources IS NOT NULL AND NOT coalesce(list_contains($sources, SAB), false) THEN 'source'
+       END AS dropped_by
+FROM {source};
