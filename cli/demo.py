@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 
+from kebiokg.graph import KnowledgeGraph
+from kebiokg.index import EntityIndex, LexicalEncoder, build_index
 from kebiokg.kb import KnowledgeBase
 from kebiokg.progress import BarProgress, NullProgress
 from kebiokg.umls_loader.load import LoadOptions, load_umls
 
+from .format import table
 from .umls import format_load_report, format_stats
 
 
@@ -22,18 +25,33 @@ from .umls import format_load_report, format_stats
 @click.option("--seed", default=0, show_default=True, help="Seed of the synthetic release.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def demo_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> None:
-    """Generate a synthetic UMLS release, load it into a KB and print its stats."""
+    """Generate a synthetic UMLS release, load it, index it, and query it."""
     from kebiokg.umls_loader.synth import generate_release
 
-    release_dir = out_dir / "release"
+    progress = NullProgress() if quiet else BarProgress()
+    release_dir, db, index_dir = out_dir / "release", out_dir / "kb.duckdb", out_dir / "index"
     if release_dir.exists():
         shutil.rmtree(release_dir)
-    click.echo(f"[1/3] synth-umls: {concepts:,} concepts -> {release_dir}", err=True)
+    click.echo(f"[1/5] synth-umls: {concepts:,} concepts -> {release_dir}", err=True)
     generate_release(release_dir, concepts=concepts, seed=seed)
-    click.echo(f"[2/3] load-umls -> {out_dir / 'kb.duckdb'}", err=True)
-    report = load_umls(release_dir, out_dir / "kb.duckdb", LoadOptions(force=True),
-                       progress=NullProgress() if quiet else BarProgress())
-    click.echo(format_load_report(report))
-    click.echo("\n[3/3] stats", err=True)
-    with KnowledgeBase(out_dir / "kb.duckdb") as kb:
-        click.echo(format_stats(kb.stats()))
+    click.echo(f"[2/5] load-umls -> {db}", err=True)
+    click.echo(format_load_report(load_umls(release_dir, db, LoadOptions(force=True), progress=progress)))
+    with KnowledgeBase(db) as kb:
+        click.echo("\n[3/5] stats", err=True)
+        click.echo(format_stats(kb.stats(top=5)))
+        click.echo(f"\n[4/5] build-index -> {index_dir}", err=True)
+        info = build_index(kb, LexicalEncoder(), index_dir, progress=progress)
+        click.echo(f"indexed {info.count:,} names with {info.index_type} in {info.build_seconds:.1f} s")
+        click.echo("\n[5/5] queries", err=True)
+        graph = KnowledgeGraph(kb)
+        concept = next(c for c in kb.concepts_by_id(list(range(100))).values() if graph.neighbors(c.cui))
+        cui, name = concept.cui, concept.preferred_name
+        typo = name[:3] + name[4] + name[3] + name[5:] if len(name) > 6 else name
+        hits = EntityIndex(index_dir, kb).search([typo], k=5)[0]
+        click.echo(table(["#", "cui", "preferred name", "matched name", "score"],
+                         [(i, h.cui, h.preferred_name, h.matched_name, f"{h.score:.3f}")
+                          for i, h in enumerate(hits, start=1)], title=f"\nnearest {typo!r} (a typo of {name!r})"))
+        edges = graph.neighbors(cui)[:8]
+        click.echo(table(["subject", "relation", "object"],
+                         [(e.subject_name, e.rela or e.rel, e.object_name) for e in edges],
+                         title=f"\nneighbors {cui} (first {len(edges)})"))
