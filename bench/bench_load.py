@@ -86,6 +86,7 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="3GB")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="where the temporary folder goes")
+    parser.add_argument("--keep-kb", type=Path, default=None, help="move the full-scale KB here (for bench_index.py)")
     args = parser.parse_args()
 
     concepts = int(FULL_CONCEPTS * args.scale)
@@ -105,7 +106,10 @@ def main() -> None:
         wall, rss, report = kebiokg_load(release, work / "kb.duckdb", args.threads, args.memory_limit)
         print_report(f"kebiokg load-umls at scale {args.scale}", report, wall, rss)
         shutil.rmtree(release)
-        (work / "kb.duckdb").unlink()
+        if args.keep_kb:
+            shutil.move(work / "kb.duckdb", args.keep_kb)
+        else:
+            (work / "kb.duckdb").unlink()
 
         if args.naive_scale > 0:
             small = work / "small"

@@ -122,7 +122,8 @@ def path_command(cui_from: str, cui_to: str, db_path: Path, rel: str | None, rel
               help="flat = exact inner product; ivf = IVF + HNSW quantizer + SQ8; auto picks by size.")
 @click.option("--exact-max", default=200_000, show_default=True, help="auto: exact search up to this many names.")
 @click.option("--nlist", type=int, default=None, help="IVF lists (default: about sqrt(names), a power of two).")
-@click.option("--nprobe", type=int, default=None, help="IVF lists probed per query (default: nlist/32, >= 16).")
+@click.option("--nprobe", type=int, default=None,
+              help="IVF lists probed per query (default: nlist/128, >= 16; see docs/benchmarks.md).")
 @click.option("--dim", default=256, show_default=True, help="Lexical encoder dimension (a power of two).")
 @click.option("--no-gpu", is_flag=True, help="Stay on the CPU even when faiss sees a GPU.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")

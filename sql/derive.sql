@@ -45,9 +45,11 @@ JOIN concept_numbers c ON c.cui_num = n.cui_num
 ORDER BY name_id;
 
 -- name: source_codes
+-- Sorted, so zone maps serve lookups by (sab, code): DuckDB does not use an ART index for them.
 INSERT INTO source_codes
 SELECT DISTINCT sab, code, cui FROM stage_mrconso
-WHERE dropped_by IS NULL AND code IS NOT NULL;
+WHERE dropped_by IS NULL AND code IS NOT NULL
+ORDER BY sab, code, cui;
 
 -- name: known_numbers
 CREATE TEMP TABLE known_numbers AS SELECT DISTINCT cui_num FROM stage_mrconso WHERE NOT _extra;

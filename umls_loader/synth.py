@@ -5,14 +5,14 @@ the same file formats, realistic proportions (atoms, relationships, semantic typ
 irregularities a loader must cope with (ambiguous strings, concepts without semantic type, relationships
 to missing concepts, quotes and backslashes in strings).
 
-Generation is DuckDB SQL over row ids (sql/synth/): every value is a hash of (row, seed, salt), so the
-output is byte-identical for a given (concepts, seed) whatever the thread count, and full scale (3.4M
-concepts) takes minutes within a ~3 GB memory limit.
+Generation is DuckDB SQL over row ids (sql/synth/): every value is a hash of (row, salt, seed) or an
+enumeration of word combinations, never random(), so the output is byte-identical for a given (concepts,
+seed) whatever the thread count; each file is one vectorized COPY, so full scale (3.4M concepts) takes
+minutes within a ~3 GB memory limit.
 """
 
 from __future__ import annotations
 
-import importlib.resources
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from kebiokg.sqlfiles import sql_text
 from kebiokg.umls_loader.layouts import COLUMN_DESCRIPTIONS, DEFAULT_LAYOUTS, FILE_DESCRIPTIONS
 
 RELEASE_NAME = "2099AA"
@@ -40,24 +41,44 @@ _SQL_FILES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("MRRANK", ()),
 )
 _META_FILES = ("MRCOLS", "MRFILES")
-#: Files written as one value per concept holding several lines: their row count is counted back.
-_MULTILINE_FILES = frozenset({"MRCONSO", "MRSTY", "MRDEF"})
 
 #: Descriptions of the columns that layouts.COLUMN_DESCRIPTIONS leaves out (metadata files).
 _EXTRA_COLUMN_DESCRIPTIONS: dict[str, str] = {
-    "VCUI": "CUI of the versioned SRC concept for a source", "RCUI": "CUI of the root SRC concept for a source",
-    "VSAB": "Versioned source abbreviation", "RSAB": "Root source abbreviation", "SON": "Official name",
-    "SF": "Source family", "SVER": "Version", "VSTART": "Valid start date", "VEND": "Valid end date",
+    "VCUI": "CUI of the versioned SRC concept for a source",
+    "RCUI": "CUI of the root SRC concept for a source",
+    "VSAB": "Versioned source abbreviation",
+    "RSAB": "Root source abbreviation",
+    "SON": "Official name",
+    "SF": "Source family",
+    "SVER": "Version",
+    "VSTART": "Valid start date",
+    "VEND": "Valid end date",
     "IMETA": "Metathesaurus version in which first inserted",
-    "RMETA": "Metathesaurus version in which removed", "SLC": "Source license contact",
-    "SCC": "Source content contact", "TFR": "Term frequency", "CFR": "CUI frequency",
-    "CXTY": "Context type", "TTYL": "Term type list", "ATNL": "Attribute name list",
-    "CENC": "Character encoding", "CURVER": "Current version flag", "SABIN": "Source in subset flag",
-    "SSN": "Source short name", "SCIT": "Source citation", "FIL": "Physical file name",
-    "DES": "Descriptive name", "FMT": "Comma separated list of COL names", "CLS": "Number of columns",
-    "RWS": "Number of rows", "BTS": "Size in bytes", "COL": "Column or attribute name",
-    "REF": "Documentation section number", "MIN": "Minimum length, characters",
-    "AV": "Average length", "MAX": "Maximum length, characters", "DTY": "SQL-92 data type",
+    "RMETA": "Metathesaurus version in which removed",
+    "SLC": "Source license contact",
+    "SCC": "Source content contact",
+    "TFR": "Term frequency",
+    "CFR": "CUI frequency",
+    "CXTY": "Context type",
+    "TTYL": "Term type list",
+    "ATNL": "Attribute name list",
+    "CENC": "Character encoding",
+    "CURVER": "Current version flag",
+    "SABIN": "Source in subset flag",
+    "SSN": "Source short name",
+    "SCIT": "Source citation",
+    "FIL": "Physical file name",
+    "DES": "Descriptive name",
+    "FMT": "Comma separated list of COL names",
+    "CLS": "Number of columns",
+    "RWS": "Number of rows",
+    "BTS": "Size in bytes",
+    "COL": "Column or attribute name",
+    "REF": "Documentation section number",
+    "MIN": "Minimum length, characters",
+    "AV": "Average length",
+    "MAX": "Maximum length, characters",
+    "DTY": "SQL-92 data type",
 }
 _INTEGER_COLUMNS = frozenset({"SRL", "TFR", "CFR", "CLS", "RWS", "BTS", "MIN", "MAX"})
 _FIXED_WIDTH_COLUMNS = {"CUI": 8, "CUI1": 8, "CUI2": 8, "TUI": 4, "LAT": 3, "RANK": 4}
@@ -75,11 +96,8 @@ class SynthReport:
 
 
 def _sql(name: str) -> str:
-    """SQL text of sql/synth/<name>, from the source tree if present, else from the installed package."""
-    local = Path(__file__).resolve().parent.parent / "sql" / "synth" / name
-    if local.exists():
-        return local.read_text(encoding="utf-8")
-    return (importlib.resources.files("kebiokg.sql") / "synth" / name).read_text(encoding="utf-8")
+    """SQL text of sql/synth/<name> (package data `kebiokg.sql`)."""
+    return sql_text(f"synth/{name}")
 
 
 def _rrf_line(fields: Iterable[object]) -> str:
@@ -107,27 +125,14 @@ def generate_release(
         raise ValueError(f"{meta / 'MRCONSO.RRF'} already exists; refusing to overwrite a release")
     meta.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    rows: dict[str, int] = {}
-
-    with tempfile.TemporaryDirectory(prefix=".synth-spill-", dir=out) as spill:
-        config = {"memory_limit": MEMORY_LIMIT, "temp_directory": spill, "preserve_insertion_order": True}
-        if threads is not None:
-            config["threads"] = threads
-        with duckdb.connect(config=config) as con:
-            parameters = {"seed": seed, "concepts": concepts}
-            for statement in _statements(_sql("parameters.sql")):
-                con.execute(statement, {name: value for name, value in parameters.items() if f"${name}" in statement})
-            for name in ("vocabulary.sql", "sequence.sql", "macros.sql"):
-                con.execute(_sql(name))
-            for stem, prerequisites in _SQL_FILES:
-                for name in prerequisites:
-                    con.execute(_sql(name))
-                path = meta / f"{stem}.RRF"
-                (count,) = con.execute(_sql(f"{stem.lower()}.sql"), {"path": str(path)}).fetchone()
-                rows[stem] = _count_lines(path) if stem in _MULTILINE_FILES else count
-                _report(progress, stem, rows[stem])
-
-    rows.update(_write_metadata(meta, rows))
+    try:
+        rows = _write_data_files(meta, concepts, seed, threads, progress)
+        rows.update(_write_metadata(meta, rows))
+    except BaseException:
+        # A partial MRCONSO.RRF would make every later attempt refuse to run.
+        for stem in (*(stem for stem, _ in _SQL_FILES), *_META_FILES):
+            (meta / f"{stem}.RRF").unlink(missing_ok=True)
+        raise
     for stem in _META_FILES:
         _report(progress, stem, rows[stem])
     (out / "release.dat").write_text(
@@ -140,15 +145,36 @@ def generate_release(
     return SynthReport(out, concepts, rows, sizes, time.perf_counter() - started)
 
 
+def _write_data_files(
+    meta: Path, concepts: int, seed: int, threads: int | None, progress: Callable[[str], None] | None
+) -> dict[str, int]:
+    """Run the SQL of sql/synth/ in one DuckDB session, spilling next to the output; returns row counts."""
+    rows: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix=".synth-spill-", dir=meta.parent) as spill:
+        config = {"memory_limit": MEMORY_LIMIT, "temp_directory": spill, "preserve_insertion_order": True}
+        if threads is not None:
+            config["threads"] = threads
+        with duckdb.connect(config=config) as con:
+            parameters = {"seed": seed, "concepts": concepts}
+            for statement in _statements(_sql("parameters.sql")):
+                con.execute(
+                    statement, {name: value for name, value in parameters.items() if f"${name}" in statement}
+                )
+            for name in ("vocabulary.sql", "sequence.sql", "macros.sql"):
+                con.execute(_sql(name))
+            for stem, prerequisites in _SQL_FILES:
+                for name in prerequisites:
+                    con.execute(_sql(name))
+                path = meta / f"{stem}.RRF"
+                (rows[stem],) = con.execute(_sql(f"{stem.lower()}.sql"), {"path": str(path)}).fetchone()
+                _report(progress, stem, rows[stem])
+    return rows
+
+
 def _statements(script: str) -> list[str]:
     """Statements of a parameterized script (DuckDB binds parameters one statement at a time)."""
     code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("--"))
     return [statement.strip() for statement in code.split(";") if statement.strip()]
-
-
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
 
 
 def _report(progress: Callable[[str], None] | None, stem: str, count: int) -> None:
@@ -159,25 +185,20 @@ def _report(progress: Callable[[str], None] | None, stem: str, count: int) -> No
 def _write_metadata(meta: Path, rows: dict[str, int]) -> dict[str, int]:
     """Write MRCOLS.RRF and MRFILES.RRF describing every file, themselves included; returns their rows.
 
-    MRFILES lists its own byte size, so it is rendered until that size is a fixed point.
+    Both describe themselves: their column lengths come from a first rendering, and MRFILES, which
+    lists its own byte size, is rendered until that size is a fixed point.
     """
     stems = sorted([*rows, *_META_FILES])
-    lengths = {stem: _column_lengths(meta / f"{stem}.RRF", DEFAULT_LAYOUTS[stem]) for stem in rows}
-    sizes = {stem: (meta / f"{stem}.RRF").stat().st_size for stem in rows}
+    counts = {**rows, "MRCOLS": sum(len(DEFAULT_LAYOUTS[stem]) for stem in stems), "MRFILES": len(stems)}
+    sizes = {stem: (meta / f"{stem}.RRF").stat().st_size for stem in rows} | {"MRCOLS": 0, "MRFILES": 0}
+    lengths = {stem: _column_lengths(_head_lines(meta / f"{stem}.RRF"), stem) for stem in rows}
+    lengths["MRFILES"] = _column_lengths(_mrfiles_text(stems, counts, sizes).splitlines(), "MRFILES")
+    lengths["MRCOLS"] = [(0, 0.0, 0)] * len(DEFAULT_LAYOUTS["MRCOLS"])
+    lengths["MRCOLS"] = _column_lengths(_mrcols_text(stems, lengths).splitlines(), "MRCOLS")
+    mrcols = _mrcols_text(stems, lengths).encode("utf-8")
+    (meta / "MRCOLS.RRF").write_bytes(mrcols)
 
-    draft_rows = {**rows, "MRCOLS": 0, "MRFILES": len(stems)}
-    draft = _mrfiles_text(stems, draft_rows, {**sizes, "MRCOLS": 0, "MRFILES": 0})
-    lengths["MRFILES"] = _text_column_lengths(draft.splitlines(), len(DEFAULT_LAYOUTS["MRFILES"]))
-    mrcols_count = sum(len(DEFAULT_LAYOUTS[stem]) for stem in stems)
-    lengths["MRCOLS"] = [(1, 8.0, 40)] * len(DEFAULT_LAYOUTS["MRCOLS"])
-    mrcols = _mrcols_text(stems, lengths)
-    lengths["MRCOLS"] = _text_column_lengths(mrcols.splitlines(), len(DEFAULT_LAYOUTS["MRCOLS"]))
-    mrcols = _mrcols_text(stems, lengths)
-    (meta / "MRCOLS.RRF").write_bytes(mrcols.encode("utf-8"))
-
-    counts = {**rows, "MRCOLS": mrcols_count, "MRFILES": len(stems)}
-    sizes["MRCOLS"] = len(mrcols.encode("utf-8"))
-    sizes["MRFILES"] = 0
+    sizes["MRCOLS"] = len(mrcols)
     for _ in range(10):
         mrfiles = _mrfiles_text(stems, counts, sizes).encode("utf-8")
         if len(mrfiles) == sizes["MRFILES"]:
@@ -186,13 +207,21 @@ def _write_metadata(meta: Path, rows: dict[str, int]) -> dict[str, int]:
     else:
         raise RuntimeError("MRFILES.RRF size did not converge")
     (meta / "MRFILES.RRF").write_bytes(mrfiles)
-    return {"MRCOLS": mrcols_count, "MRFILES": len(stems)}
+    return {stem: counts[stem] for stem in _META_FILES}
 
 
 def _mrfiles_text(stems: Sequence[str], counts: dict[str, int], sizes: dict[str, int]) -> str:
     return "".join(
-        _rrf_line((f"{stem}.RRF", FILE_DESCRIPTIONS[stem], ",".join(DEFAULT_LAYOUTS[stem]),
-                   len(DEFAULT_LAYOUTS[stem]), counts[stem], sizes[stem]))
+        _rrf_line(
+            (
+                f"{stem}.RRF",
+                FILE_DESCRIPTIONS[stem],
+                ",".join(DEFAULT_LAYOUTS[stem]),
+                len(DEFAULT_LAYOUTS[stem]),
+                counts[stem],
+                sizes[stem],
+            )
+        )
         for stem in stems
     )
 
@@ -204,8 +233,18 @@ def _mrcols_text(stems: Sequence[str], lengths: dict[str, list[tuple[int, float,
         for position, column in enumerate(DEFAULT_LAYOUTS[stem])
     ]
     return "".join(
-        _rrf_line((column, _column_description(column), "", low, f"{mean:.2f}", high, f"{stem}.RRF",
-                   _column_type(column, high)))
+        _rrf_line(
+            (
+                column,
+                _column_description(column),
+                "",
+                low,
+                f"{mean:.2f}",
+                high,
+                f"{stem}.RRF",
+                _column_type(column, high),
+            )
+        )
         for column, stem, low, mean, high in sorted(entries)
     )
 
@@ -225,18 +264,20 @@ def _column_type(column: str, max_length: int) -> str:
     return f"varchar({max(10, 10 * -(-max_length // 10))})"
 
 
-def _column_lengths(path: Path, columns: Sequence[str]) -> list[tuple[int, float, int]]:
-    """(min, mean, max) length per column over the first STATS_SAMPLE_LINES lines of an RRF file."""
+def _head_lines(path: Path) -> list[str]:
+    """The first STATS_SAMPLE_LINES lines of a file (enough for MRCOLS's rough length statistics)."""
     lines: list[str] = []
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             lines.append(line.rstrip("\n"))
             if len(lines) == STATS_SAMPLE_LINES:
                 break
-    return _text_column_lengths(lines, len(columns))
+    return lines
 
 
-def _text_column_lengths(lines: Sequence[str], width: int) -> list[tuple[int, float, int]]:
+def _column_lengths(lines: Sequence[str], stem: str) -> list[tuple[int, float, int]]:
+    """(min, mean, max) length of each column of `stem` over RRF lines."""
+    width = len(DEFAULT_LAYOUTS[stem])
     if not lines:
         return [(0, 0.0, 0)] * width
     per_column = list(zip(*(map(len, line.split("|")[:width]) for line in lines), strict=True))

@@ -49,7 +49,7 @@ class IndexOptions:
     kind: str = "auto"  # "auto", "flat" or "ivf"
     exact_max: int = 200_000  # auto: exact search up to this many vectors
     nlist: int | None = None  # IVF lists; default: sqrt(n) rounded up to a power of two, in [64, 8192]
-    nprobe: int | None = None  # IVF lists searched per query; default nlist / 32, at least 16
+    nprobe: int | None = None  # IVF lists searched per query; default nlist / 128, at least 16
     train_size: int | None = None  # vectors sampled to train IVF; default 64 x nlist
     batch_size: int = 32_768
     use_gpu: bool = True  # when faiss sees a GPU
@@ -115,7 +115,7 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
     index = faiss.index_factory(encoder.dim, factory, faiss.METRIC_INNER_PRODUCT)
     nprobe = None
     if nlist is not None:
-        nprobe = options.nprobe or max(16, nlist // 32)
+        nprobe = options.nprobe or max(16, nlist // 128)
         train_size = min(count, options.train_size or 64 * nlist)
         with progress.task("train IVF", total=None) as task:
             task.note(f"{train_size:,} vectors, {nlist} lists")

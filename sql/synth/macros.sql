@@ -1,16 +1,18 @@
 -- Macros of the synthetic UMLS release generator; needs vocabulary.sql, the variables `seed` and
 -- `concepts` (parameters.sql) and the table synth_seq (sequence.sql).
 --
--- Randomness is hash(value, seed, salt): a pure function of the row, so the output does not depend on
--- thread scheduling (random() would).  Every draw has its own salt.  Concept i (0-based) is CUI
--- C{i+1:07d}; its atom k (0..15) is AUI A{16i+k+1:08d}; relationship row rid = 28 i + 2 j + d (pair j,
--- direction d) is RUI R{rid+1:08d}.
+-- Randomness is a hash of (value, salt, seed): a pure function of the row, so the output does not depend
+-- on thread scheduling (random() would).  Every draw has its own salt (< 1000003).  Concept i (0-based)
+-- is CUI C{i+1:07d}; its atom k (0..15) is AUI A{16i+k+1:08d}; relationship row rid = 28 i + 2 j + d
+-- (pair j, direction d) is RUI R{rid+1:08d}.
 --
 -- Performance rules: macro arguments are substituted textually, so an argument used several times must
 -- be a column, not an expression (the tables below compute values layer by layer, one CTE each); and a
 -- hash is reduced modulo UBIGINT (UBIGINT % BIGINT goes through HUGEINT and is 30x slower).
 
-CREATE OR REPLACE TEMP MACRO h(x, salt) AS hash(x, getvariable('seed'), salt);
+-- (hash(x, seed, salt) would not do: DuckDB combines argument hashes linearly, so draws of one x under
+-- two salts would differ by a constant XOR, i.e. be almost perfectly correlated.)
+CREATE OR REPLACE TEMP MACRO h(x, salt) AS hash(x * 1000003 + salt, getvariable('seed'));
 -- Uniform double in [0, 1).
 CREATE OR REPLACE TEMP MACRO u(x, salt) AS (h(x, salt) >> 11)::DOUBLE / 9007199254740992.0;
 -- Uniform integer in [0, n).
@@ -159,7 +161,8 @@ CREATE OR REPLACE TEMP MACRO chem_parts(shape, w) AS CASE
 
 -- Genes and proteins: "ZNF423 gene" (shape 1), "Zinc finger protein 423" (2) or "ZNF423 protein,
 -- mouse" (3).  w1 symbol, w2 protein name, w3 species.
-CREATE OR REPLACE TEMP MACRO gene_number(d) AS (d.d2 + 1) || CASE WHEN d.d3 > 0 THEN nth(w_letter(), d.d3 - 1) ELSE '' END;
+CREATE OR REPLACE TEMP MACRO gene_number(d) AS
+    (d.d2 + 1) || CASE WHEN d.d3 > 0 THEN nth(w_letter(), d.d3 - 1) ELSE '' END;
 CREATE OR REPLACE TEMP MACRO gene_words(shape, d, z) AS words(
     nth(w_gene_symbol(), d.d1) || gene_number(d) || CASE WHEN d.d4 > 0 THEN nth(w_gene_tail(), d.d4 - 1) ELSE '' END,
     nth(w_gene_name(), d.d1) || gene_number(d) || nth(w_gene_name_suffix(), d.d1)
@@ -173,7 +176,8 @@ CREATE OR REPLACE TEMP MACRO gene_parts(shape, w) AS CASE shape
     ELSE parts(NULL, NULL, w.w1 || ' protein, ' || w.w3, NULL, w.w2 || ', ' || w.w3, w.w2 || ', ' || w.w3, w.w1)
     END;
 
--- Anatomy: "Left upper lobe of right lung" (shapes 1-2) or "Left upper renal artery" (3).  w1 modifiers,
+-- Anatomy: "Left upper lobe of right lung" (shapes 1-2, synonym "Lung, right left upper lobe") or "Left
+-- upper renal artery" (3, synonym "Left upper artery of kidney").  w1 modifiers,
 -- w2 organ modifier, w3 part, w4/w5 organ adjective/noun.  Semantic type from the part: tissue, cell,
 -- location, else organ component.
 CREATE OR REPLACE TEMP MACRO anat_sty(part) AS CASE
@@ -190,7 +194,7 @@ CREATE OR REPLACE TEMP MACRO anat_parts(shape, w) AS CASE
     WHEN shape <= 2 THEN parts(
         w.w1, NULL, w.w3, 'of ' || concat_ws(' ', w.w2, w.w5),
         'Structure of ' || concat_ws(' ', w.w1, w.w3, 'of', w.w2, w.w5),
-        cap(concat_ws(' ', w.w1, w.w2, w.w4, w.w3)), NULL)
+        cap(w.w5) || ', ' || concat_ws(' ', w.w2, w.w1, w.w3), NULL)
     ELSE parts(
         w.w1, w.w4, w.w3, NULL, 'Structure of ' || concat_ws(' ', w.w1, w.w4, w.w3),
         cap(concat_ws(' ', w.w1, w.w3, 'of', w.w5)), NULL)
@@ -230,20 +234,24 @@ CREATE OR REPLACE TEMP MACRO proc_parts(shape, w) AS CASE
     END;
 
 -- Organisms: "Streptococcus aureus strain ATCC 12345" (shape 1), "Streptococcus aureus subsp. coli" (2)
--- or "Rhinovirus 14A" (3).  w1 genus, w2 species, w3 strain or subspecies, w4 virus name.  Semantic
--- type from the genus ending: bacterium, fungus, eukaryote; or virus.
+-- or "Rhinovirus 14A" (3); synonyms "Streptococcus aureus (subsp. coli)" and "Human rhinovirus 14A" (an
+-- abbreviated genus, "S. aureus", would make different organisms' synonyms coincide).  w1 genus,
+-- w2 species, w3 strain or subspecies, w4 virus name.  Semantic type from the genus ending: bacterium,
+-- fungus, eukaryote; or virus.
 CREATE OR REPLACE TEMP MACRO org_words(shape, d, z) AS words(
     nth(w_genus_prefix(), d.d1) || CASE WHEN shape < 3 THEN nth(w_genus_ending(), d.d2) ELSE '' END,
     nth(w_species(), d.d3),
     CASE shape WHEN 1 THEN 'strain ' || nth(w_strain_lab(), d.d4) || ' ' || (10000 + d.d5)
                WHEN 2 THEN 'subsp. ' || other(w_species(), d.d3, d.d4, z.z3) END,
-    CASE WHEN shape = 3 THEN 'virus ' || (d.d2 + 1) || CASE WHEN d.d3 > 0 THEN nth(w_letter(), d.d3 - 1) ELSE '' END END,
+    CASE WHEN shape = 3
+        THEN 'virus ' || (d.d2 + 1) || CASE WHEN d.d3 > 0 THEN nth(w_letter(), d.d3 - 1) ELSE '' END END,
     NULL, NULL, NULL,
     CASE WHEN shape = 3 THEN 29 WHEN d.d2 < 6 THEN 27 WHEN d.d2 < 8 THEN 28 ELSE 30 END);
 CREATE OR REPLACE TEMP MACRO org_parts(shape, w) AS CASE
-    WHEN shape = 3 THEN parts(NULL, NULL, w.w1 || w.w4, NULL, 'Human ' || lower(w.w1) || w.w4, 'Human ' || lower(w.w1) || w.w4, NULL)
-    ELSE parts(NULL, NULL, w.w1 || ' ' || w.w2, w.w3, w.w1[1] || '. ' || w.w2 || ' ' || w.w3,
-               w.w1[1] || '. ' || w.w2 || ' ' || w.w3, NULL)
+    WHEN shape = 3 THEN parts(
+        NULL, NULL, w.w1 || w.w4, NULL, 'Human ' || lower(w.w1) || w.w4, 'Human ' || lower(w.w1) || w.w4, NULL)
+    ELSE parts(NULL, NULL, w.w1 || ' ' || w.w2, w.w3, w.w1 || ' ' || w.w2 || ' (' || w.w3 || ')',
+               w.w1 || ' ' || w.w2 || ' (' || w.w3 || ')', NULL)
     END;
 
 -- One row per concept, in concept order: i, kind, name index ni, atom count n, primary semantic type
@@ -316,25 +324,16 @@ CREATE OR REPLACE TEMP MACRO plural_head(head) AS CASE
     WHEN head LIKE '% of %' THEN plural_word(split_part(head, ' ', 1)) || head[strpos(head, ' '):]
     WHEN head LIKE '% %' THEN head[:-len(split_part(head, ' ', -1)) - 1] || plural_word(split_part(head, ' ', -1))
     ELSE plural_word(head) END;
-CREATE OR REPLACE TEMP MACRO tr_spa(s) AS replace(replace(replace(replace(replace(replace(replace(replace(replace(
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(s,
-    'syndrome', 'síndrome'), 'disease', 'enfermedad'), 'deficiency', 'deficiencia'), 'chronic', 'crónico'),
-    'acute', 'agudo'), 'hepatic', 'hepático'), 'cardiac', 'cardíaco'), 'pulmonary', 'pulmonar'),
-    'gastric', 'gástrico'), 'inflammation', 'inflamación'), 'infection', 'infección'), 'opathy', 'opatía'),
-    'ectomy', 'ectomía'), 'oscopy', 'oscopia'), 'protein', 'proteína'), 'kinase', 'cinasa'), ' of ', ' de '),
-    'cillin', 'cilina'), 'statin', 'statina'), 'level', 'nivel');
-CREATE OR REPLACE TEMP MACRO tr_fre(s) AS replace(replace(replace(replace(replace(replace(replace(replace(replace(
-    replace(replace(replace(replace(replace(replace(replace(replace(s,
-    'disease', 'maladie'), 'deficiency', 'déficit'), 'chronic', 'chronique'), 'acute', 'aiguë'),
-    'hepatic', 'hépatique'), 'cardiac', 'cardiaque'), 'pulmonary', 'pulmonaire'), 'gastric', 'gastrique'),
-    'opathy', 'opathie'), 'ectomy', 'ectomie'), 'oscopy', 'oscopie'), 'protein', 'protéine'), ' of the ', ' du '),
-    ' of ', ' de '), 'cillin', 'cilline'), 'statin', 'statine'), 'level', 'taux');
-CREATE OR REPLACE TEMP MACRO tr_ger(s) AS replace(replace(replace(replace(replace(replace(replace(replace(replace(
-    replace(replace(replace(replace(replace(replace(replace(s,
-    'syndrome', 'Syndrom'), 'disease', 'Krankheit'), 'deficiency', 'Mangel'), 'chronic', 'chronische'),
-    'acute', 'akute'), 'inflammation', 'Entzündung'), 'pulmonary', 'pulmonale'), 'cardiac', 'kardiale'),
-    'opathy', 'opathie'), 'ectomy', 'ektomie'), 'oscopy', 'oskopie'), 'protein', 'Protein'),
-    'kinase', 'Kinase'), ' of ', ' des '), 'level', 'Spiegel'), 'gastric', 'gastrische');
+-- Rough translations of the frequent words (enough for foreign-looking strings with diacritics).
+CREATE OR REPLACE TEMP MACRO tr_spa(s) AS replace(replace(replace(replace(replace(replace(replace(replace(s,
+    ' of ', ' de '), 'syndrome', 'síndrome'), 'disease', 'enfermedad'), 'chronic', 'crónico'), 'acute', 'agudo'),
+    'protein', 'proteína'), 'opathy', 'opatía'), 'inflammation', 'inflamación');
+CREATE OR REPLACE TEMP MACRO tr_fre(s) AS replace(replace(replace(replace(replace(replace(replace(replace(s,
+    ' of ', ' de '), 'disease', 'maladie'), 'chronic', 'chronique'), 'acute', 'aiguë'), 'protein', 'protéine'),
+    'opathy', 'opathie'), 'hepatic', 'hépatique'), 'cardiac', 'cardiaque');
+CREATE OR REPLACE TEMP MACRO tr_ger(s) AS replace(replace(replace(replace(replace(replace(replace(replace(s,
+    ' of ', ' des '), 'syndrome', 'Syndrom'), 'disease', 'Krankheit'), 'chronic', 'chronische'), 'acute', 'akute'),
+    'protein', 'Protein'), 'opathy', 'opathie'), 'inflammation', 'Entzündung');
 -- The string of variant v of a concept name (columns of synth_concepts; x salts the bracket form).
 CREATE OR REPLACE TEMP MACRO variant_str(v, q, o, head, post, of_form, alt, base, abbr, kind, x) AS CASE v
     WHEN 0 THEN base
@@ -362,7 +361,8 @@ CREATE OR REPLACE TEMP MACRO same_term(v) AS v <= 5 OR v = 16;
 CREATE OR REPLACE TEMP MACRO definition_of(s, phrase, article, clause, base) AS CASE draw(s, 76, 4)
     WHEN 0 THEN base || ': ' || article || ' ' || phrase || ' ' || clause || '.'
     WHEN 1 THEN cap(article) || ' ' || phrase || ' ' || clause || ', also known as "' || initials(base) || '".'
-    WHEN 2 THEN 'Any ' || phrase || ' ' || clause || ' and ' || nth(w_def_clause(), draw(s, 75, getvariable('n_def_clause')))
+    WHEN 2 THEN 'Any ' || phrase || ' ' || clause || ' and '
+                || nth(w_def_clause(), draw(s, 75, getvariable('n_def_clause')))
                 || ' (' || lower(base) || ').'
     ELSE 'The term "' || lower(base) || '" denotes ' || article || ' ' || phrase || ' ' || clause || '.' END;
 CREATE OR REPLACE TEMP MACRO definition(s, phrase, base) AS definition_of(
@@ -402,22 +402,23 @@ CREATE OR REPLACE TEMP MACRO atom_tty(i, k, kind, v) AS CASE
     ELSE synonym_tty(i * 16 + k, v, CASE v WHEN 13 THEN 9 WHEN 14 THEN 10 WHEN 15 THEN 11
                                        ELSE w_kind_syn_sab()[kind][1 + draw(i * 16 + k, 34, 10)] END) END;
 -- Source identifiers "SAUI|SCUI|SDUI" and the CODE: the same for every atom of a concept in a source
--- family (so MeSH translations share the MeSH descriptor), except the atom-level SAUI.
-CREATE OR REPLACE TEMP MACRO source_code(i, sab, kind) AS CASE w_sab_family()[sab]
-    WHEN 'MTH' THEN 'NOCODE'
-    WHEN 'MSH' THEN CASE WHEN kind = 3 THEN 'C' ELSE 'D' END || padded(scramble(i, 1000000), 1000000)
-    WHEN 'SNOMEDCT' THEN concat(10000000 + scramble(i, 90000000), '00', i % 10)
-    WHEN 'NCI' THEN 'C' || (1000 + scramble(i, 1000000))
-    WHEN 'MDR' THEN (10000000 + scramble(i, 10000000))::VARCHAR
-    WHEN 'RXNORM' THEN (1 + scramble(i, 10000000))::VARCHAR
-    WHEN 'OMIM' THEN (100000 + scramble(i, 900000))::VARCHAR
-    ELSE 'HP:' || padded(scramble(i, 10000000), 10000000) END;
-CREATE OR REPLACE TEMP MACRO source_ids(i, a, sab, kind) AS CASE w_sab_family()[sab]
-    WHEN 'MSH' THEN concat('|M', padded(scramble(i, 10000000), 10000000), '|', source_code(i, sab, kind))
-    WHEN 'SNOMEDCT' THEN concat(1000000000 + scramble(a, 1000000000), '01', a % 10, '|', source_code(i, sab, kind), '|')
-    WHEN 'RXNORM' THEN concat(1 + scramble(a, 100000000), '|', source_code(i, sab, kind), '|')
-    WHEN 'MTH' THEN '||' WHEN 'MDR' THEN '||'
-    ELSE concat('|', source_code(i, sab, kind), '|') END;
+-- family (so the MeSH translations, sources 9-11, share the MeSH descriptor), except the atom-level SAUI.
+-- Sources by id (see w_sab): 1 MTH, 2 MSH, 3 SNOMEDCT_US, 4 NCI, 5 MDR, 6 RXNORM, 7 OMIM, 8 HPO.
+CREATE OR REPLACE TEMP MACRO source_code(i, sab, kind) AS CASE
+    WHEN sab = 2 OR sab >= 9 THEN CASE WHEN kind = 3 THEN 'C' ELSE 'D' END || padded(scramble(i, 1000000), 1000000)
+    WHEN sab = 3 THEN concat(10000000 + scramble(i, 90000000), '00', i % 10)
+    WHEN sab = 4 THEN 'C' || (1000 + scramble(i, 1000000))
+    WHEN sab = 5 THEN (10000000 + scramble(i, 10000000))::VARCHAR
+    WHEN sab = 6 THEN (1 + scramble(i, 10000000))::VARCHAR
+    WHEN sab = 7 THEN (100000 + scramble(i, 900000))::VARCHAR
+    WHEN sab = 8 THEN 'HP:' || padded(scramble(i, 10000000), 10000000)
+    ELSE 'NOCODE' END;
+CREATE OR REPLACE TEMP MACRO source_ids(i, a, sab, code) AS CASE
+    WHEN sab = 2 OR sab >= 9 THEN concat('|M', padded(scramble(i, 10000000), 10000000), '|', code)
+    WHEN sab = 3 THEN concat(1000000000 + scramble(a, 1000000000), '01', a % 10, '|', code, '|')
+    WHEN sab = 6 THEN concat(1 + scramble(a, 100000000), '|', code, '|')
+    WHEN sab = 1 OR sab = 5 THEN '||'
+    ELSE concat('|', code, '|') END;
 -- SUI and LUI numbers of variant v: per (name index, variant), per abbreviation for initials, and the
 -- preferred term's LUI for variants that normalize to it.
 CREATE OR REPLACE TEMP MACRO sui_number(v, kind, ni, abbr_code) AS 1 + CASE
@@ -425,16 +426,17 @@ CREATE OR REPLACE TEMP MACRO sui_number(v, kind, ni, abbr_code) AS 1 + CASE
 CREATE OR REPLACE TEMP MACRO lui_number(v, kind, ni, abbr_code) AS 1 + CASE
     WHEN v = 7 AND kind <> 4 THEN 17 * getvariable('concepts') + abbr_code WHEN same_term(v) THEN ni
     ELSE v * getvariable('concepts') + ni END;
--- MRCONSO line of atom k whose variant, term type, string and SUI/LUI numbers are known.
-CREATE OR REPLACE TEMP MACRO atom_line(i, k, kind, v, tty, str, lui, sui) AS concat(
+-- MRCONSO line of atom k whose variant, term type, string, SUI/LUI numbers and CODE are known.
+CREATE OR REPLACE TEMP MACRO atom_line(i, k, kind, v, tty, str, lui, sui, code) AS concat(
     cui(i), '|', w_sab_lat()[w_tty_sab()[tty]], CASE WHEN same_term(v) THEN '|P|L' ELSE '|S|L' END,
     padded(lui, 10000000), '|', CASE WHEN v = 0 THEN 'PF' ELSE w_variant_stt()[v] END, '|S', padded(sui, 10000000),
     CASE WHEN k = 0 OR v <> 0 THEN '|Y|' ELSE '|N|' END, aui(i, k), '|',
-    source_ids(i, 16 * i + k, w_tty_sab()[tty], kind), '|', w_sab()[w_tty_sab()[tty]], '|', w_tty()[tty], '|',
-    source_code(i, w_tty_sab()[tty], kind), '|', str, '|',
+    source_ids(i, 16 * i + k, w_tty_sab()[tty], code), '|', w_sab()[w_tty_sab()[tty]], '|', w_tty()[tty], '|',
+    code, '|', str, '|',
     w_sab_srl()[w_tty_sab()[tty]], '|',
-    CASE WHEN w_tty_suppress()[tty] <> 'N' THEN w_tty_suppress()[tty] WHEN u(16 * i + k, 41) < 0.01 THEN 'E' ELSE 'N' END, '|',
-    CASE WHEN u(16 * i + k, 42) < 0.08 THEN w_cvf()[1 + draw(16 * i + k, 43, getvariable('n_cvf'))] END, '|');
+    CASE WHEN w_tty_suppress()[tty] <> 'N' THEN w_tty_suppress()[tty]
+         WHEN u(16 * i + k, 141) < 0.01 THEN 'E' ELSE 'N' END, '|',
+    CASE WHEN u(16 * i + k, 142) < 0.08 THEN w_cvf()[1 + draw(16 * i + k, 143, getvariable('n_cvf'))] END, '|');
 
 ---------------------------------------------------------------------------------------------------------
 -- Relationships.  Pair j of owner i is p = 14 i + j; rid = 2 p + d with d = 0 the forward row

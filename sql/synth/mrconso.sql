@@ -1,5 +1,6 @@
--- MRCONSO.RRF: atom k of concept i, rows sorted by CUI as in a real release.  The concept name is
--- built once per concept and its atoms unnested from it (SELECT-list unnest keeps the scan order).
+-- MRCONSO.RRF: atom k of concept i, rows sorted by CUI as in a real release.  The concept name is built
+-- once per concept and its atoms unnested from it (an unnest in the SELECT list runs inside the scan's
+-- pipeline and keeps its order; the determinism test checks this across thread counts).
 COPY (
     WITH concept AS (
         SELECT * FROM synth_concepts()
@@ -15,8 +16,9 @@ COPY (
         SELECT *, letters_code(abbreviation) AS abbr_code FROM typed
     ), spelled AS (
         SELECT i, k, kind, v, tty, variant_str(v, q, o, head, post, of_form, alt, base, abbreviation, kind, ni) AS str,
-            lui_number(v, kind, ni, abbr_code) AS lui, sui_number(v, kind, ni, abbr_code) AS sui
+            lui_number(v, kind, ni, abbr_code) AS lui, sui_number(v, kind, ni, abbr_code) AS sui,
+            source_code(i, w_tty_sab()[tty], kind) AS code
         FROM coded
     )
-    SELECT atom_line(i, k, kind, v, tty, str, lui, sui) FROM spelled
+    SELECT atom_line(i, k, kind, v, tty, str, lui, sui, code) FROM spelled
 ) TO $path (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t');

@@ -1,5 +1,5 @@
--- MRDEF.RRF: about 0.3 definitions per concept (one value per concept, lines joined by newlines), on
--- the preferred atom (slot m = 0) or on another English atom (m = 1), worded from the concept name.
+-- MRDEF.RRF: about 0.3 definitions per concept, rows sorted by CUI: on the preferred atom (slot m = 0)
+-- or on another English atom (m = 1), worded from the concept name.
 COPY (
     WITH concept AS (
         SELECT i, kind, n, base FROM synth_concepts()
@@ -11,17 +11,14 @@ COPY (
     ), sourced AS (
         SELECT *, [w_tty_sab()[pref_tty(i, kind)], w_tty_sab()[atom_tty(i, k1, kind, v1)]] AS sabs FROM varied
     ), slotted AS (
-        SELECT *, [m FOR m IN range(2)
-                   IF CASE m WHEN 0 THEN u(2 * i, 70) < 0.24
-                      ELSE u(2 * i + 1, 70) < 0.08 AND n >= 2 AND w_sab_lat()[sabs[2]] = 'ENG' END] AS slots
+        SELECT *, unnest([m FOR m IN range(2)
+                          IF CASE m WHEN 0 THEN u(2 * i, 70) < 0.24
+                             ELSE u(2 * i + 1, 70) < 0.08 AND n >= 2 AND w_sab_lat()[sabs[2]] = 'ENG' END]) AS m
         FROM sourced
     )
-    SELECT array_to_string(
-        [concat(cui(i), '|', aui(i, CASE WHEN m = 0 THEN 0 ELSE k1 END), '|', 'AT' || (50000000 + 2 * i + m),
-                '||', w_sab()[sabs[m + 1]], '|',
-                definition(2 * i + m, w_kind_def_phrase()[kind][1 + draw(2 * i + m, 73, 4)], base), '|',
-                CASE WHEN u(2 * i + m, 77) < 0.01 THEN 'Y' ELSE 'N' END, '||')
-         FOR m IN slots], chr(10))
+    SELECT concat(cui(i), '|', aui(i, CASE WHEN m = 0 THEN 0 ELSE k1 END), '|AT', 50000000 + 2 * i + m, '||',
+                  w_sab()[sabs[m + 1]], '|',
+                  definition(2 * i + m, w_kind_def_phrase()[kind][1 + draw(2 * i + m, 73, 4)], base),
+                  '|', CASE WHEN u(2 * i + m, 77) < 0.01 THEN 'Y' ELSE 'N' END, '||')
     FROM slotted
-    WHERE len(slots) > 0
 ) TO $path (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t');

@@ -1,3 +1,3 @@
--- Run parameters of the synthetic release; BIGINT-typed so that hash(x, seed, salt) is stable.
+-- Run parameters of the synthetic release; BIGINT-typed, since the hash of a value depends on its type.
 SET VARIABLE seed = $seed::BIGINT;
 SET VARIABLE concepts = $concepts::BIGINT;

@@ -64,7 +64,8 @@ CREATE OR REPLACE TEMP MACRO w_sab_son() AS [
     'Metathesaurus Names', 'MeSH 2099', 'US Edition of SNOMED CT, 2099_03_01', 'NCI Thesaurus, 2099_01D',
     'MedDRA, version 99.0', 'RxNorm Vocabulary, 99AA_990101F', 'Online Mendelian Inheritance in Man, 2099_01_01',
     'Human Phenotype Ontology, 2099_01_01', 'Descriptores en Ciencias de la Salud, 2099 (Spanish)',
-    'Thésaurus Biomédical Français/Français Médical, 2099', 'German translation of the Medical Subject Headings, 2099'];
+    'Thésaurus Biomédical Français/Français Médical, 2099',
+    'German translation of the Medical Subject Headings, 2099'];
 CREATE OR REPLACE TEMP MACRO w_sab_ssn() AS [
     'Metathesaurus Names', 'MeSH', 'SNOMED CT, US Edition', 'NCI Thesaurus', 'MedDRA', 'RxNorm', 'OMIM',
     'Human Phenotype Ontology', 'MeSH Spanish', 'MeSH French', 'MeSH German'];
@@ -73,7 +74,8 @@ CREATE OR REPLACE TEMP MACRO w_sab_ver() AS [
     '2099'];
 CREATE OR REPLACE TEMP MACRO w_sab_cxty() AS ['', 'FULL-MULTIPLE', 'FULL', 'FULL', 'FULL', '', '', 'FULL', '', '', ''];
 CREATE OR REPLACE TEMP MACRO w_sab_atnl() AS [
-    'LT', 'AN,DC,DX,MN,PA,TERMUI', 'ACTIVE,CASE_SIGNIFICANCE_ID,CTV3ID,EFFECTIVE_TIME', 'DEFINITION_REVIEWER_NAME,SEMANTIC_TYPE',
+    'LT', 'AN,DC,DX,MN,PA,TERMUI', 'ACTIVE,CASE_SIGNIFICANCE_ID,CTV3ID,EFFECTIVE_TIME',
+    'DEFINITION_REVIEWER_NAME,SEMANTIC_TYPE',
     'PRIMARY_SOC,SOC_ABBREV', 'NDC,RXAUI,RXCUI,RXN_STRENGTH', 'MIMTYPE,MIMTYPEMEANING', 'DATE_CREATED,XREF',
     'TERMUI', 'TERMUI', 'TERMUI'];
 -- Atom term types: name, source id and source-level suppressibility (MRRANK.SUPPRESS; O and Y
@@ -203,9 +205,11 @@ CREATE OR REPLACE TEMP MACRO w_dis_head() AS [
     'fibrosis', 'stenosis', 'infarction', 'abscess', 'cyst', 'malformation', 'hypoplasia', 'agenesis', 'ulcer',
     'infection', 'injury', 'rupture', 'laceration', 'inflammation', 'calcification', 'edema', 'ischemia',
     'thrombosis', 'embolism', 'necrosis', 'lesion', 'aneurysm', 'fistula', 'obstruction', 'hemorrhage'];
-CREATE OR REPLACE TEMP MACRO w_dis_suffix() AS ['itis', 'opathy', 'omegaly', 'osclerosis', 'omalacia', 'algia', 'osis', 'oma'];
+CREATE OR REPLACE TEMP MACRO w_dis_suffix() AS [
+    'itis', 'opathy', 'omegaly', 'osclerosis', 'omalacia', 'algia', 'osis', 'oma'];
+-- Meanings of the suffixes, disjoint from the disorder heads (their synonyms would coincide).
 CREATE OR REPLACE TEMP MACRO w_dis_suffix_phrase() AS [
-    'inflammation', 'disease', 'enlargement', 'hardening', 'softening', 'pain', 'degeneration', 'tumor'];
+    'inflammatory condition', 'pathology', 'enlargement', 'hardening', 'softening', 'pain', 'degeneration', 'growth'];
 CREATE OR REPLACE TEMP MACRO w_eponym() AS [
     'Sjögren', 'Ménière', 'Guillain-Barré', 'Crohn', 'Hodgkin', 'Parkinson', 'Alzheimer', 'Huntington', 'Wilson',
     'Gaucher', 'Fabry', 'Pompe', 'Tay-Sachs', 'Niemann-Pick', 'Kawasaki', 'Behçet', 'Raynaud', 'Addison',
@@ -225,15 +229,18 @@ CREATE OR REPLACE TEMP MACRO w_complication() AS [
 CREATE OR REPLACE TEMP MACRO w_cause() AS [
     'trauma', 'radiation', 'alcohol', 'drug', 'infection', 'ischemia', 'autoimmunity', 'malnutrition', 'surgery',
     'toxin exposure', 'hypertension', 'diabetes mellitus', 'obesity', 'smoking', 'pregnancy'];
-CREATE OR REPLACE TEMP MACRO w_side() AS ['left', 'right', 'upper', 'lower', 'anterior', 'posterior', 'medial', 'lateral'];
+CREATE OR REPLACE TEMP MACRO w_side() AS [
+    'left', 'right', 'upper', 'lower', 'anterior', 'posterior', 'medial', 'lateral'];
 
 CREATE OR REPLACE TEMP MACRO w_symptom() AS [
     'pain', 'swelling', 'tenderness', 'discharge', 'bleeding', 'numbness', 'weakness', 'stiffness', 'itching',
     'rash', 'mass', 'discoloration', 'cramp', 'spasm', 'deformity', 'tremor', 'dryness', 'burning sensation',
     'redness', 'discomfort'];
+-- Symptom qualifiers, disjoint from the disorder adjectives so that finding names of different shapes
+-- cannot coincide.
 CREATE OR REPLACE TEMP MACRO w_find_adj() AS [
-    'acute', 'chronic', 'intermittent', 'persistent', 'severe', 'mild', 'recurrent', 'sudden', 'progressive',
-    'nocturnal', 'episodic', 'localized', 'generalized', 'exertional'];
+    'intermittent', 'sudden', 'nocturnal', 'episodic', 'generalized', 'exertional', 'constant', 'sharp', 'dull',
+    'throbbing', 'morning', 'postprandial', 'positional', 'worsening'];
 CREATE OR REPLACE TEMP MACRO w_find_context() AS [
     'on left side', 'on right side', 'at rest', 'on exertion', 'at night', 'after meals', 'radiating to back',
     'on palpation'];
@@ -393,20 +400,24 @@ SET VARIABLE shape_counts = [
     [5, 5, 3, 6, 30, 25, 4, 14, 8], [25, 25, 20, 30], [35, 15, 15, 35], [40, 45, 15], [50, 15, 35],
     [15, 20, 40, 25], [45, 35, 20]];
 SET VARIABLE shape_sizes = (SELECT [
-    [[a, a - 1, o, len(w_dis_suffix()), 1, 1], [a, 1, o, len(w_dis_suffix()), t, 1], [1, 1, o, len(w_dis_suffix()), t, 1],
-     [a, 1, 1, len(w_eponym()), t, len(w_eponym_head())], [a, a - 1, o, h, 1, 1], [a, 1, o, h, t, 1], [1, 1, o, h, t, 1],
+    [[a, a - 1, o, len(w_dis_suffix()), 1, 1], [a, 1, o, len(w_dis_suffix()), t, 1],
+     [1, 1, o, len(w_dis_suffix()), t, 1], [a, 1, 1, len(w_eponym()), t, len(w_eponym_head())],
+     [a, a - 1, o, h, 1, 1], [a, 1, o, h, t, 1], [1, 1, o, h, t, 1],
      [a, 1, o, h, 1, len(w_side())], [1, 1, o, h, t, 1]],
-    [[len(w_find_adj()), a, o, len(w_symptom()), 1, 1], [len(w_find_adj()), 1, o, len(w_symptom()), len(w_find_context()), 1],
+    [[len(w_find_adj()), a, o, len(w_symptom()), 1, 1],
+     [len(w_find_adj()), 1, o, len(w_symptom()), len(w_find_context()), 1],
      [1, a, o, len(w_symptom()), len(w_find_context()), 1],
      [len(w_change()), 1, len(w_specimen()), len(w_analyte()), len(w_analyte()) - 1, len(w_timing())]],
     [[len(w_drug_prefix()), len(w_drug_infix()), len(w_drug_stem()), len(w_drug_infix()), 1, 1],
      [len(w_drug_prefix()), len(w_drug_infix()), len(w_drug_stem()), len(w_salt()), 1, 1],
      [len(w_drug_prefix()), len(w_drug_infix()), len(w_drug_stem()), 40, len(w_dose_form()), 1],
-     [len(w_locant()), len(w_substituent()), len(w_locant()), len(w_substituent()), len(w_parent()), len(w_chem_ending())]],
+     [len(w_locant()), len(w_substituent()), len(w_locant()), len(w_substituent()), len(w_parent()),
+      len(w_chem_ending())]],
     [[len(w_gene_symbol()), 999, len(w_letter()) + 1, len(w_gene_tail()) + 1, 1, 1],
      [len(w_gene_symbol()), 999, len(w_letter()) + 1, len(w_gene_tail()) + 1, 1, 1],
      [len(w_gene_symbol()), 999, len(w_letter()) + 1, len(w_gene_tail()) + 1, len(w_species_common()), 1]],
-    [[m, m - 1, len(w_anat_part()), m, o, 1], [m, 1, len(w_anat_part()), m, o, 1], [m, m - 1, len(w_anat_part()), 1, o, 1]],
+    [[m, m - 1, len(w_anat_part()), m, o, 1], [m, 1, len(w_anat_part()), m, o, 1],
+     [m, m - 1, len(w_anat_part()), 1, o, 1]],
     [[len(w_proc_adj()), len(w_proc_adj()) - 1, o, len(w_proc_suffix()), 1, 1],
      [len(w_proc_adj()), len(w_proc_adj()) - 1, o, len(w_proc_suffix()), len(w_proc_with()), 1],
      [len(w_proc_adj()), 1, o, len(w_proc_action()), len(w_anat_part()), len(w_side())],
@@ -435,6 +446,8 @@ SELECT CASE WHEN NOT (
         AND [len(r) FOR r IN w_kind_residues()] = w_kind_nres()
         AND len(w_organ_noun()) = len(w_organ_adj()) AND len(w_organ_root()) = len(w_organ_adj())
         AND len(w_dis_suffix_phrase()) = len(w_dis_suffix())
+        AND len(list_intersect(w_dis_suffix_phrase(), w_dis_head())) = 0
+        AND len(list_intersect(w_find_adj(), w_dis_adj())) = 0
         AND len(w_proc_suffix_phrase()) = len(w_proc_suffix())
         AND len(w_sty_stn()) = len(w_sty_tui()) AND len(w_sty_name()) = len(w_sty_tui())
         AND len(w_sab_lat()) = len(w_sab()) AND len(w_sab_srl()) = len(w_sab())
@@ -462,6 +475,8 @@ SELECT CASE WHEN NOT (
         AND len(w_gene_sty()) = len(w_gene_symbol())
         AND len(w_variant_stt()) = 16
         AND [list_sum(counts) FOR counts IN getvariable('shape_counts')] = [100, 100, 100, 100, 100, 100, 100]
-        AND [len(sizes) FOR sizes IN getvariable('shape_sizes')] = [len(counts) FOR counts IN getvariable('shape_counts')]
-        AND list_bool_and(flatten([[len(sizes) = 6 FOR sizes IN kind_sizes] FOR kind_sizes IN getvariable('shape_sizes')]))
+        AND [len(sizes) FOR sizes IN getvariable('shape_sizes')]
+            = [len(counts) FOR counts IN getvariable('shape_counts')]
+        AND list_bool_and(flatten([[len(sizes) = 6 FOR sizes IN kind_sizes]
+                                   FOR kind_sizes IN getvariable('shape_sizes')]))
     ) THEN error('synthetic UMLS vocabulary is inconsistent') END;
