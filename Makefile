@@ -26,7 +26,9 @@ lint: venv
 	$(BIN)/ruff check .
 
 bench: venv
-	$(BIN)/python bench/bench_load.py --scale 0.1
+	$(BIN)/python bench/bench_load.py --scale 0.1 --naive-scale 0.01
+	$(BIN)/python bench/bench_index.py --scale 0.1 --queries 500
+	$(BIN)/python bench/bench_nearest_quality.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info

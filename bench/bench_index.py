@@ -61,6 +61,17 @@ def sample_names(kb: KnowledgeBase, count: int, seed: int) -> list[tuple[int, st
     return [tuple(r) for r in rows]
 
 
+def single_query_latencies(index: EntityIndex, queries: list[str]) -> list[float]:
+    """Seconds per `search([query], k=10)` call, sorted, after a warm-up."""
+    index.search(queries[:10])
+    latencies = []
+    for query in queries:
+        started = time.perf_counter()
+        index.search([query], k=10)
+        latencies.append(time.perf_counter() - started)
+    return sorted(latencies)
+
+
 def typo(text: str, rng: random.Random) -> str:
     if len(text) < 4:
         return text
@@ -141,13 +152,7 @@ def scale_part(args: argparse.Namespace, work: Path) -> None:
         for nprobe in sweep:
             if nprobe:
                 index.set_nprobe(nprobe)
-            index.search(queries[:10])  # warm up
-            latencies = []
-            for query in queries[:500]:
-                started = time.perf_counter()
-                index.search([query], k=10)
-                latencies.append(time.perf_counter() - started)
-            latencies.sort()
+            latencies = single_query_latencies(index, queries[:500])
             started = time.perf_counter()
             results = index.search(queries, k=10)
             batched = time.perf_counter() - started
@@ -183,12 +188,7 @@ def peer_part(args: argparse.Namespace, work: Path) -> None:
         build_index(kb, LexicalEncoder(), work / "nci-index")
         k_build = time.perf_counter() - started
         index = EntityIndex(work / "nci-index", kb)
-        single = []
-        for query in queries[:200]:
-            t0 = time.perf_counter()
-            index.search([query], k=10)
-            single.append(time.perf_counter() - t0)
-        single.sort()
+        single = single_query_latencies(index, queries[:200])
         started = time.perf_counter()
         ours = [[h.cui for h in hits] for hits in index.search(queries, k=10)]
         k_batched = time.perf_counter() - started

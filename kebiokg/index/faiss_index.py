@@ -90,16 +90,21 @@ def _count(kb: KnowledgeBase, encoder: Encoder) -> int:
     return kb._all(sa.select(sa.func.count()).select_from(table))[0][0]
 
 
-def _factory_string(count: int, options: IndexOptions) -> tuple[str, int | None]:
+def _index_kind(count: int, options: IndexOptions) -> str:
     kind = options.kind
     if kind == "auto":
         kind = "flat" if count <= options.exact_max else "ivf"
+    if kind not in ("flat", "ivf"):
+        raise KebiokgError(f"index kind must be auto, flat or ivf, not {options.kind!r}")
+    return kind
+
+
+def _factory_string(kind: str, count: int, options: IndexOptions, on_gpu: bool) -> tuple[str, int | None]:
     if kind == "flat":
         return "IDMap2,Flat", None
-    if kind != "ivf":
-        raise KebiokgError(f"index kind must be auto, flat or ivf, not {options.kind!r}")
     nlist = options.nlist or min(8192, max(64, 2 ** math.ceil(math.log2(max(1, math.sqrt(count))))))
-    return f"IVF{nlist}_HNSW32,SQ8", nlist
+    # On a GPU the flat coarse quantizer is fast (and an HNSW one cannot move there).
+    return (f"IVF{nlist},SQ8" if on_gpu else f"IVF{nlist}_HNSW32,SQ8"), nlist
 
 
 def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, options: IndexOptions = IndexOptions(),
@@ -111,8 +116,12 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
     count = _count(kb, encoder)
     if count == 0:
         raise KebiokgError("the KB has nothing to index (no names)")
-    factory, nlist = _factory_string(count, options)
+    kind = _index_kind(count, options)
+    on_gpu = options.use_gpu and gpu_count() > 0 and kind == "ivf"
+    factory, nlist = _factory_string(kind, count, options, on_gpu)
     index = faiss.index_factory(encoder.dim, factory, faiss.METRIC_INNER_PRODUCT)
+    if on_gpu:
+        index = faiss.index_cpu_to_all_gpus(index)
     nprobe = None
     if nlist is not None:
         nprobe = options.nprobe or max(16, nlist // 128)
@@ -120,7 +129,8 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
         with progress.task("train IVF", total=None) as task:
             task.note(f"{train_size:,} vectors, {nlist} lists")
             index.train(encoder.sample_kb(kb, train_size, options.seed))
-        faiss.extract_index_ivf(index).nprobe = nprobe
+        if not on_gpu:
+            faiss.extract_index_ivf(index).nprobe = nprobe
     name_entity = _name_entity(kb) if encoder.unit == "name" else None
     with progress.task("index", total=count, unit="vec") as task:
         done = 0
@@ -128,6 +138,8 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
             index.add_with_ids(vectors, ids)
             done += len(ids)
             task.update(done)
+    if on_gpu:
+        index = faiss.index_gpu_to_cpu(index)
     info = IndexInfo(
         fingerprint=kb.fingerprint, release=kb.release, encoder=encoder.config(), unit=encoder.unit,
         dim=encoder.dim, count=int(index.ntotal), index_type=factory, nprobe=nprobe,
@@ -195,7 +207,10 @@ class EntityIndex:
         if self.info.nprobe:
             faiss.extract_index_ivf(self.index).nprobe = self.info.nprobe
         if use_gpu and gpu_count() > 0 and "HNSW" not in self.info.index_type:
-            self.index = faiss.index_cpu_to_all_gpus(self.index)
+            try:
+                self.index = faiss.index_cpu_to_all_gpus(self.index)
+            except RuntimeError:  # an index type faiss cannot clone to the GPU: search on the CPU
+                pass
         self.name_entity = np.load(path / NAME_ENTITY_FILE) if self.info.unit == "name" else None
         self.names = StringTable(path / NAMES_TABLE) if self.info.unit == "name" else None
         self.cuis = StringTable(path / CUIS_TABLE)
