@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,14 @@ from kebiokg.umls_loader.load import LoadOptions, load_umls
 
 from .format import table
 from .umls import format_load_report, format_stats
+
+
+def _swap_letters(name: str) -> str:
+    """A typo: two neighbouring letters swapped in the middle of the name's longest word."""
+    word = max(name.split(), key=len)
+    middle = len(word) // 2
+    typo = word[:middle - 1] + word[middle] + word[middle - 1] + word[middle + 1:]
+    return name.replace(word, typo, 1)
 
 
 @click.command("demo")
@@ -44,9 +53,10 @@ def demo_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> None:
         click.echo(f"indexed {info.count:,} names with {info.index_type} in {info.build_seconds:.1f} s")
         click.echo("\n[5/5] queries", err=True)
         graph = KnowledgeGraph(kb)
-        concept = next(c for c in kb.concepts_by_id(list(range(100))).values() if graph.neighbors(c.cui))
+        concept = next(c for c in kb.concepts_by_id(list(range(1000))).values()
+                       if re.fullmatch(r"[A-Za-z ,'-]{12,}", c.preferred_name) and graph.neighbors(c.cui))
         cui, name = concept.cui, concept.preferred_name
-        typo = name[:3] + name[4] + name[3] + name[5:] if len(name) > 6 else name
+        typo = _swap_letters(name)
         hits = EntityIndex(index_dir, kb).search([typo], k=5)[0]
         click.echo(table(["#", "cui", "preferred name", "matched name", "score"],
                          [(i, h.cui, h.preferred_name, h.matched_name, f"{h.score:.3f}")
