@@ -54,9 +54,9 @@ def kebiokg(*args: str) -> list[str]:
 
 def sample_names(kb: KnowledgeBase, count: int, seed: int) -> list[tuple[int, str, str]]:
     """(name_id, str, cui) for `count` names spread evenly over the name table."""
-    total = kb._all(sa.text("SELECT count(*) FROM names"))[0][0]
+    total = kb.query(sa.text("SELECT count(*) FROM names"))[0][0]
     ids = sorted(random.Random(seed).sample(range(total), min(count, total)))
-    rows = kb._all(sa.text("SELECT name_id, str, cui FROM names WHERE name_id IN (SELECT unnest(:ids))"),
+    rows = kb.query(sa.text("SELECT name_id, str, cui FROM names WHERE name_id IN (SELECT unnest(:ids))"),
                    {"ids": ids})
     return [tuple(r) for r in rows]
 
@@ -102,7 +102,7 @@ def recall_with_ties(encoder: LexicalEncoder, kb: KnowledgeBase, queries: np.nda
     which of the tied names exact search returns is arbitrary, so plain id overlap understates recall.
     """
     ids = sorted({int(i) for i in approx.ravel() if i >= 0})
-    rows = kb._all(sa.text("SELECT name_id, norm FROM names WHERE name_id IN (SELECT unnest(:ids))"), {"ids": ids})
+    rows = kb.query(sa.text("SELECT name_id, norm FROM names WHERE name_id IN (SELECT unnest(:ids))"), {"ids": ids})
     position = {name_id: i for i, (name_id, _) in enumerate(rows)}
     vectors = encoder.encode_normalized([norm for _, norm in rows])
     kth = exact_scores.min(axis=1)
@@ -173,7 +173,7 @@ def peer_part(args: argparse.Namespace, work: Path) -> None:
     load_umls(data, db)
     rng = random.Random(args.seed)
     with KnowledgeBase(db) as kb:
-        rows = kb._all(sa.text(
+        rows = kb.query(sa.text(
             "SELECT c.cui, c.preferred_name, list(DISTINCT n.str ORDER BY n.str), c.semantic_types "
             "FROM concepts c JOIN names n USING (cui) GROUP BY ALL ORDER BY c.cui"))
         with open(work / "kb.jsonl", "w", encoding="utf-8") as handle:

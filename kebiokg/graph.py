@@ -66,7 +66,7 @@ class KnowledgeGraph:
         outgoing = sa.select(*columns).where(r.subject_id.in_(sa.bindparam("ids", expanding=True)), *conditions)
         incoming = sa.select(*columns).where(r.object_id.in_(sa.bindparam("ids", expanding=True)), *conditions)
         query = sa.union(outgoing, incoming).limit(sa.bindparam("limit"))
-        rows = self.kb._all(query, params)
+        rows = self.kb.query(query, params)
         if len(rows) >= self.max_edges:
             self.truncated = True
         return rows

@@ -85,17 +85,18 @@ class KnowledgeBase:
     def release(self) -> str:
         return self.meta["release"]
 
-    def _all(self, statement, params: dict | None = None) -> list:
+    def query(self, statement, params: dict | None = None) -> list:
+        """Run a SQLAlchemy statement with bound parameters; all rows."""
         with self.engine.connect() as conn:
             return conn.execute(statement, params or {}).all()
 
     @cached_property
     def concept_count(self) -> int:
-        return self._all(sa.select(sa.func.count()).select_from(t.concepts))[0][0]
+        return self.query(sa.select(sa.func.count()).select_from(t.concepts))[0][0]
 
     def concept(self, cui: str) -> Concept:
         cui = check_cui(cui)
-        rows = self._all(sa.select(t.concepts).where(t.concepts.c.cui == sa.bindparam("cui")), {"cui": cui})
+        rows = self.query(sa.select(t.concepts).where(t.concepts.c.cui == sa.bindparam("cui")), {"cui": cui})
         if not rows:
             raise KBError(f"{cui} is not in this KB ({self.release})")
         entity_id, cui, name, types = rows[0]
@@ -105,35 +106,35 @@ class KnowledgeBase:
         cui = check_cui(cui)
         query = (sa.select(t.names).where(t.names.c.cui == sa.bindparam("cui"))
                  .order_by(t.names.c.rank.desc(), t.names.c.str))
-        return self._all(query, {"cui": cui})
+        return self.query(query, {"cui": cui})
 
     def cuis_for_norm(self, norm: str) -> list[str]:
         """CUIs with a name whose normalized form is exactly `norm`."""
         query = (sa.select(t.names.c.cui).distinct().where(t.names.c.norm == sa.bindparam("norm"))
                  .order_by(t.names.c.cui))
-        return [row[0] for row in self._all(query, {"norm": norm})]
+        return [row[0] for row in self.query(query, {"norm": norm})]
 
     def cuis_for_code(self, sab: str, code: str) -> list[str]:
         """CUIs of the atoms a source code names (e.g. MSH D003920), the way corpora link to the KB."""
         c = t.source_codes.c
         query = (sa.select(c.cui).distinct()
                  .where(c.sab == sa.bindparam("sab"), c.code == sa.bindparam("code")).order_by(c.cui))
-        return [row[0] for row in self._all(query, {"sab": sab, "code": code})]
+        return [row[0] for row in self.query(query, {"sab": sab, "code": code})]
 
     def details(self, cui: str) -> ConceptDetails:
         """Names by source and term type, semantic types, definitions, relation counts by type."""
         concept = self.concept(cui)
         params = {"cui": concept.cui, "entity_id": concept.entity_id}
         n, st, d, r = t.names.c, t.semantic_types.c, t.definitions.c, t.relations.c
-        synonyms = self._all(sa.select(n.str, n.sab, n.tty, n.lat, n.is_preferred)
+        synonyms = self.query(sa.select(n.str, n.sab, n.tty, n.lat, n.is_preferred)
                              .where(n.cui == sa.bindparam("cui")).order_by(n.rank.desc(), n.sab, n.tty, n.str), params)
-        types = self._all(sa.select(st.tui, st.sty, st.stn).where(st.cui == sa.bindparam("cui")).order_by(st.tui),
+        types = self.query(sa.select(st.tui, st.sty, st.stn).where(st.cui == sa.bindparam("cui")).order_by(st.tui),
                           params)
-        definitions = self._all(sa.select(d.sab, d.definition).where(d.cui == sa.bindparam("cui"))
+        definitions = self.query(sa.select(d.sab, d.definition).where(d.cui == sa.bindparam("cui"))
                                 .order_by(d.sab, d.definition), params)
         counts = []
         for direction, column in (("out", r.subject_id), ("in", r.object_id)):
-            rows = self._all(sa.select(r.rel, r.rela, sa.func.count()).where(column == sa.bindparam("entity_id"))
+            rows = self.query(sa.select(r.rel, r.rela, sa.func.count()).where(column == sa.bindparam("entity_id"))
                              .group_by(r.rel, r.rela).order_by(sa.func.count().desc(), r.rel, r.rela), params)
             counts += [{"direction": direction, "rel": rel, "rela": rela, "count": c} for rel, rela, c in rows]
         return ConceptDetails(
@@ -150,7 +151,7 @@ class KnowledgeBase:
             return {}
         c = t.concepts.c
         query = sa.select(t.concepts).where(c.entity_id.in_(sa.bindparam("ids", expanding=True)))
-        rows = self._all(query, {"ids": sorted(set(int(i) for i in entity_ids))})
+        rows = self.query(query, {"ids": sorted(set(int(i) for i in entity_ids))})
         return {row.entity_id: Concept(row.cui, row.entity_id, row.preferred_name, list(row.semantic_types))
                 for row in rows}
 
@@ -158,18 +159,18 @@ class KnowledgeBase:
         if not cuis:
             return {}
         c = t.concepts.c
-        rows = self._all(sa.select(t.concepts).where(c.cui.in_(sa.bindparam("cuis", expanding=True))),
+        rows = self.query(sa.select(t.concepts).where(c.cui.in_(sa.bindparam("cuis", expanding=True))),
                          {"cuis": sorted(set(cuis))})
         return {row.cui: Concept(row.cui, row.entity_id, row.preferred_name, list(row.semantic_types))
                 for row in rows}
 
     def stats(self, top: int = 10) -> KBStats:
         n, st, r = t.names.c, t.semantic_types.c, t.relations.c
-        sources = self._all(sa.select(n.sab, sa.func.count()).group_by(n.sab)
+        sources = self.query(sa.select(n.sab, sa.func.count()).group_by(n.sab)
                             .order_by(sa.func.count().desc(), n.sab).limit(top))
-        types = self._all(sa.select(st.tui, st.sty, sa.func.count()).group_by(st.tui, st.sty)
+        types = self.query(sa.select(st.tui, st.sty, sa.func.count()).group_by(st.tui, st.sty)
                           .order_by(sa.func.count().desc(), st.tui).limit(top))
-        rels = self._all(sa.select(r.rel, r.rela, sa.func.count()).group_by(r.rel, r.rela)
+        rels = self.query(sa.select(r.rel, r.rela, sa.func.count()).group_by(r.rel, r.rela)
                          .order_by(sa.func.count().desc(), r.rel, r.rela).limit(top))
         return KBStats(
             release=self.release,

@@ -39,7 +39,7 @@ def nci(real_data: Path, tmp_path_factory) -> Path:
 
 
 def synonyms(kb: KnowledgeBase, limit: int, seed: int = 0) -> list[tuple[str, str]]:
-    rows = kb._all(sa.text("SELECT DISTINCT str, cui FROM names ORDER BY str, cui"))
+    rows = kb.query(sa.text("SELECT DISTINCT str, cui FROM names ORDER BY str, cui"))
     rows = [tuple(r) for r in rows if len(r[0]) >= 5]
     random.Random(seed).shuffle(rows)
     return rows[:limit]

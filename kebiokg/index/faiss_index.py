@@ -87,7 +87,7 @@ def gpu_count() -> int:
 
 def _count(kb: KnowledgeBase, encoder: Encoder) -> int:
     table = t.names if encoder.unit == "name" else t.concepts
-    return kb._all(sa.select(sa.func.count()).select_from(table))[0][0]
+    return kb.query(sa.select(sa.func.count()).select_from(table))[0][0]
 
 
 def _index_kind(count: int, options: IndexOptions) -> str:
@@ -288,6 +288,6 @@ class EntityIndex:
     def _tuis_for(self, types: set[str]) -> set[str]:
         """Semantic type names (e.g. "Disease or Syndrome") given as a filter, turned into TUIs."""
         st = t.semantic_types.c
-        rows = self.kb._all(sa.select(st.tui).distinct().where(st.sty.in_(sa.bindparam("types", expanding=True))),
+        rows = self.kb.query(sa.select(st.tui).distinct().where(st.sty.in_(sa.bindparam("types", expanding=True))),
                             {"types": sorted(types)})
         return {row[0] for row in rows}

@@ -89,7 +89,7 @@ class LexicalEncoder:
 
     def sample_kb(self, kb: KnowledgeBase, size: int, seed: int) -> np.ndarray:
         n = t.names.c
-        total = kb._all(sa.select(sa.func.count()).select_from(t.names))[0][0]
+        total = kb.query(sa.select(sa.func.count()).select_from(t.names))[0][0]
         if total == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         rng = np.random.default_rng(seed)
@@ -97,7 +97,7 @@ class LexicalEncoder:
         norms = []
         for start in range(0, len(ids), 50_000):
             chunk = ids[start:start + 50_000]
-            norms += [r[0] for r in kb._all(sa.select(n.norm).where(n.name_id.in_(sa.bindparam("ids", expanding=True)))
+            norms += [r[0] for r in kb.query(sa.select(n.norm).where(n.name_id.in_(sa.bindparam("ids", expanding=True)))
                                             .order_by(n.name_id), {"ids": chunk})]
         return self.encode_normalized(norms)
 
