@@ -6,6 +6,7 @@ import sys
 
 import click
 import duckdb
+import sqlalchemy as sa
 
 from kebiokg.errors import KebiokgError
 from kebiokg.umls_loader.errors import LoadError
@@ -20,7 +21,7 @@ class KebiokgGroup(click.Group):
         except BrokenPipeError:  # output piped into `head` and friends: not an error
             sys.stderr.close()
             sys.exit(0)
-        except (LoadError, KebiokgError, duckdb.Error, OSError) as exc:
+        except (LoadError, KebiokgError, duckdb.Error, sa.exc.SQLAlchemyError, OSError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             click.echo(f"kebiokg: error: {message}", err=True)
             sys.exit(1)

@@ -84,6 +84,7 @@ class KnowledgeGraph:
     def subgraph(self, cui: str, depth: int = 1) -> nx.MultiDiGraph:
         """The edges within `depth` hops of a concept (either direction), as a MultiDiGraph."""
         start = self.kb.concept(cui)
+        self.truncated = False
         graph = nx.MultiDiGraph()
         graph.add_node(start.entity_id)
         seen, frontier = {start.entity_id}, [start.entity_id]
@@ -105,6 +106,7 @@ class KnowledgeGraph:
     def shortest_path(self, cui_from: str, cui_to: str, max_depth: int = 4) -> list[Edge]:
         """A shortest chain of relations (each may be read either way) between two concepts."""
         source, target = self.kb.concept(cui_from), self.kb.concept(cui_to)
+        self.truncated = False
         if source.entity_id == target.entity_id:
             return []
         graph = nx.MultiDiGraph()

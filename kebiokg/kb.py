@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from . import schema as t
 from .errors import KBError
 
-CUI_PATTERN = re.compile(r"^C\d{7}$")
+CUI_PATTERN = re.compile(r"^C[0-9A-Z]\d{6}$")  # C0011849; NCIm also has CL105989
 
 
 @dataclass
@@ -40,7 +40,7 @@ def check_cui(cui: str) -> str:
     """Return the CUI upper-cased, or raise KBError if it is not of the form C0000000."""
     cui = cui.strip().upper()
     if not CUI_PATTERN.match(cui):
-        raise KBError(f"{cui!r} is not a CUI (expected C followed by 7 digits, e.g. C0011849)")
+        raise KBError(f"{cui!r} is not a CUI (expected C and 7 characters, e.g. C0011849 or CL105989)")
     return cui
 
 
@@ -65,7 +65,10 @@ class KnowledgeBase:
                 rows = conn.execute(sa.select(t.kb_meta.c.key, t.kb_meta.c.value)).all()
         except sa.exc.DBAPIError as exc:
             self.engine.dispose()
-            raise KBError(f"{location}: not a kebiokg KB (no kb_meta table)") from exc
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            if "kb_meta" in reason and "does not exist" in reason:
+                raise KBError(f"{location}: not a kebiokg KB (no kb_meta table)") from exc
+            raise KBError(f"{location}: cannot open the KB: {reason}") from exc
         self.meta: dict = {key: json.loads(value) for key, value in rows}
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ FROM (
                    WHEN NOT $keep_suppressed AND coalesce(d.suppress, 'N') <> 'N' THEN 'suppressed'
                    WHEN $sources IS NOT NULL AND NOT coalesce(list_contains($sources, d.sab), false)
                        THEN 'source'
-                   WHEN d.cui NOT IN (SELECT cui FROM concepts) THEN 'concept_filtered'
+                   WHEN NOT coalesce(d.cui IN (SELECT cui FROM concepts), false) THEN 'concept_filtered'
                END AS reason
         FROM stage_mrdef d
     )

@@ -2,13 +2,30 @@
 -- Parameters: $langs, $sources, $semantic_types (VARCHAR[] or NULL = all), $keep_suppressed
 -- (BOOLEAN), $max_srl (INTEGER or NULL = no limit). Statements run in file order.
 
+-- name: odd_cuis
+-- CUIs that are not C + 7 digits get negative numbers, so every join below stays on integers.
+CREATE TEMP TABLE odd_cuis AS
+SELECT cui, -(row_number() OVER (ORDER BY cui))::INTEGER AS cui_num
+FROM (SELECT DISTINCT cui FROM stage_mrconso WHERE cui_num IS NULL AND cui IS NOT NULL);
+
+-- name: number_odd_atoms
+UPDATE stage_mrconso SET cui_num = o.cui_num FROM odd_cuis o
+WHERE stage_mrconso.cui_num IS NULL AND stage_mrconso.cui = o.cui;
+
+-- name: number_odd_subjects
+UPDATE stage_mrrel SET subject_num = o.cui_num FROM odd_cuis o WHERE stage_mrrel.subject_odd = o.cui;
+
+-- name: number_odd_objects
+UPDATE stage_mrrel SET object_num = o.cui_num FROM odd_cuis o WHERE stage_mrrel.object_odd = o.cui;
+
 -- name: ranks
 CREATE TEMP TABLE ranks AS SELECT sab, tty, max(rank) AS rank FROM stage_mrrank GROUP BY ALL;
 
 -- name: concepts
 -- Preferred name: highest MRRANK, then TS=P, STT=PF, ISPREF=Y, then the string (deterministic).
 INSERT INTO concepts
-SELECT (row_number() OVER (ORDER BY a.cui_num, a.cui) - 1)::INTEGER AS entity_id,
+-- entity_id follows CUI order: standard CUIs by number, then the others by string.
+SELECT (row_number() OVER (ORDER BY a.cui_num < 0, abs(a.cui_num)) - 1)::INTEGER AS entity_id,
        a.cui,
        a.best.str AS preferred_name,
        coalesce(t.semantic_types, []::VARCHAR[]) AS semantic_types
@@ -27,9 +44,8 @@ ORDER BY entity_id;
 
 -- name: concept_numbers
 CREATE TEMP TABLE concept_numbers AS
-SELECT entity_id, CASE WHEN left(cui, 1) = 'C' THEN try_cast(substr(cui, 2) AS INTEGER) END AS cui_num,
-       cui, preferred_name
-FROM concepts;
+SELECT c.entity_id, coalesce(o.cui_num, try_cast(substr(c.cui, 2) AS INTEGER)) AS cui_num, c.cui, c.preferred_name
+FROM concepts c LEFT JOIN odd_cuis o ON o.cui = c.cui;
 
 -- name: names
 INSERT INTO names
@@ -52,7 +68,8 @@ WHERE dropped_by IS NULL AND code IS NOT NULL
 ORDER BY sab, code, cui;
 
 -- name: known_numbers
-CREATE TEMP TABLE known_numbers AS SELECT DISTINCT cui_num FROM stage_mrconso WHERE NOT _extra;
+CREATE TEMP TABLE known_numbers AS
+SELECT DISTINCT cui_num FROM stage_mrconso WHERE NOT _extra AND cui_num IS NOT NULL;
 
 -- name: relations
 INSERT INTO relations

@@ -56,8 +56,12 @@ def test_errors_are_one_line(tiny_release: Path, tmp_path: Path) -> None:
     one_line_error(invoke("stats", "--db", db), "no such KB")
     assert invoke("load-umls", tiny_release, "--db", db, "--quiet").exit_code == 0
     one_line_error(invoke("load-umls", tiny_release, "--db", db, "--quiet"), "pass --force")
-    (tmp_path / "other.duckdb").write_bytes(b"")
-    one_line_error(invoke("stats", "--db", tmp_path / "other.duckdb"), "not a kebiokg KB")
+    (tmp_path / "other.duckdb").write_bytes(b"not a database")
+    one_line_error(invoke("stats", "--db", tmp_path / "other.duckdb"), "not a valid DuckDB database file")
+    import duckdb
+
+    duckdb.connect(str(tmp_path / "plain.duckdb")).close()
+    one_line_error(invoke("stats", "--db", tmp_path / "plain.duckdb"), "not a kebiokg KB")
     bad = tiny_release / "META" / "MRSTY.RRF"
     bad.write_text(bad.read_text() + "C0000001|T047|\n")
     one_line_error(invoke("load-umls", tiny_release, "--db", db, "--force", "--quiet"), "MRSTY.RRF:4: expected 6")

@@ -147,3 +147,26 @@ def test_stand_in_learned_encoder_plugs_in(tiny_release: Path, tmp_path: Path) -
         results = index.search(["a heart problem", "Aspirin tablets"], k=1)
         assert [r[0].cui for r in results] == ["C0000001", "C0000002"]
         assert results[0][0].matched_name is None
+
+
+def test_rare_type_filter_fetches_until_k_or_exhausted(nci: Path, tmp_path: Path) -> None:
+    with KnowledgeBase(nci) as kb:
+        build_index(kb, LexicalEncoder(), tmp_path / "flat")
+        index = EntityIndex(tmp_path / "flat", kb)
+        rare = kb.query(sa.text("SELECT tui, count(*) AS n FROM semantic_types GROUP BY tui ORDER BY n, tui LIMIT 1"))
+        tui, count = rare[0]
+        hits = index.search(["fever"], k=5, semantic_types=[tui])[0]
+        assert len(hits) == min(5, count) and all(tui in h.semantic_types for h in hits)
+
+
+def test_damaged_index_is_a_clear_error(tiny_release: Path, tmp_path: Path) -> None:
+    db = tmp_path / "kb.duckdb"
+    load_umls(tiny_release, db)
+    with KnowledgeBase(db) as kb:
+        build_index(kb, LexicalEncoder(), tmp_path / "idx")
+        (tmp_path / "idx" / "index.faiss").write_bytes(b"garbage")
+        with pytest.raises(IndexError_, match="cannot read the FAISS index"):
+            EntityIndex(tmp_path / "idx", kb)
+        (tmp_path / "idx" / "index.json").write_text("{", encoding="utf-8")
+        with pytest.raises(IndexError_, match="damaged index metadata"):
+            EntityIndex(tmp_path / "idx", kb)

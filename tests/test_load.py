@@ -262,3 +262,25 @@ def test_kb_meta_records_inputs_and_counts(tiny_release: Path, tmp_path: Path) -
     assert meta(db, "counts")["relations"] == 3
     assert meta(db, "load_seconds") > 0
     assert len(meta(db, "fingerprint")) == 32
+
+
+def test_non_numeric_cuis_and_empty_cui_fields_are_accounted_for(tmp_path: Path) -> None:
+    """NCIm-style CUIs (CL105989) join like standard ones; rows with an empty CUI are counted, not lost."""
+    conso = TINY["MRCONSO"] + ["CL105989|ENG|P|L0000099|PF|S0000099|Y|A0000099||||NCI|PT|N099|odd concept|0|N||"]
+    rel = TINY["MRREL"] + ["CL105989||CUI|RO|C0000002||CUI|odd_rel|R0000099||NCI|NCI|||N||",
+                           "C0000001||CUI|RO|||CUI|empty_cui|R0000098||NCI|NCI|||N||"]
+    sty = TINY["MRSTY"] + ["CL105989|T047|B2.2.1.2.1|Disease or Syndrome|AT0000099||",
+                           "|T047|B2.2.1.2.1|Disease or Syndrome|AT0000098||"]
+    mrdef = TINY["MRDEF"] + ["|A0000002|AT0000097||MSH|No concept.|N||"]
+    release = write_release(tmp_path / "r", {"MRCONSO": conso, "MRREL": rel, "MRSTY": sty, "MRDEF": mrdef})
+    db = tmp_path / "kb.duckdb"
+    report = load_umls(release, db)
+    for f in report.files:
+        assert f.rows == sum(f.accounting.values()), (f.name, f.accounting)
+    files = {f.name: f.accounting for f in report.files}
+    assert files["MRREL.RRF"]["unknown_cui"] == 2  # C0009999 and the empty CUI
+    assert files["MRDEF.RRF"] == {"kept": 2, "concept_filtered": 1}
+    assert rows(db, "SELECT entity_id, preferred_name FROM concepts WHERE cui = 'CL105989'") == [(3, "odd concept")]
+    assert rows(db, "SELECT str FROM names WHERE cui = 'CL105989'") == [("odd concept",)]
+    assert rows(db, "SELECT subject_cui, rela FROM relation_triples WHERE object_cui = 'CL105989'") == [
+        ("C0000002", "odd_rel")]

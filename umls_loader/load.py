@@ -356,8 +356,8 @@ class _Builder:
             self.reports["MRREL"].accounting = dict(con.execute(accounting["MRREL"]).fetchall())
         if "MRSTY" in self.reports:
             self.reports["MRSTY"].accounting = dict(zip(("kept", "concept_filtered"), con.execute(
-                "SELECT count(*) FILTER (WHERE cui IN (SELECT cui FROM concepts)), "
-                "count(*) FILTER (WHERE cui NOT IN (SELECT cui FROM concepts)) FROM stage_mrsty"
+                "SELECT count(*) FILTER (WHERE kept), count(*) FILTER (WHERE NOT kept) FROM ("
+                "SELECT coalesce(cui IN (SELECT cui FROM concepts), false) AS kept FROM stage_mrsty)"
             ).fetchone(), strict=True))
         if "MRDEF" in self.reports:
             params = {k: v for k, v in self._params().items() if k in ("keep_suppressed", "sources")}

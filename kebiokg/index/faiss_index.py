@@ -195,7 +195,10 @@ class EntityIndex:
         meta = path / META_FILE
         if not meta.is_file():
             raise IndexError_(f"{path}: no index here (build one with `kebiokg build-index`)")
-        self.info = IndexInfo(**json.loads(meta.read_text(encoding="utf-8")))
+        try:
+            self.info = IndexInfo(**json.loads(meta.read_text(encoding="utf-8")))
+        except (ValueError, TypeError) as exc:
+            raise IndexError_(f"{meta}: damaged index metadata ({exc})") from exc
         if self.info.fingerprint != kb.fingerprint:
             raise IndexError_(f"{path} was built from another KB (fingerprint {self.info.fingerprint}, "
                               f"release {self.info.release}); this KB is {kb.fingerprint}: rebuild the index")
@@ -203,7 +206,10 @@ class EntityIndex:
         self.encoder = encoder or encoder_from_config(self.info.encoder)
         if self.encoder.config() != self.info.encoder:
             raise IndexError_(f"{path}: built with encoder {self.info.encoder}, given {self.encoder.config()}")
-        self.index = faiss.read_index(str(path / INDEX_FILE))
+        try:
+            self.index = faiss.read_index(str(path / INDEX_FILE))
+        except RuntimeError as exc:
+            raise IndexError_(f"{path / INDEX_FILE}: cannot read the FAISS index (damaged or missing)") from exc
         if self.info.nprobe:
             faiss.extract_index_ivf(self.index).nprobe = self.info.nprobe
         if use_gpu and gpu_count() > 0 and "HNSW" not in self.info.index_type:
@@ -236,12 +242,15 @@ class EntityIndex:
         wanted = set(semantic_types or ())
         if wanted:
             wanted |= self._tuis_for(wanted)
-        need = k * 4 if wanted else k  # distinct concepts wanted before a type filter drops some
+        need = k * 4 if wanted else k  # first guess at the concepts to fetch before a type filter
         fetch = need * 8 if self.info.unit == "name" else need
         candidates = self._candidates(vectors, fetch)
         # A concept with many synonyms can fill the fetched names alone: fetch more for those queries.
+        def usable(hits: list) -> int:  # concepts that survive the type filter
+            return len(hits) if not wanted else sum(bool(wanted & set(self._types(h[0]))) for h in hits)
+
         while fetch < self.info.count:
-            short = [i for i, (hits, more) in enumerate(candidates) if more and len(hits) < need]
+            short = [i for i, (hits, more) in enumerate(candidates) if more and usable(hits) < k]
             if not short:
                 break
             fetch *= 4
