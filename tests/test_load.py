@@ -284,3 +284,21 @@ def test_non_numeric_cuis_and_empty_cui_fields_are_accounted_for(tmp_path: Path)
     assert rows(db, "SELECT str FROM names WHERE cui = 'CL105989'") == [("odd concept",)]
     assert rows(db, "SELECT subject_cui, rela FROM relation_triples WHERE object_cui = 'CL105989'") == [
         ("C0000002", "odd_rel")]
+
+
+def test_leftovers_of_a_killed_load_are_removed(tiny_release: Path, tmp_path: Path) -> None:
+    dead_pid = 2**22 + 12345  # above Linux's default pid_max: no such process
+    (tmp_path / f".kb.duckdb.loading-{dead_pid}").mkdir()
+    (tmp_path / f".kb.duckdb.loading-{dead_pid}.duckdb").write_bytes(b"half-written")
+    load_umls(tiny_release, tmp_path / "kb.duckdb")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb.duckdb", "release"]
+
+
+def test_pieces_cut_mid_line_mixing_gzip_and_plain(tmp_path: Path) -> None:
+    conso = "".join(line + "\n" for line in TINY["MRCONSO"]).encode()
+    release = write_release(tmp_path / "mixed", {"MRCONSO": None})
+    (release / "META" / "MRCONSO.RRF.aa").write_bytes(conso[:150])
+    (release / "META" / "MRCONSO.RRF.ab.gz").write_bytes(gzip.compress(conso[150:]))
+    load_umls(release, tmp_path / "mixed.duckdb")
+    load_umls(write_release(tmp_path / "plain"), tmp_path / "plain.duckdb")
+    assert table_digest(tmp_path / "mixed.duckdb") == table_digest(tmp_path / "plain.duckdb")

@@ -117,6 +117,7 @@ def load_umls(source: Path | str, db_path: Path | str, options: LoadOptions = Lo
         raise LoadError(f"{db_path} exists; pass --force to replace it")
     db_path.parent.mkdir(parents=True, exist_ok=True)
 
+    _remove_stale_loads(db_path)
     work = db_path.with_name(f".{db_path.name}.loading-{os.getpid()}")
     tmp_db = work.with_suffix(work.suffix + ".duckdb")
     _remove(work, tmp_db)
@@ -128,14 +129,46 @@ def load_umls(source: Path | str, db_path: Path | str, options: LoadOptions = Lo
             report = builder.build()
         report.seconds = time.perf_counter() - started
         _set_meta(tmp_db, "load_seconds", round(report.seconds, 3))
-        wal = Path(str(db_path) + ".wal")
-        if wal.exists():
-            wal.unlink()
-        os.replace(tmp_db, db_path)
+        _replace_kb(tmp_db, db_path)
         report.db_path = db_path
         return report
     finally:
         _remove(work, tmp_db)
+
+
+def _replace_kb(new: Path, target: Path) -> None:
+    """Move the new KB over the target. An old KB's WAL is set aside first (a WAL left next to the
+    new file would be replayed into it) and restored if the move fails."""
+    wal = Path(str(target) + ".wal")
+    aside = Path(str(target) + ".wal.old")
+    if wal.exists():
+        os.replace(wal, aside)
+    try:
+        os.replace(new, target)
+    except OSError:
+        if aside.exists():
+            os.replace(aside, wal)
+        raise
+    if aside.exists():
+        aside.unlink()
+
+
+def _remove_stale_loads(db_path: Path) -> None:
+    """Remove what killed loads into the same KB left behind (their process no longer exists)."""
+    for leftover in db_path.parent.glob(f".{db_path.name}.loading-*"):
+        pid = leftover.name.rsplit("-", 1)[-1].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            _remove(leftover)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _remove(*paths: Path) -> None:
@@ -267,7 +300,8 @@ class _Builder:
             joined = self.work / rrf.name
             with open(joined, "wb") as out:
                 for piece in rrf.pieces:
-                    with open(piece, "rb") as handle:
+                    opener = gzip.open if piece.suffix == ".gz" else open
+                    with opener(piece, "rb") as handle:
                         shutil.copyfileobj(handle, out, 1 << 22)
             return [joined]
         return list(rrf.pieces)
@@ -284,12 +318,17 @@ class _Builder:
 
         worker = threading.Thread(target=work, daemon=True)
         worker.start()
-        while worker.is_alive():
-            worker.join(0.2)
-            if total_bytes:
-                done = self.con.query_progress()
-                if done >= 0:
-                    task.update(total_bytes * done / 100.0)
+        try:
+            while worker.is_alive():
+                worker.join(0.2)
+                if total_bytes:
+                    done = self.con.query_progress()
+                    if done >= 0:
+                        task.update(total_bytes * done / 100.0)
+        except BaseException:  # Ctrl-C: stop the query before the connection and files go away
+            self.con.interrupt()
+            worker.join()
+            raise
         if failure:
             exc = failure[0]
             if isinstance(exc, duckdb.Error):

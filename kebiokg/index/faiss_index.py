@@ -224,7 +224,13 @@ class EntityIndex:
         self.types = StringTable(path / TYPES_TABLE)
 
     def set_nprobe(self, nprobe: int) -> None:
-        faiss.extract_index_ivf(self.index).nprobe = nprobe
+        """IVF lists searched per query (more: better recall, slower); no effect on exact indexes."""
+        if self.info.nprobe is None:
+            return
+        try:
+            faiss.extract_index_ivf(self.index).nprobe = nprobe
+        except RuntimeError:  # a GPU clone: faiss sets it through its parameter space
+            faiss.GpuParameterSpace().set_index_parameter(self.index, "nprobe", nprobe)
 
     def search(self, queries: list[str], k: int = 10, semantic_types: list[str] | None = None,
                batch_size: int = 1024) -> list[list[Hit]]:
