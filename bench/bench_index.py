@@ -17,7 +17,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
+from common import kebiokg, measured
 
 from kebiokg.index import EntityIndex, LexicalEncoder, build_index
 from kebiokg.kb import KnowledgeBase
@@ -32,24 +32,6 @@ from kebiokg.umls_loader.load import load_umls
 
 FULL_CONCEPTS = 3_400_000
 BYTES_PER_CONCEPT = 7_000
-
-
-def measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Run a command; return (wall seconds, its peak RSS in MiB, stdout)."""
-    started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        if os.waitstatus_to_exitcode(status):
-            raise SystemExit(f"command failed: {' '.join(cmd)}\n{err.read()}")
-        return wall, usage.ru_maxrss / 1024, out.read()
-
-
-def kebiokg(*args: str) -> list[str]:
-    return [sys.executable, "-m", "kebiokg.cli.main", *args]
 
 
 def sample_names(kb: KnowledgeBase, count: int, seed: int) -> list[tuple[int, str, str]]:

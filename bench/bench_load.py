@@ -14,47 +14,34 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from common import kebiokg, measured
+
 FULL_CONCEPTS = 3_400_000
 BYTES_PER_CONCEPT = 6_000  # release text + KB + spill, measured generously at tenth scale
 
 
-def run_measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Run a command; return (wall seconds, peak RSS in MiB, stdout)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    out, err = proc.stdout.read(), proc.stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"command failed: {' '.join(cmd)}\n{err}")
-    return wall, usage.ru_maxrss / 1024, out
-
-
 def generate(out: Path, concepts: int, seed: int) -> float:
-    cmd = [sys.executable, "-m", "kebiokg.cli.main", "synth-umls", str(out), "--concepts", str(concepts),
-           "--seed", str(seed), "--quiet"]
-    wall, _, _ = run_measured(cmd)
+    cmd = kebiokg("synth-umls", str(out), "--concepts", str(concepts), "--seed", str(seed), "--quiet")
+    wall, _, _ = measured(cmd)
     return wall
 
 
 def kebiokg_load(release: Path, db: Path, threads: int | None, memory_limit: str) -> tuple[float, float, dict]:
-    cmd = [sys.executable, "-m", "kebiokg.cli.main", "load-umls", str(release), "--db", str(db), "--json",
-           "--quiet", "--memory-limit", memory_limit]
+    cmd = kebiokg("load-umls", str(release), "--db", str(db), "--json", "--quiet", "--memory-limit", memory_limit)
     if threads:
         cmd += ["--threads", str(threads)]
-    wall, rss, out = run_measured(cmd)
+    wall, rss, out = measured(cmd)
     return wall, rss, json.loads(out)
 
 
 def naive_load(release: Path, db: Path) -> tuple[float, float]:
     cmd = [sys.executable, str(Path(__file__).with_name("naive_sqlite_load.py")), str(release), str(db)]
-    wall, rss, _ = run_measured(cmd)
+    wall, rss, _ = measured(cmd)
     return wall, rss
 
 
