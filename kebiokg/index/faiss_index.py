@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ CUIS_TABLE = "cuis"  # entity_id -> cui
 PREFERRED_TABLE = "preferred"  # entity_id -> preferred name
 TYPES_TABLE = "types"  # entity_id -> "T047|T121"
 _PARALLEL_FROM = 32  # queries per FAISS call from which OpenMP threads pay off (measured)
+_THREADS_LOCK = threading.Lock()
 
 
 class IndexError_(KebiokgError):
@@ -272,14 +274,15 @@ class EntityIndex:
 
     def _search(self, vectors: np.ndarray, fetch: int) -> tuple[np.ndarray, np.ndarray]:
         """FAISS search; a few queries run on one thread (OpenMP start-up cost ~10x a query here)."""
-        if len(vectors) >= _PARALLEL_FROM:
-            return self.index.search(vectors, fetch)
-        threads = faiss.omp_get_max_threads()
-        faiss.omp_set_num_threads(1)
-        try:
-            return self.index.search(vectors, fetch)
-        finally:
-            faiss.omp_set_num_threads(threads)
+        with _THREADS_LOCK:  # the OpenMP thread count is process-wide: one caller changes it at a time
+            if len(vectors) >= _PARALLEL_FROM:
+                return self.index.search(vectors, fetch)
+            threads = faiss.omp_get_max_threads()
+            faiss.omp_set_num_threads(1)
+            try:
+                return self.index.search(vectors, fetch)
+            finally:
+                faiss.omp_set_num_threads(threads)
 
     def _candidates(self, vectors: np.ndarray, fetch: int) -> list[tuple[list[tuple[int, float, int]], bool]]:
         """Per query: ([(entity_id, score, row id)] best first, one per concept; whether more exist)."""
