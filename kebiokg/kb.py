@@ -36,6 +36,11 @@ class KBStats:
     top_relations: list[tuple[str, str | None, int]] = field(default_factory=list)
 
 
+def _concept(row: sa.Row) -> Concept:
+    """A Concept from a `concepts` row."""
+    return Concept(row.cui, row.entity_id, row.preferred_name, list(row.semantic_types))
+
+
 def check_cui(cui: str) -> str:
     """Return the CUI upper-cased, or raise KBError if it is not of the form C0000000."""
     cui = cui.strip().upper()
@@ -102,8 +107,7 @@ class KnowledgeBase:
         rows = self.query(sa.select(t.concepts).where(t.concepts.c.cui == sa.bindparam("cui")), {"cui": cui})
         if not rows:
             raise KBError(f"{cui} is not in this KB ({self.release})")
-        entity_id, cui, name, types = rows[0]
-        return Concept(cui, entity_id, name, list(types))
+        return _concept(rows[0])
 
     def names(self, cui: str) -> list[sa.Row]:
         cui = check_cui(cui)
@@ -155,17 +159,7 @@ class KnowledgeBase:
         c = t.concepts.c
         query = sa.select(t.concepts).where(c.entity_id.in_(sa.bindparam("ids", expanding=True)))
         rows = self.query(query, {"ids": sorted(set(int(i) for i in entity_ids))})
-        return {row.entity_id: Concept(row.cui, row.entity_id, row.preferred_name, list(row.semantic_types))
-                for row in rows}
-
-    def concepts_by_cui(self, cuis: list[str]) -> dict[str, Concept]:
-        if not cuis:
-            return {}
-        c = t.concepts.c
-        rows = self.query(sa.select(t.concepts).where(c.cui.in_(sa.bindparam("cuis", expanding=True))),
-                         {"cuis": sorted(set(cuis))})
-        return {row.cui: Concept(row.cui, row.entity_id, row.preferred_name, list(row.semantic_types))
-                for row in rows}
+        return {row.entity_id: _concept(row) for row in rows}
 
     def stats(self, top: int = 10) -> KBStats:
         n, st, r = t.names.c, t.semantic_types.c, t.relations.c

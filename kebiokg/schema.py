@@ -108,6 +108,3 @@ attributes = sa.Table(
     sa.Column("sab", sa.String),
     sa.Column("atv", sa.String),
 )
-
-#: Tables loaded only on request (--tables MRHIER,MRSAT).
-OPTIONAL_TABLES = ("hierarchy", "attributes")

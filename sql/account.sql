@@ -1,5 +1,6 @@
--- Where the rows of MRCONSO and MRREL went (dropped_by as staged; for MRREL also the rows whose
--- endpoint is not a kept concept: unknown_cui = not in MRCONSO at all, concept_filtered = filtered).
+-- Where the rows of each file went: (reason, rows), reason 'kept' or why the row was dropped
+-- (dropped_by as staged, or a concept the filters removed). For MRREL, unknown_cui = an endpoint
+-- not in MRCONSO at all, concept_filtered = an endpoint the filters removed.
 
 -- name: MRCONSO
 SELECT coalesce(dropped_by, 'kept'), count(*) FROM stage_mrconso GROUP BY 1;
@@ -18,3 +19,17 @@ SELECT reason, count(*) FROM (
     LEFT JOIN concept_numbers s ON s.cui_num = r.subject_num
     LEFT JOIN concept_numbers o ON o.cui_num = r.object_num
 ) GROUP BY 1;
+
+-- name: MRSTY
+SELECT CASE WHEN coalesce(cui IN (SELECT cui FROM concepts), false) THEN 'kept' ELSE 'concept_filtered' END,
+       count(*)
+FROM stage_mrsty GROUP BY 1;
+
+-- name: MRDEF
+SELECT CASE
+           WHEN dropped_by IS NOT NULL THEN dropped_by
+           WHEN coalesce(cui IN (SELECT cui FROM concepts), false) THEN 'kept'
+           ELSE 'concept_filtered'
+       END,
+       count(*)
+FROM stage_mrdef GROUP BY 1;

@@ -88,9 +88,7 @@ FROM stage_mrsty s SEMI JOIN concepts c ON c.cui = s.cui;
 INSERT INTO definitions
 SELECT d.cui, d.sab, d.def
 FROM stage_mrdef d SEMI JOIN concepts c ON c.cui = d.cui
-WHERE d.def IS NOT NULL
-  AND ($keep_suppressed OR coalesce(d.suppress, 'N') = 'N')
-  AND ($sources IS NULL OR coalesce(list_contains($sources, d.sab), false));
+WHERE d.dropped_by IS NULL;
 
 -- name: sources
 INSERT INTO sources

@@ -43,3 +43,14 @@ SELECT CASE WHEN length(CUI2) = 8 AND left(CUI2, 1) = 'C' THEN try_cast(substr(C
            WHEN $sources IS NOT NULL AND NOT coalesce(list_contains($sources, SAB), false) THEN 'source'
        END AS dropped_by
 FROM {source};
+
+-- name: MRDEF
+SELECT CUI AS cui, SAB AS sab, DEF AS def,
+       _trailing IS NOT NULL AS _extra,
+       CASE
+           WHEN _trailing IS NOT NULL THEN 'rejected'
+           WHEN DEF IS NULL THEN 'empty'
+           WHEN NOT $keep_suppressed AND coalesce(SUPPRESS, 'N') <> 'N' THEN 'suppressed'
+           WHEN $sources IS NOT NULL AND NOT coalesce(list_contains($sources, SAB), false) THEN 'source'
+       END AS dropped_by
+FROM {source};

@@ -67,6 +67,6 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "SATUI": "Source asserted attribute identifier", "DEF": "Definition", "RANK": "Rank",
 }
 
-#: Files whose rows may legally miss trailing columns (observed in real releases for MRSAB and
-#: MRCOLS, whose last fields are often omitted by producers of subsets).
-RAGGED_FILES: frozenset[str] = frozenset({"MRSAB", "MRCOLS", "MRFILES"})
+#: Files whose rows may legally miss trailing columns (missing ones become NULL): metadata files,
+#: whose last fields producers of subsets often omit. In any other file a short row is an error.
+RAGGED_FILES: frozenset[str] = frozenset({"MRSAB", "MRRANK", "MRCOLS", "MRFILES"})

@@ -25,15 +25,18 @@ from kebiokg.sqlfiles import named_statements, sql_text
 
 from .errors import BadRowError, LoadError
 from .files import Release, RRFFile, open_release, piece_ends_mid_line
+from .layouts import RAGGED_FILES
 
 DEFAULT_TABLES: tuple[str, ...] = ("MRCONSO", "MRSTY", "MRREL", "MRDEF", "MRSAB", "MRRANK")
 OPTIONAL_TABLES: tuple[str, ...] = ("MRHIER", "MRSAT")
 
-# The columns each derived table needs: the only ones staged (projection is most of the speed).
+# The columns each file's staging reads (projection is most of the speed): a plain projection for
+# most files, sql/stage.sql's flagged SELECT for MRCONSO, MRREL and MRDEF. A release whose layout
+# lacks one of them is refused.
 STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "MRCONSO": ("CUI", "LAT", "TS", "STT", "ISPREF", "AUI", "SAB", "TTY", "CODE", "STR", "SRL", "SUPPRESS"),
+    "MRCONSO": ("CUI", "LAT", "TS", "STT", "ISPREF", "SAB", "TTY", "CODE", "STR", "SRL", "SUPPRESS"),
     "MRSTY": ("CUI", "TUI", "STN", "STY"),
-    "MRREL": ("CUI1", "REL", "CUI2", "RELA", "RUI", "SAB", "SUPPRESS"),
+    "MRREL": ("CUI1", "REL", "CUI2", "RELA", "SAB", "SUPPRESS"),
     "MRDEF": ("CUI", "SAB", "DEF", "SUPPRESS"),
     "MRSAB": ("RSAB", "VSAB", "SON", "SRL", "LAT", "CURVER"),
     "MRRANK": ("RANK", "SAB", "TTY", "SUPPRESS"),
@@ -43,7 +46,6 @@ STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
 # Staging order: MRSTY and MRRANK before MRCONSO (its filters use them), MRCONSO before the rest.
 STAGE_ORDER: tuple[str, ...] = ("MRRANK", "MRSAB", "MRSTY", "MRCONSO", "MRREL", "MRDEF", "MRHIER", "MRSAT")
 INTEGER_COLUMNS = frozenset({"SRL", "RANK", "CXN"})
-RAGGED_FILES = frozenset({"MRSAB", "MRRANK"})
 DERIVED_TABLES: tuple[str, ...] = (
     "concepts", "names", "source_codes", "relations", "semantic_types", "definitions", "sources",
     "name_ranks",
@@ -125,10 +127,8 @@ def load_umls(source: Path | str, db_path: Path | str, options: LoadOptions = Lo
     try:
         started = time.perf_counter()
         with duckdb.connect(str(tmp_db)) as con:
-            builder = _Builder(con, release, options, progress, work)
-            report = builder.build()
+            report = _Builder(con, release, options, progress, work, started).build()
         report.seconds = time.perf_counter() - started
-        _set_meta(tmp_db, "load_seconds", round(report.seconds, 3))
         _replace_kb(tmp_db, db_path)
         report.db_path = db_path
         return report
@@ -181,12 +181,6 @@ def _remove(*paths: Path) -> None:
                     candidate.unlink()
 
 
-def _set_meta(db: Path, key: str, value) -> None:
-    with duckdb.connect(str(db)) as con:
-        con.execute("UPDATE kb_meta SET value = ? WHERE key = ?", [json.dumps(value), key])
-        con.execute("CHECKPOINT")
-
-
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -195,8 +189,9 @@ class _Builder:
     """One load: stage files, derive tables, account for every row, index, record metadata."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, release: Release, options: LoadOptions,
-                 progress: Progress, work: Path) -> None:
+                 progress: Progress, work: Path, started: float) -> None:
         self.con = con
+        self.started = started  # perf_counter() at the start of the load, for kb_meta.load_seconds
         self.release = release
         self.options = options
         self.progress = progress
@@ -388,21 +383,9 @@ class _Builder:
     def _account(self) -> dict[str, int]:
         """Where every input row went; per file, rows == kept + dropped + rejected."""
         con = self.con
-        accounting = named_statements("account.sql")
-        conso = dict(con.execute(accounting["MRCONSO"]).fetchall())
-        self.reports["MRCONSO"].accounting = conso
-        if "MRREL" in self.reports:
-            self.reports["MRREL"].accounting = dict(con.execute(accounting["MRREL"]).fetchall())
-        if "MRSTY" in self.reports:
-            self.reports["MRSTY"].accounting = dict(zip(("kept", "concept_filtered"), con.execute(
-                "SELECT count(*) FILTER (WHERE kept), count(*) FILTER (WHERE NOT kept) FROM ("
-                "SELECT coalesce(cui IN (SELECT cui FROM concepts), false) AS kept FROM stage_mrsty)"
-            ).fetchone(), strict=True))
-        if "MRDEF" in self.reports:
-            params = {k: v for k, v in self._params().items() if k in ("keep_suppressed", "sources")}
-            self.reports["MRDEF"].accounting = dict(zip(
-                ("kept", "suppressed", "source", "concept_filtered", "empty"), con.execute(sql_text(
-                    "account_mrdef.sql"), params).fetchone(), strict=True))
+        for stem, sql in named_statements("account.sql").items():
+            if stem in self.reports:
+                self.reports[stem].accounting = dict(con.execute(sql).fetchall())
         for stem in ("MRSAB", "MRRANK", "MRHIER", "MRSAT"):
             report = self.reports.get(stem)
             if report and not report.accounting and not report.missing:
@@ -415,7 +398,7 @@ class _Builder:
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
         counts["concepts_without_semantic_type"] = con.execute(
             "SELECT count(*) FROM concepts WHERE len(semantic_types) = 0").fetchone()[0]
-        counts["names_merged"] = conso.get("kept", 0) - counts["names"]
+        counts["names_merged"] = self.reports["MRCONSO"].accounting.get("kept", 0) - counts["names"]
         return counts
 
     def _write_meta(self, counts: dict[str, int]) -> str:
@@ -441,7 +424,7 @@ class _Builder:
             "on_error": self.options.on_error,
             "tool_version": __version__,
             "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "load_seconds": None,
+            "load_seconds": round(time.perf_counter() - self.started, 3),
             "counts": counts,
             "entity_hash": entity_hash,
             "fingerprint": fingerprint,
