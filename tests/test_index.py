@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from kebiokg.index import ArrayEncoder, EntityIndex, IndexOptions, LexicalEncoder, build_index, register_encoder
-from kebiokg.index.faiss_index import IndexError_
+from kebiokg.index.faiss_index import EntityIndexError
 from kebiokg.kb import KnowledgeBase
 from kebiokg.umls_loader.load import LoadOptions, load_umls
 
@@ -114,15 +114,15 @@ def test_index_from_another_kb_is_refused(tiny_release: Path, nci: Path, tmp_pat
     tiny = tmp_path / "tiny.duckdb"
     load_umls(tiny_release, tiny)
     with KnowledgeBase(tiny) as kb:
-        with pytest.raises(IndexError_, match="built from another KB"):
+        with pytest.raises(EntityIndexError, match="built from another KB"):
             EntityIndex(tmp_path / "idx", kb)
-        with pytest.raises(IndexError_, match="no index here"):
+        with pytest.raises(EntityIndexError, match="no index here"):
             EntityIndex(tmp_path / "nowhere", kb)
     filtered = tmp_path / "filtered.duckdb"  # the same release with other filters is another KB too
     load_umls(tiny_release, filtered, LoadOptions(langs=None))
     with KnowledgeBase(filtered) as kb:
         build_index(kb, LexicalEncoder(), tmp_path / "filtered-idx")
-    with KnowledgeBase(tiny) as kb, pytest.raises(IndexError_, match="built from another KB"):
+    with KnowledgeBase(tiny) as kb, pytest.raises(EntityIndexError, match="built from another KB"):
         EntityIndex(tmp_path / "filtered-idx", kb)
 
 
@@ -165,8 +165,8 @@ def test_damaged_index_is_a_clear_error(tiny_release: Path, tmp_path: Path) -> N
     with KnowledgeBase(db) as kb:
         build_index(kb, LexicalEncoder(), tmp_path / "idx")
         (tmp_path / "idx" / "index.faiss").write_bytes(b"garbage")
-        with pytest.raises(IndexError_, match="cannot read the FAISS index"):
+        with pytest.raises(EntityIndexError, match="cannot read the FAISS index"):
             EntityIndex(tmp_path / "idx", kb)
         (tmp_path / "idx" / "index.json").write_text("{", encoding="utf-8")
-        with pytest.raises(IndexError_, match="damaged index metadata"):
+        with pytest.raises(EntityIndexError, match="damaged index metadata"):
             EntityIndex(tmp_path / "idx", kb)

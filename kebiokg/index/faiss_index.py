@@ -42,7 +42,7 @@ _PARALLEL_FROM = 32  # queries per FAISS call from which OpenMP threads pay off 
 _THREADS_LOCK = threading.Lock()
 
 
-class IndexError_(KebiokgError):
+class EntityIndexError(KebiokgError):
     """The index is missing, damaged, or was built from another KB."""
 
 
@@ -196,22 +196,22 @@ class EntityIndex:
         path = Path(path)
         meta = path / META_FILE
         if not meta.is_file():
-            raise IndexError_(f"{path}: no index here (build one with `kebiokg build-index`)")
+            raise EntityIndexError(f"{path}: no index here (build one with `kebiokg build-index`)")
         try:
             self.info = IndexInfo(**json.loads(meta.read_text(encoding="utf-8")))
         except (ValueError, TypeError) as exc:
-            raise IndexError_(f"{meta}: damaged index metadata ({exc})") from exc
+            raise EntityIndexError(f"{meta}: damaged index metadata ({exc})") from exc
         if self.info.fingerprint != kb.fingerprint:
-            raise IndexError_(f"{path} was built from another KB (fingerprint {self.info.fingerprint}, "
+            raise EntityIndexError(f"{path} was built from another KB (fingerprint {self.info.fingerprint}, "
                               f"release {self.info.release}); this KB is {kb.fingerprint}: rebuild the index")
         self.kb = kb
         self.encoder = encoder or encoder_from_config(self.info.encoder)
         if self.encoder.config() != self.info.encoder:
-            raise IndexError_(f"{path}: built with encoder {self.info.encoder}, given {self.encoder.config()}")
+            raise EntityIndexError(f"{path}: built with encoder {self.info.encoder}, given {self.encoder.config()}")
         try:
             self.index = faiss.read_index(str(path / INDEX_FILE))
         except RuntimeError as exc:
-            raise IndexError_(f"{path / INDEX_FILE}: cannot read the FAISS index (damaged or missing)") from exc
+            raise EntityIndexError(f"{path / INDEX_FILE}: cannot read the FAISS index (damaged or missing)") from exc
         if self.info.nprobe:
             faiss.extract_index_ivf(self.index).nprobe = self.info.nprobe
         if use_gpu and gpu_count() > 0 and "HNSW" not in self.info.index_type:
