@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from kebiokg.cli.annotate import annotate_command, eval_linking_command
 from kebiokg.cli.demo import demo_command
 from kebiokg.cli.errors import KebiokgGroup
 from kebiokg.cli.query import (
@@ -34,6 +35,8 @@ main.add_command(neighbors_command)
 main.add_command(path_command)
 main.add_command(build_index_command)
 main.add_command(nearest_command)
+main.add_command(annotate_command)
+main.add_command(eval_linking_command)
 main.add_command(demo_command)
 
 

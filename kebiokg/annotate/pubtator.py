@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import KebiokgError
+from .problems import Problems
 
 _ID_SEPARATORS = re.compile(r"[|+,]")
 _UNLINKED = frozenset({"", "-1", "-"})
@@ -43,9 +44,14 @@ def split_ids(field_text: str) -> list[str]:
     return [i.strip() for i in _ID_SEPARATORS.split(field_text) if i.strip() not in _UNLINKED]
 
 
-def read_pubtator(path: Path | str) -> Iterator[Document]:
-    """Documents of a PubTator file, in file order; a malformed line names file and line."""
+def read_pubtator(path: Path | str, problems: Problems | None = None) -> Iterator[Document]:
+    """Documents of a PubTator file, in file order; a malformed line names file and line.
+
+    A mention outside its document's text, or whose text differs from the text at its offsets, is
+    an error (or, with a skipping `problems`, left out and counted).
+    """
     path = Path(path)
+    problems = problems or Problems()
     doc: Document | None = None
     with open(path, encoding="utf-8") as handle:
         for line_no, raw in enumerate(handle, start=1):
@@ -70,13 +76,21 @@ def read_pubtator(path: Path | str) -> Iterator[Document]:
             fields = line.split("\t")
             if doc is None or fields[0] != doc.id:
                 raise KebiokgError(f"{path}:{line_no}: annotation line outside its document")
-            if len(fields) >= 6 and fields[1].isdigit():
-                doc.mentions.append(Mention(int(fields[1]), int(fields[2]), fields[3], fields[4],
-                                            split_ids(fields[5])))
+            if len(fields) >= 5 and fields[1].isdigit() and fields[2].isdigit():  # a 7th field names parts
+                mention = Mention(int(fields[1]), int(fields[2]), fields[3], fields[4],
+                                  split_ids(fields[5]) if len(fields) >= 6 else [])
+                text = doc.text
+                if not 0 <= mention.start < mention.end <= len(text):
+                    problems.report(f"{path}:{line_no}", f"mention [{mention.start}, {mention.end}) outside the "
+                                    f"text of document {doc.id} ({len(text)} characters)", "bad_mention")
+                elif text[mention.start:mention.end].strip() != mention.text.strip():  # NCBI pads some
+                    problems.report(f"{path}:{line_no}", f"mention {mention.text!r} does not match the text at "
+                                    f"[{mention.start}, {mention.end}): {text[mention.start:mention.end]!r}",
+                                    "bad_mention")
+                else:
+                    doc.mentions.append(mention)
             elif len(fields) == 4:
                 doc.relations.append((fields[1], fields[2], fields[3]))
-            elif len(fields) == 5 and fields[1].isdigit():  # mention without ids
-                doc.mentions.append(Mention(int(fields[1]), int(fields[2]), fields[3], fields[4], []))
             else:
                 raise KebiokgError(f"{path}:{line_no}: not a PubTator title, abstract, mention or relation line")
     if doc is not None:

@@ -1,0 +1,253 @@
+"""The annotator's dictionary: every normalized KB name in one Aho-Corasick automaton over words.
+
+Text and names are cut into the same words (`tokenize`, the word-level twin of
+`kebiokg.normalize.normalize_name`). Each dictionary word becomes two characters from disjoint
+Unicode ranges, so a key can only match at word boundaries and the automaton scans a few
+characters per word instead of every letter; a word outside the dictionary becomes a separator
+that no key contains. Values are integers (the name's row in the candidate arrays), so millions of
+names cost a compact automaton plus a few numpy arrays, no Python object per name.
+
+Candidates of a name (CSR arrays, best evidence first): the concept's entity id, its best MRRANK
+rank under that name, whether the name is the concept's preferred one, and the lexical similarity
+of the name to the concept's preferred name (the nearest-entity scorer's encoder), used to
+disambiguate names shared by several concepts.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import ahocorasick
+import numpy as np
+
+from ..errors import KebiokgError
+from ..index.lexical import LexicalEncoder
+from ..kb import KnowledgeBase
+from ..normalize import strip_accents
+from ..progress import NullProgress, Progress
+from ..sqlfiles import named_statements
+
+# English function words and very common words that are UMLS names but never useful mentions.
+STOP_WORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below between
+both but by can could did do does doing down during each either else ever few for from further had has have having
+he her here hers herself him himself his how however i if in into is it its itself just least less let like may me
+might more most must my myself neither no nor not now of off often on once only or other our ours ourselves out over
+own per rather same several shall she should since so some such than that the their theirs them themselves then
+there these they this those though through thus to too under until up upon us very was we were what when where
+whether which while who whom whose why will with within without would yet you your yours yourself yourselves
+""".split())
+
+_APOSTROPHE = "\x01"  # dropped inside a word, as normalize_name drops apostrophes
+_WORD = re.compile("[a-z0-9\x01]+")
+_UNKNOWN = "\x02\x02"  # a word outside the dictionary: no key contains this character
+_ASCII_FOLD = {i: (chr(i).lower() if chr(i).isalnum() else " ") for i in range(128)}
+_ASCII_FOLD[ord("'")] = _APOSTROPHE
+_FOLD: dict[int, str] = dict(_ASCII_FOLD)
+
+
+def _fold_char(ch: str) -> str:
+    """One character of text to one character: a-z0-9, the apostrophe mark, or a space."""
+    if ch == "\u2019":
+        return _APOSTROPHE
+    folded = strip_accents(ch).lower()
+    return folded if len(folded) == 1 and ("a" <= folded <= "z" or "0" <= folded <= "9") else " "
+
+
+def tokenize(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Normalized words of `text` with their character offsets (start, end) in `text`.
+
+    Folding maps each character to exactly one character, so offsets survive; joining the words
+    with spaces gives `normalize_name(text)`.
+    """
+    if not text.isascii():
+        for ch in set(text):
+            if ord(ch) not in _FOLD:
+                _FOLD[ord(ch)] = _fold_char(ch)
+    folded = text.translate(_FOLD)
+    words, starts, ends = [], [], []
+    for match in _WORD.finditer(folded):
+        word = match.group().replace(_APOSTROPHE, "")
+        if word:
+            words.append(word)
+            starts.append(match.start())
+            ends.append(match.end())
+    return words, starts, ends
+
+
+@dataclass(frozen=True)
+class DictionaryOptions:
+    min_chars: int = 3  # shorter names never match (abbreviations defined in the text still do)
+    acronym_chars: int = 6  # names in capitals up to this length only match capitals in text
+    langs: tuple[str, ...] = ("ENG",)
+    stop_words: bool = True
+
+
+class Dictionary:
+    """Names of a KB ready for matching; build with `Dictionary.build(kb)`, reuse with save/load."""
+
+    FORMAT = 1
+
+    def __init__(self, automaton: ahocorasick.Automaton, word_codes: dict[str, str], arrays: dict[str, np.ndarray],
+                 meta: dict) -> None:
+        self.automaton = automaton
+        self.word_codes = word_codes
+        self.meta = meta
+        self.key_words: np.ndarray = arrays["key_words"]  # per name: its number of words
+        self.acronym: np.ndarray = arrays["acronym"]  # per name: only capitals in text match it
+        self.offsets: np.ndarray = arrays["offsets"]  # per name: its candidates' slice
+        self.entity: np.ndarray = arrays["entity"]  # per candidate: entity id
+        self.preferred: np.ndarray = arrays["preferred"]  # per candidate: the name is the preferred name
+        self.rank: np.ndarray = arrays["rank"]  # per candidate: best MRRANK rank, scaled to [0, 1]
+        self.similarity: np.ndarray = arrays["similarity"]  # per candidate: name vs preferred name
+        self.cuis: np.ndarray = arrays["cuis"]  # per entity id: CUI (bytes)
+        self.type_ids: np.ndarray = arrays["type_ids"]  # per entity id: row in `type_lists`
+        self.type_lists: list[tuple[str, ...]] = meta["type_lists"]
+
+    @property
+    def fingerprint(self) -> str:
+        return self.meta["kb_fingerprint"]
+
+    @property
+    def name_count(self) -> int:
+        return len(self.key_words)
+
+    def encode_words(self, words: Iterable[str]) -> str:
+        codes = self.word_codes
+        return "".join([codes.get(word, _UNKNOWN) for word in words])
+
+    def lookup(self, norm: str) -> int | None:
+        """The dictionary row of an exact normalized name, or None."""
+        value = self.automaton.get(self.encode_words(norm.split()), None)
+        return None if value is None else int(value)
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, options: DictionaryOptions = DictionaryOptions(),
+              progress: Progress | None = None) -> Dictionary:
+        progress = progress or NullProgress()
+        statements = named_statements("dictionary.sql")
+        with kb.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            rows = raw.execute(statements["dictionary_rows"], {
+                "langs": list(options.langs), "min_chars": options.min_chars,
+                "acronym_chars": options.acronym_chars}).fetchnumpy()
+            entities = raw.execute(statements["entity_rows"]).fetchnumpy()
+        norms = rows["norm"]
+        if options.stop_words and len(norms):
+            keep = ~np.isin(norms, np.array(sorted(STOP_WORDS), dtype=object))
+            rows = {name: column[keep] for name, column in rows.items()}
+            norms = rows["norm"]
+        count = len(norms)
+        starts = np.flatnonzero(np.r_[True, norms[1:] != norms[:-1]]) if count else np.zeros(0, dtype=np.int64)
+        offsets = np.r_[starts, count].astype(np.int64)
+        group_sizes = np.diff(offsets)
+
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        word_codes: dict[str, str] = {}
+        key_words = np.zeros(len(starts), dtype=np.int16)
+        with progress.task("dictionary", total=len(starts), unit="names") as task:
+            for row, start in enumerate(starts.tolist()):
+                words = norms[start].split(" ")
+                key = []
+                for word in words:
+                    code = word_codes.get(word)
+                    if code is None:
+                        n = len(word_codes)
+                        code = word_codes[word] = chr(0x10000 + (n >> 10)) + chr(0x3000 + (n & 1023))
+                    key.append(code)
+                automaton.add_word("".join(key), row)
+                key_words[row] = len(words)
+                if row % 100_000 == 0:
+                    task.update(row)
+            task.update(len(starts))
+        automaton.make_automaton()
+
+        acronym = np.logical_and.reduceat(rows["acronym"], starts) if count else np.zeros(0, dtype=bool)
+        similarity = np.ones(count, dtype=np.float32)
+        shared = np.repeat(group_sizes > 1, group_sizes)  # rows of names shared by several concepts
+        if shared.any():
+            encoder = LexicalEncoder(256)
+            pairs = np.flatnonzero(shared)
+            for chunk in np.array_split(pairs, max(1, len(pairs) // 100_000)):
+                a = encoder.encode_normalized(norms[chunk].tolist())
+                b = encoder.encode_normalized([p or "" for p in rows["preferred_norm"][chunk].tolist()])
+                similarity[chunk] = np.einsum("ij,ij->i", a, b)
+        top_rank = max(1, int(rows["rank"].max())) if count else 1
+        type_index: dict[tuple[str, ...], int] = {}
+        type_ids = np.fromiter((type_index.setdefault(tuple(types), len(type_index))
+                                for types in entities["semantic_types"]), dtype=np.int32, count=len(entities["cui"]))
+        entity_ids = entities["entity_id"]
+        if len(entity_ids) and not np.array_equal(entity_ids, np.arange(len(entity_ids))):
+            raise KebiokgError("concept entity ids are not dense from 0: reload the KB with this version")
+        arrays = {
+            "key_words": key_words,
+            "acronym": acronym.astype(bool),
+            "offsets": offsets,
+            "entity": rows["entity_id"].astype(np.int32),
+            "preferred": rows["preferred"].astype(bool),
+            "rank": (rows["rank"].astype(np.float32) / top_rank),
+            "similarity": similarity,
+            "cuis": entities["cui"].astype("S8"),
+            "type_ids": type_ids,
+        }
+        meta = {"format": cls.FORMAT, "kb_fingerprint": kb.fingerprint, "options": asdict(options),
+                "names": int(len(starts)), "candidates": int(count), "words": len(word_codes),
+                "type_lists": list(type_index)}
+        return cls(automaton, word_codes, arrays, meta)
+
+    def save(self, folder: Path | str) -> None:
+        """Write the dictionary to a folder (automaton, word codes, arrays, meta) for reuse."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.automaton.save(str(folder / "automaton.bin"))
+        with open(folder / "words.pkl", "wb") as handle:
+            pickle.dump(self.word_codes, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        np.savez(folder / "arrays.npz", key_words=self.key_words, acronym=self.acronym, offsets=self.offsets,
+                 entity=self.entity, preferred=self.preferred, rank=self.rank, similarity=self.similarity,
+                 cuis=self.cuis, type_ids=self.type_ids)
+        (folder / "dictionary.json").write_text(json.dumps(self.meta, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path | str, kb: KnowledgeBase | None = None) -> Dictionary:
+        folder = Path(folder)
+        try:
+            meta = json.loads((folder / "dictionary.json").read_text(encoding="utf-8"))
+            meta["type_lists"] = [tuple(types) for types in meta["type_lists"]]
+            automaton = ahocorasick.load(str(folder / "automaton.bin"), pickle.loads)
+            with open(folder / "words.pkl", "rb") as handle:
+                word_codes = pickle.load(handle)
+            with np.load(folder / "arrays.npz") as data:
+                arrays = {name: data[name] for name in data.files}
+        except (OSError, ValueError, KeyError, pickle.UnpicklingError) as exc:
+            raise KebiokgError(f"{folder}: not a readable annotator dictionary ({exc})") from exc
+        if meta.get("format") != cls.FORMAT:
+            raise KebiokgError(f"{folder}: dictionary format {meta.get('format')}, expected {cls.FORMAT}: rebuild it")
+        if kb is not None and meta["kb_fingerprint"] != kb.fingerprint:
+            raise KebiokgError(f"{folder}: dictionary built from another KB (fingerprint {meta['kb_fingerprint']}, "
+                               f"this KB {kb.fingerprint}): rebuild it")
+        return cls(automaton, word_codes, arrays, meta)
+
+
+def is_capitalized_like(text: str) -> bool:
+    """True when `text` has no lowercase letter (how an acronym is written)."""
+    return not any(ch.islower() for ch in text)
+
+
+def load_or_build(kb: KnowledgeBase, options: DictionaryOptions, folder: Path | None,
+                  progress: Progress | None = None) -> Dictionary:
+    """The dictionary cached in `folder` when it matches this KB and these options, else a new one
+    (saved to `folder` when given)."""
+    wanted = json.loads(json.dumps(asdict(options)))
+    if folder is not None and (Path(folder) / "dictionary.json").is_file():
+        cached = Dictionary.load(folder)
+        if cached.fingerprint == kb.fingerprint and cached.meta["options"] == wanted:
+            return cached
+    dictionary = Dictionary.build(kb, options, progress)
+    if folder is not None:
+        dictionary.save(folder)
+    return dictionary

@@ -1,0 +1,191 @@
+"""Mention detection and linking: dictionary matches, disambiguation, abbreviations, a threshold.
+
+1. Detection: every dictionary name found in the text at word boundaries (`Dictionary`); a name
+   written in capitals in the KB (an acronym) only matches capitals; the leftmost-longest matches
+   that do not overlap are kept.
+2. Ranking: a name shared by several concepts is resolved by a weight per candidate: 1, plus 2 if
+   it is the concept's preferred name, plus the lexical similarity of the name to the concept's
+   preferred name, plus the MRRANK rank of the name (scaled to [0, 1]), plus 2 for each other
+   unambiguous mention of that concept in the same document. The score is the winner's share of
+   the weights: 1.0 for a name of one concept, lower the more the candidates compete.
+3. Abbreviations defined in the text ("myocardial infarction (MI)") link every occurrence of the
+   short form to the long form's concept; a short form whose long form is not in the KB links
+   nothing (its dictionary matches would be another sense).
+4. Entities scoring below `threshold` are dropped; a semantic-type filter keeps only candidates
+   of the given types (TUIs or semantic groups such as DISO, CHEM).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import KebiokgError
+from ..normalize import normalize_name
+from .abbreviations import find_abbreviations
+from .corpus import AnnotatedDocument, Entity
+from .dictionary import Dictionary, tokenize
+
+# NLM semantic groups (a subset of SemGroups.txt) usable in place of TUIs in a type filter.
+SEMANTIC_GROUPS = {
+    "CHEM": ("T116", "T195", "T123", "T122", "T103", "T120", "T104", "T200", "T196", "T126", "T131", "T125",
+             "T129", "T130", "T197", "T114", "T109", "T121", "T192", "T127"),
+    "DISO": ("T020", "T190", "T049", "T019", "T047", "T050", "T033", "T037", "T048", "T191", "T046", "T184"),
+    "GENE": ("T087", "T088", "T028", "T085", "T086"),
+    "ANAT": ("T017", "T029", "T023", "T030", "T031", "T022", "T025", "T026", "T018", "T021", "T024"),
+}
+DEFAULT_THRESHOLD = 0.5
+
+
+def expand_semantic_types(items: list[str] | tuple[str, ...] | None) -> frozenset[str] | None:
+    """TUIs from a list of TUIs and semantic group names; None means no filter."""
+    if not items:
+        return None
+    tuis = set()
+    for item in items:
+        item = item.strip().upper()
+        if item in SEMANTIC_GROUPS:
+            tuis.update(SEMANTIC_GROUPS[item])
+        elif len(item) == 4 and item[0] == "T" and item[1:].isdigit():
+            tuis.add(item)
+        else:
+            raise KebiokgError(f"{item!r} is neither a TUI (T047) nor a semantic group ({', '.join(SEMANTIC_GROUPS)})")
+    return frozenset(tuis)
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    threshold: float = DEFAULT_THRESHOLD
+    semantic_types: frozenset[str] | None = None
+    abbreviations: bool = True
+
+
+class Linker:
+    def __init__(self, dictionary: Dictionary, options: LinkOptions = LinkOptions()) -> None:
+        self.dictionary = dictionary
+        self.options = options
+        d = dictionary
+        if options.semantic_types is None:
+            allowed_entity = np.ones(len(d.cuis), dtype=bool)
+        else:
+            allowed_lists = np.array([bool(options.semantic_types.intersection(types)) for types in d.type_lists]
+                                     + [False])
+            allowed_entity = allowed_lists[d.type_ids] if len(d.type_ids) else np.zeros(0, dtype=bool)
+        self._allowed = allowed_entity[d.entity] if len(d.entity) else np.zeros(0, dtype=bool)
+        allowed_count = np.add.reduceat(self._allowed.astype(np.int32), d.offsets[:-1]) if len(d.entity) else []
+        self._usable = np.asarray(allowed_count) > 0  # per name: at least one candidate passes the filter
+        self._single = (np.diff(d.offsets) == 1) & self._usable
+        self._weights = (1.0 + 2.0 * d.preferred + d.similarity + d.rank).astype(np.float64)
+
+    # -- candidates ---------------------------------------------------------------------------------------
+
+    def _best(self, row: int, context: Counter) -> tuple[int, float]:
+        """The best allowed candidate of a dictionary name and its score."""
+        d = self.dictionary
+        lo, hi = int(d.offsets[row]), int(d.offsets[row + 1])
+        if self._single[row]:
+            return int(d.entity[lo]), 1.0
+        allowed = self._allowed[lo:hi]
+        entities = d.entity[lo:hi][allowed]
+        weights = self._weights[lo:hi][allowed]
+        if context:
+            weights = weights + 2.0 * np.fromiter((context[int(e)] for e in entities), dtype=np.float64,
+                                                  count=len(entities))
+        best = int(np.argmax(weights))
+        return int(entities[best]), float(weights[best] / weights.sum())
+
+    def _entity(self, text: str, start: int, end: int, entity_id: int, score: float) -> Entity:
+        d = self.dictionary
+        return Entity(start, end, text[start:end], d.cuis[entity_id].decode(), score,
+                      list(d.type_lists[d.type_ids[entity_id]]))
+
+    # -- detection ----------------------------------------------------------------------------------------
+
+    def _matches(self, text: str, words: list[str], starts: list[int], ends: list[int]) -> list[tuple[int, int, int]]:
+        """Leftmost-longest non-overlapping dictionary matches as (first word, end word, name row)."""
+        d = self.dictionary
+        found = []
+        for end_char, row in d.automaton.iter(d.encode_words(words)):
+            if not self._usable[row]:
+                continue
+            last = end_char >> 1
+            first = last - int(d.key_words[row]) + 1
+            if d.acronym[row] and any(ch.islower() for ch in text[starts[first]:ends[last]]):
+                continue
+            found.append((first, last + 1, row))
+        found.sort(key=lambda m: (m[0], m[0] - m[1]))
+        kept, covered = [], 0
+        for match in found:
+            if match[0] >= covered:
+                kept.append(match)
+                covered = match[1]
+        return kept
+
+    def annotate(self, doc_id: str, text: str, title_length: int | None = None) -> AnnotatedDocument:
+        d = self.dictionary
+        words, starts, ends = tokenize(text)
+        matches = self._matches(text, words, starts, ends)
+        context: Counter = Counter(int(d.entity[d.offsets[row]]) for _, _, row in matches if self._single[row])
+        entities = []
+        for first, last, row in matches:
+            entity_id, score = self._best(row, context)
+            entities.append(self._entity(text, starts[first], ends[last - 1], entity_id, score))
+        if self.options.abbreviations:
+            entities = self._apply_abbreviations(text, words, starts, ends, entities, context)
+        entities = [e for e in entities if e.score >= self.options.threshold]
+        return AnnotatedDocument(doc_id, text, entities, title_length)
+
+    def _apply_abbreviations(self, text: str, words: list[str], starts: list[int], ends: list[int],
+                             entities: list[Entity], context: Counter) -> list[Entity]:
+        for abbreviation in find_abbreviations(text):
+            long_form = next((e for e in entities if e.end == abbreviation.long_end
+                              and e.start >= abbreviation.long_start), None)
+            resolved = None
+            if long_form is not None:
+                resolved = long_form.cui, long_form.score, long_form.types
+            else:
+                row = self.dictionary.lookup(normalize_name(text[abbreviation.long_start:abbreviation.long_end]))
+                if row is not None and self._usable[row]:
+                    entity_id, score = self._best(row, context)
+                    e = self._entity(text, 0, 0, entity_id, score)
+                    resolved = e.cui, score, e.types
+            spans = _occurrences(abbreviation.short, text, words, starts, ends)
+            entities = [e for e in entities if not any(e.start < s_end and s_start < e.end for s_start, s_end in spans)]
+            if resolved is not None:
+                cui, score, types = resolved
+                entities += [Entity(s, e, text[s:e], cui, score, list(types)) for s, e in spans]
+        entities.sort(key=lambda e: e.start)
+        return entities
+
+    # -- gold spans ---------------------------------------------------------------------------------------
+
+    def link_span(self, text: str, start: int, end: int, index=None) -> Entity | None:
+        """Link a given span (e.g. a gold mention): exact dictionary name, else the nearest entity."""
+        row = self.dictionary.lookup(normalize_name(text[start:end]))
+        if row is not None and self._usable[row]:
+            entity_id, score = self._best(row, Counter())
+            return self._entity(text, start, end, entity_id, score)
+        if index is None:
+            return None
+        types = sorted(self.options.semantic_types) if self.options.semantic_types else None
+        hits = index.search([text[start:end]], k=1, semantic_types=types)[0]
+        if not hits:
+            return None
+        return Entity(start, end, text[start:end], hits[0].cui, float(hits[0].score), list(hits[0].semantic_types))
+
+
+def _occurrences(short: str, text: str, words: list[str], starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
+    """Character spans where `short` occurs as whole words, written exactly so (case included)."""
+    target = tokenize(short)[0]
+    if not target:
+        return []
+    k = len(target)
+    spans = []
+    for i in range(len(words) - k + 1):
+        if words[i] == target[0] and words[i:i + k] == target:
+            s, e = starts[i], ends[i + k - 1]
+            if text[s:e] == short:
+                spans.append((s, e))
+    return spans
