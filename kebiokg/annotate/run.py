@@ -107,9 +107,10 @@ def _settings(inputs: list[Path], options: RunOptions, linker: Linker | None, kb
         link = {"threshold": linker.options.threshold, "abbreviations": linker.options.abbreviations,
                 "semantic_types": sorted(linker.options.semantic_types) if linker.options.semantic_types else None,
                 "dictionary": linker.dictionary.meta["options"]}
-    return {"inputs": [str(Path(p).resolve()) for p in inputs], "input_format": options.input_format,
-            "output_format": options.output_format, "gold_passthrough": options.gold_passthrough,
-            "shard_size": options.shard_size, "kb_fingerprint": kb_fingerprint, "linking": link}
+    settings = {"inputs": [str(Path(p).resolve()) for p in inputs], "input_format": options.input_format,
+                "output_format": options.output_format, "gold_passthrough": options.gold_passthrough,
+                "shard_size": options.shard_size, "kb_fingerprint": kb_fingerprint, "linking": link}
+    return json.loads(json.dumps(settings))  # as the manifest will hold it (lists, not tuples)
 
 
 def _prepare(out: Path, settings: dict, options: RunOptions) -> tuple[Path, dict]:

@@ -1,0 +1,338 @@
+"""Annotation: tokenization, dictionary matching, disambiguation, abbreviations, readers, the
+sharded resumable runner, gold passthrough and linking evaluation."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers import TINY, write_release
+
+from kebiokg.annotate import run as run_module
+from kebiokg.annotate.abbreviations import find_abbreviations
+from kebiokg.annotate.corpus import read_corpus
+from kebiokg.annotate.dictionary import Dictionary, DictionaryOptions, load_or_build, tokenize
+from kebiokg.annotate.gold import IdMapper
+from kebiokg.annotate.linker import Linker, LinkOptions, expand_semantic_types
+from kebiokg.annotate.problems import Problems
+from kebiokg.annotate.readers import detect_format, read_documents, read_pubmed_xml
+from kebiokg.annotate.run import RunOptions, annotate_corpus
+from kebiokg.cli.main import main
+from kebiokg.errors import KebiokgError
+from kebiokg.kb import KnowledgeBase
+from kebiokg.normalize import normalize_name
+from kebiokg.umls_loader.load import load_umls
+
+# Concepts for matching: nested names, a name shared by two concepts, an acronym, stop words.
+EXTRA_CONCEPTS = [
+    "C0000010|ENG|P|L0000010|PF|S0000010|Y|A0000010||||NCI|PT|N010|Breast Cancer|0|N||",
+    "C0000011|ENG|P|L0000011|PF|S0000011|Y|A0000011||||NCI|PT|N011|Cancer|0|N||",
+    "C0000012|ENG|P|L0000012|PF|S0000012|Y|A0000012||||NCI|PT|N012|Common Cold|0|N||",
+    "C0000012|ENG|S|L0000013|PF|S0000013|N|A0000013||||NCI|SY|N012|cold|0|N||",
+    "C0000013|ENG|P|L0000014|PF|S0000014|Y|A0000014||||NCI|PT|N013|Cold Temperature|0|N||",
+    "C0000013|ENG|S|L0000015|PF|S0000015|N|A0000015||||NCI|SY|N013|Cold|0|N||",
+    "C0000014|ENG|P|L0000016|PF|S0000016|Y|A0000016||||NCI|PT|N014|CAT|0|N||",
+    "C0000015|ENG|P|L0000017|PF|S0000017|Y|A0000017||||NCI|PT|N015|was|0|N||",
+    "C0000016|ENG|P|L0000018|PF|S0000018|Y|A0000018||||NCI|PT|N016|In|0|N||",
+    "C0000017|ENG|P|L0000019|PF|S0000019|Y|A0000019||||NCI|PT|N017|Cisplatin|0|N||",
+]
+EXTRA_TYPES = [
+    "C0000010|T191|B2.2.1.2.1.2|Neoplastic Process|AT0000010||",
+    "C0000011|T191|B2.2.1.2.1.2|Neoplastic Process|AT0000011||",
+    "C0000012|T047|B2.2.1.2.1|Disease or Syndrome|AT0000012||",
+    "C0000013|T070|B2.2|Natural Phenomenon or Process|AT0000013||",
+    "C0000014|T060|B1.3.1.1|Diagnostic Procedure|AT0000014||",
+    "C0000017|T121|A1.4.1.1.1|Pharmacologic Substance|AT0000017||",
+]
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory) -> KnowledgeBase:
+    root = tmp_path_factory.mktemp("annotate")
+    release = write_release(root / "release", {"MRCONSO": TINY["MRCONSO"] + EXTRA_CONCEPTS,
+                                               "MRSTY": TINY["MRSTY"] + EXTRA_TYPES})
+    load_umls(release, root / "kb.duckdb")
+    with KnowledgeBase(root / "kb.duckdb") as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def dictionary(kb: KnowledgeBase) -> Dictionary:
+    return Dictionary.build(kb)
+
+
+def linked(linker: Linker, text: str) -> list[tuple[str, str]]:
+    return [(e.text, e.cui) for e in linker.annotate("d", text).entities]
+
+
+# -- tokenization and matching ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["Sjögren's syndrome", "Crohn’s disease (CD)", "5-FU and IL-2/IL-4 ", "naïve ÅB ﬁ x"])
+def test_tokenize_agrees_with_normalize_name_and_keeps_offsets(text: str) -> None:
+    words, starts, ends = tokenize(text)
+    assert " ".join(words) == normalize_name(text)
+    for word, start, end in zip(words, starts, ends, strict=True):
+        assert normalize_name(text[start:end]) == word
+
+
+def test_longest_match_wins_at_word_boundaries(dictionary: Dictionary) -> None:
+    linker = Linker(dictionary)
+    assert linked(linker, "Breast cancer and cancer.") == [("Breast cancer", "C0000010"), ("cancer", "C0000011")]
+    assert linked(linker, "Precancerous cancers") == []  # inside words, plurals: no match
+
+
+def test_stop_words_and_short_names_never_match(dictionary: Dictionary) -> None:
+    linker = Linker(dictionary)
+    assert linked(linker, "It was in the heart attack") == [("heart attack", "C0000001")]
+
+
+def test_acronyms_match_only_in_capitals(dictionary: Dictionary) -> None:
+    linker = Linker(dictionary)
+    assert linked(linker, "A CAT scan of the cat") == [("CAT", "C0000014")]
+
+
+def test_shared_name_prefers_preferred_name_and_context(dictionary: Dictionary) -> None:
+    linker = Linker(dictionary, LinkOptions(threshold=0.0))
+    entities = linker.annotate("d", "a cold").entities
+    assert len(entities) == 1 and 0.3 < entities[0].score < 0.8  # two concepts compete
+    # another mention of Common Cold in the document tips the balance
+    assert linked(linker, "Common cold: the cold lasted") == [("Common cold", "C0000012"), ("cold", "C0000012")]
+    assert linked(Linker(dictionary, LinkOptions(threshold=0.9)), "a cold") == []
+
+
+def test_semantic_type_filter(dictionary: Dictionary) -> None:
+    linker = Linker(dictionary, LinkOptions(semantic_types=expand_semantic_types(["CHEM"])))
+    assert linked(linker, "Aspirin for breast cancer") == [("Aspirin", "C0000002")]
+    with pytest.raises(KebiokgError, match="semantic group"):
+        expand_semantic_types(["DISEASES"])
+
+
+def test_abbreviations_link_to_the_long_form(dictionary: Dictionary) -> None:
+    text = "Patients with myocardial infarction (MI) got aspirin. MI recurred; mi is not MI-like."
+    entities = Linker(dictionary).annotate("d", text).entities
+    got = [(e.text, e.cui, e.start) for e in entities]
+    assert ("myocardial infarction", "C0000001", 14) in got
+    assert [g for g in got if g[0] == "MI"] == [("MI", "C0000001", 37), ("MI", "C0000001", 54), ("MI", "C0000001", 77)]
+    # a short form defined with a long form outside the KB unlinks its dictionary matches
+    assert linked(Linker(dictionary), "computed axial tomography (CAT) and CAT") == []
+
+
+def test_find_abbreviations_spans() -> None:
+    text = "levels of tumor necrosis factor (TNF) and of heart rate (HR)"
+    found = {(a.short, text[a.long_start:a.long_end]) for a in find_abbreviations(text)}
+    assert found == {("TNF", "tumor necrosis factor"), ("HR", "heart rate")}
+
+
+def test_dictionary_save_load_and_cache(kb: KnowledgeBase, dictionary: Dictionary, tmp_path: Path) -> None:
+    dictionary.save(tmp_path / "d")
+    loaded = Dictionary.load(tmp_path / "d", kb)
+    text = "Breast cancer, cisplatin (CDDP) and heart attack."
+    assert Linker(loaded).annotate("x", text) == Linker(dictionary).annotate("x", text)
+    assert load_or_build(kb, DictionaryOptions(), tmp_path / "d").meta == loaded.meta
+    meta = json.loads((tmp_path / "d" / "dictionary.json").read_text())
+    meta["kb_fingerprint"] = "0" * 32
+    (tmp_path / "d" / "dictionary.json").write_text(json.dumps(meta))
+    with pytest.raises(KebiokgError, match="another KB"):
+        Dictionary.load(tmp_path / "d", kb)
+
+
+# -- readers --------------------------------------------------------------------------------------------------
+
+
+def test_formats_are_detected(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("1|t|Title\n1|a|Abstract\n\n")
+    (tmp_path / "b.txt").write_text('{"id": "1", "text": "x"}\n')
+    (tmp_path / "c.txt").write_text("just text\n")
+    (tmp_path / "d").write_text("<?xml version='1.0'?><PubmedArticleSet/>")
+    assert [detect_format(tmp_path / n) for n in ("a.txt", "b.txt", "c.txt", "d")] == [
+        "pubtator", "jsonl", "text", "pubmed"]
+
+
+def test_pubmed_xml_streams_titles_abstracts_and_skips_deletions(tmp_path: Path) -> None:
+    xml = """<?xml version="1.0"?>
+<PubmedArticleSet>
+<PubmedArticle><MedlineCitation><PMID>1</PMID><Article><ArticleTitle>Aspirin <i>works</i>.</ArticleTitle>
+<Abstract><AbstractText Label="A">First part.</AbstractText><AbstractText Label="B">Second.</AbstractText></Abstract>
+</Article></MedlineCitation></PubmedArticle>
+<PubmedArticle><MedlineCitation><PMID>2</PMID><Article><ArticleTitle>Only a title.</ArticleTitle></Article>
+</MedlineCitation></PubmedArticle>
+<DeleteCitation><PMID>3</PMID></DeleteCitation>
+</PubmedArticleSet>"""
+    path = tmp_path / "pubmed24n0001.xml.gz"
+    path.write_bytes(gzip.compress(xml.encode()))
+    docs = list(read_pubmed_xml(path, Problems()))
+    assert [(d.id, d.text, d.title_length) for d in docs] == [
+        ("1", "Aspirin works. First part. Second.", 14), ("2", "Only a title.", None)]
+
+
+def test_bad_xml_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.xml"
+    path.write_text("<PubmedArticleSet>\n<PubmedArticle><MedlineCitation><PMID>1</PMID>\n</Oops>\n")
+    with pytest.raises(KebiokgError, match=r"bad.xml:3: bad XML"):
+        list(read_pubmed_xml(path, Problems()))
+    problems = Problems("skip")
+    assert list(read_pubmed_xml(path, problems)) == [] and problems.counts == {"bad_xml": 1}
+
+
+def test_pubtator_mentions_are_checked_against_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "c.PubTator"
+    path.write_text("7|t|Aspirin\n7|a|helps.\n7\t0\t7\tAspirin\tChemical\tD001241\n"
+                    "7\t8\t13\thelpz\tChemical\t-1\n7\t8\t99\thelps.\tChemical\t-1\n\n")
+    with pytest.raises(KebiokgError, match=r"c.PubTator:4: mention 'helpz' does not match"):
+        list(read_documents([path], None, Problems()))
+    problems = Problems("skip")
+    docs = list(read_documents([path], None, problems))
+    assert [len(d.gold) for d in docs] == [1] and problems.counts == {"bad_mention": 2}
+
+
+def test_real_pubmed_files(real_data: Path) -> None:
+    problems = Problems()
+    docs = list(read_documents([real_data / "pubmed"], None, problems))
+    assert len(docs) == 604 + 1 + 4
+    with_abstract = [d for d in docs if d.title_length is not None]
+    assert 526 <= len(with_abstract) <= 530
+    assert all(d.text[d.title_length] == " " for d in with_abstract)
+
+
+# -- the runner -----------------------------------------------------------------------------------------------
+
+
+def write_text_corpus(path: Path, count: int) -> Path:
+    lines = [f"Doc {i}: breast cancer treated with cisplatin; heart attack ruled out." for i in range(count)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_sharded_output_with_manifest_and_workers(kb: KnowledgeBase, dictionary: Dictionary, tmp_path: Path) -> None:
+    source = write_text_corpus(tmp_path / "in.txt", 50)
+    linker = Linker(dictionary)
+    one = annotate_corpus([source], tmp_path / "one", linker, RunOptions(shard_size=20), kb.fingerprint)
+    two = annotate_corpus([source], tmp_path / "two", linker, RunOptions(shard_size=20, workers=2), kb.fingerprint)
+    assert one.documents == two.documents == 50 and one.shards == 3 and one.entities == 150
+    for name in ("part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl"):
+        assert (tmp_path / "one" / name).read_text() == (tmp_path / "two" / name).read_text()
+    manifest = json.loads((tmp_path / "one" / "manifest.json").read_text())
+    assert manifest["complete"] and [s["documents"] for s in manifest["shards"]] == [20, 20, 10]
+    docs = list(read_corpus(tmp_path / "one"))
+    assert [d.id for d in docs] == [f"in.txt:{i}" for i in range(1, 51)]
+    assert [(e.text, e.cui) for e in docs[0].entities] == [
+        ("breast cancer", "C0000010"), ("cisplatin", "C0000017"), ("heart attack", "C0000001")]
+    with pytest.raises(KebiokgError, match="already holds a finished annotation"):
+        annotate_corpus([source], tmp_path / "one", linker, RunOptions(), kb.fingerprint)
+
+
+def test_interrupted_run_resumes_without_loss_or_duplicates(kb: KnowledgeBase, dictionary: Dictionary,
+                                                             tmp_path: Path, monkeypatch) -> None:
+    source = write_text_corpus(tmp_path / "in.txt", 45)
+    linker = Linker(dictionary)
+    annotate_corpus([source], tmp_path / "full.jsonl", linker, RunOptions(shard_size=10), kb.fingerprint)
+
+    calls = {"n": 0}
+    original = run_module._link_chunk
+
+    def failing(chunk):
+        calls["n"] += 1
+        if calls["n"] == 3:  # during the third shard
+            raise KeyboardInterrupt
+        return original(chunk)
+
+    out = tmp_path / "resumed.jsonl"
+    monkeypatch.setattr(run_module, "_CHUNK", 10)
+    monkeypatch.setattr(run_module, "_link_chunk", failing)
+    with pytest.raises(KeyboardInterrupt):
+        annotate_corpus([source], out, linker, RunOptions(shard_size=10), kb.fingerprint)
+    assert not out.exists()
+    with pytest.raises(KebiokgError, match="unfinished annotation"):
+        annotate_corpus([source], out, linker, RunOptions(shard_size=10), kb.fingerprint)
+    with pytest.raises(KebiokgError, match="different settings"):
+        annotate_corpus([source], out, linker, RunOptions(shard_size=5, resume=True), kb.fingerprint)
+    monkeypatch.setattr(run_module, "_link_chunk", original)
+    report = annotate_corpus([source], out, linker, RunOptions(shard_size=10, resume=True), kb.fingerprint)
+    assert report.resumed_documents == 20 and report.documents == 45
+    assert out.read_text() == (tmp_path / "full.jsonl").read_text()
+    assert not (tmp_path / "resumed.jsonl.parts").exists()
+
+
+def test_pubtator_output_round_trips(kb: KnowledgeBase, dictionary: Dictionary, tmp_path: Path) -> None:
+    source = tmp_path / "in.PubTator"
+    source.write_text("5|t|Cisplatin toxicity\n5|a|Breast cancer relapsed.\n\n")
+    out = tmp_path / "out.pubtator"
+    annotate_corpus([source], out, Linker(dictionary), RunOptions(output_format="pubtator"), kb.fingerprint)
+    docs = list(read_documents([out], "pubtator", Problems()))
+    assert docs[0].text == "Cisplatin toxicity Breast cancer relapsed."
+    assert [(m.text, m.ids) for m in docs[0].gold] == [("Cisplatin", ["C0000017"]), ("Breast cancer", ["C0000010"])]
+
+
+# -- gold corpora, evaluation, the command ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ncim_kb(real_data_module, tmp_path_factory) -> KnowledgeBase:
+    db = tmp_path_factory.mktemp("ncim") / "kb.duckdb"
+    load_umls(real_data_module / "umls" / "SAMPLE_NCIM", db)
+    with KnowledgeBase(db) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def real_data_module():
+    from conftest import shared_data
+
+    data = shared_data()
+    if data is None:
+        pytest.skip("real data not present (set KEBIOKG_DATA)")
+    return data
+
+
+def test_gold_passthrough_maps_mesh_ids(ncim_kb: KnowledgeBase, real_data_module: Path, tmp_path: Path) -> None:
+    corpus = real_data_module / "corpora" / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt"
+    report = annotate_corpus([corpus], tmp_path / "gold.jsonl", None, RunOptions(gold_passthrough=True),
+                             ncim_kb.fingerprint, IdMapper(ncim_kb))
+    assert report.documents == 500
+    assert sum(report.gold.values()) == 9591  # every mention is mapped, unmapped or unlinked
+    assert report.gold["mapped"] == report.entities > 500
+    docs = list(read_corpus(tmp_path / "gold.jsonl"))
+    assert all(e.cui.startswith("C") and len(e.cui) == 8 for d in docs for e in d.entities)
+
+
+@pytest.mark.parametrize(("corpus", "types", "strict_f1", "doc_f1"), [
+    ("bc5cdr/CDR_TrainingSet.PubTator.txt", "DISO,CHEM", 0.52, 0.46),
+    ("ncbi_disease/NCBItrainset_corpus.txt", "DISO", 0.30, 0.33),
+])
+def test_linking_quality_on_real_corpora(ncim_kb: KnowledgeBase, real_data_module: Path, tmp_path: Path,
+                                         corpus: str, types: str, strict_f1: float, doc_f1: float) -> None:
+    gold = real_data_module / "corpora" / corpus
+    db = ncim_kb.url.removeprefix("duckdb:///")
+    runner = CliRunner()
+    result = runner.invoke(main, ["annotate", str(gold), "--db", db, "--out", str(tmp_path / "pred"),
+                                  "--semantic-types", types, "--workers", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["eval-linking", "--gold", str(gold), "--pred", str(tmp_path / "pred"),
+                                  "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["coverage"] > 0.05
+    assert report["strict"]["f1"] >= strict_f1 - 0.02
+    assert report["per_document"]["f1"] >= doc_f1 - 0.02
+
+
+def test_cli_errors_are_one_line(kb: KnowledgeBase, tmp_path: Path) -> None:
+    db = kb.url.removeprefix("duckdb:///")
+    source = write_text_corpus(tmp_path / "in.txt", 3)
+    runner = CliRunner()
+    assert runner.invoke(main, ["annotate", str(source), "--db", db, "--out", str(tmp_path / "o.jsonl"),
+                                "--quiet"]).exit_code == 0
+    result = runner.invoke(main, ["annotate", str(source), "--db", db, "--out", str(tmp_path / "o.jsonl"), "--quiet"])
+    assert result.exit_code == 1 and result.output.strip().count("\n") == 0
+    assert "exists (use --force" in result.output
+    result = runner.invoke(main, ["annotate", str(source), "--db", db, "--out", str(tmp_path / "p"),
+                                  "--semantic-types", "NOPE", "--quiet"])
+    assert result.exit_code == 1 and "semantic group" in result.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "text": "x"}\nnot json\n')
+    result = runner.invoke(main, ["annotate", str(bad), "--db", db, "--out", str(tmp_path / "q.jsonl"), "--quiet"])
+    assert result.exit_code == 1 and "bad.jsonl:2: not JSON" in result.output
