@@ -4,6 +4,7 @@ Runs inside QuickUMLS's own virtual environment (quickumls 1.4.2; its pins clash
     bench/peers/setup_quickumls.sh /tmp/peer-quickumls-venv /tmp/nltk_data
     NLTK_DATA=/tmp/nltk_data /tmp/peer-quickumls-venv/bin/python bench/peers/quickumls_annotate.py \\
         META_DIR PUBTATOR_FILE OUT.jsonl STATS.json [--threshold 0.7] [--limit N]
+(`--nltk-data /tmp/nltk_data` instead of NLTK_DATA works too.)
 
 META_DIR holds MRCONSO.RRF and MRSTY.RRF. QuickUMLS's database is built into a temporary folder with
 the installer's own functions (its `quickumls.install` entry point would first load or download the
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nltk
 import spacy
 from quickumls import QuickUMLS
 from quickumls import about as quickumls_about
@@ -123,7 +125,7 @@ def best_candidates(matches: list[list[dict[str, Any]]]) -> list[dict[str, Any]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("meta_dir", type=Path, help="folder with MRCONSO.RRF and MRSTY.RRF")
     parser.add_argument("pubtator", type=Path, help="PubTator file to annotate (titles and abstracts)")
@@ -143,7 +145,16 @@ def main() -> None:
     parser.add_argument("--backend", choices=("unqlite", "leveldb"), default="unqlite",
                         help="QuickUMLS's CUI/semantic-type store (default unqlite, QuickUMLS's default)")
     parser.add_argument("--limit", type=int, default=None, help="annotate only the first N documents")
+    parser.add_argument("--nltk-data", type=Path, default=None,
+                        help="folder holding corpora/stopwords/english (default: $NLTK_DATA and NLTK's usual places)")
     args = parser.parse_args()
+    if args.nltk_data is not None:
+        nltk.data.path.insert(0, str(args.nltk_data))
+    try:  # QuickUMLS would otherwise try nltk.download('stopwords'), which fails offline
+        nltk.data.find("corpora/stopwords/english")
+    except LookupError:
+        parser.error("NLTK's English stop words are missing: run setup_quickumls.sh VENV NLTK_DIR, then pass "
+                     "--nltk-data NLTK_DIR or export NLTK_DATA=NLTK_DIR")
 
     documents = list(read_pubtator(args.pubtator))[: args.limit]
     with tempfile.TemporaryDirectory(prefix="quickumls-") as tmp:

@@ -165,7 +165,7 @@ def link_document(linker: EntityLinker, doc: Doc, spans: list[Span]) -> dict[tup
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("meta_dir", type=Path, help="folder with MRCONSO.RRF, MRSTY.RRF and MRDEF.RRF")
     parser.add_argument("pubtator", type=Path, help="PubTator file whose gold mentions are linked")
@@ -177,9 +177,13 @@ def main() -> None:
     parser.add_argument("--filter-definitions", action="store_true",
                         help="the linker's default: skip concepts without a definition unless they score >= 0.95")
     parser.add_argument("--limit", type=int, default=None, help="link only the first N documents")
+    parser.add_argument("--index-dir", type=Path, default=None,
+                        help="save the TF-IDF/ANN index here, or load it if already there (build_seconds then "
+                             "measures loading); default: a fresh index in memory")
     args = parser.parse_args()
 
     documents = list(read_pubtator(args.pubtator))[: args.limit]
+    index_cached = args.index_dir is not None and (args.index_dir / "nmslib_index.bin").exists()
     with tempfile.TemporaryDirectory(prefix="scispacy-kb-") as tmp:
         kb_path = Path(tmp) / "kb.jsonl"
         started = time.perf_counter()
@@ -188,7 +192,10 @@ def main() -> None:
         kb_seconds = time.perf_counter() - started
         started = time.perf_counter()
         with contextlib.redirect_stdout(sys.stderr):  # scispaCy reports its progress on stdout
-            aliases, vectorizer, ann_index = create_tfidf_ann_index(None, kb)
+            if args.index_dir is not None:
+                args.index_dir.mkdir(parents=True, exist_ok=True)
+            index_dir = None if args.index_dir is None else str(args.index_dir)
+            aliases, vectorizer, ann_index = create_tfidf_ann_index(index_dir, kb)
         build_seconds = time.perf_counter() - started
 
     generator = CandidateGenerator(ann_index, vectorizer, aliases, kb)
@@ -206,7 +213,7 @@ def main() -> None:
         gold: list[tuple[Mention, Span]] = []
         for mention in document.mentions:
             mentions += 1
-            span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+            span = doc.char_span(mention.start, mention.end, label="MENTION", alignment_mode="expand")
             if span is None:
                 unaligned += 1
             else:
@@ -243,6 +250,7 @@ def main() -> None:
         "k": args.k,
         "threshold": args.threshold,
         "filter_definitions": args.filter_definitions,
+        "index_cached": index_cached,
     }
     args.stats.write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(stats))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -44,7 +43,6 @@ whether which while who whom whose why will with within without would yet you yo
 """.split())
 
 _APOSTROPHE = "\x01"  # dropped inside a word, as normalize_name drops apostrophes
-_WORD = re.compile("[a-z0-9\x01]+")
 _UNKNOWN = "\x02\x02"  # a word outside the dictionary: no key contains this character
 _ASCII_FOLD = {i: (chr(i).lower() if chr(i).isalnum() else " ") for i in range(128)}
 _ASCII_FOLD[ord("'")] = _APOSTROPHE
@@ -69,14 +67,16 @@ def tokenize(text: str) -> tuple[list[str], list[int], list[int]]:
         for ch in set(text):
             if ord(ch) not in _FOLD:
                 _FOLD[ord(ch)] = _fold_char(ch)
-    folded = text.translate(_FOLD)
-    words, starts, ends = [], [], []
-    for match in _WORD.finditer(folded):
-        word = match.group().replace(_APOSTROPHE, "")
-        if word:
-            words.append(word)
-            starts.append(match.start())
-            ends.append(match.end())
+    folded = text.translate(_FOLD)  # only a-z, 0-9, space and the apostrophe mark remain
+    words = folded.split(" ")
+    flags = np.frombuffer(folded.encode("ascii"), dtype=np.uint8) != 32
+    edges = np.flatnonzero(np.diff(flags, prepend=False, append=False)).tolist()
+    starts, ends = edges[0::2], edges[1::2]
+    words = [w for w in words if w]
+    if _APOSTROPHE in folded:
+        kept = [(w.replace(_APOSTROPHE, ""), s, e) for w, s, e in zip(words, starts, ends, strict=True)]
+        kept = [k for k in kept if k[0]]
+        words, starts, ends = [k[0] for k in kept], [k[1] for k in kept], [k[2] for k in kept]
     return words, starts, ends
 
 

@@ -161,20 +161,28 @@ class Linker:
 
     # -- gold spans ---------------------------------------------------------------------------------------
 
-    def link_span(self, text: str, start: int, end: int, index=None) -> Entity | None:
-        """Link a given span (e.g. a gold mention): exact dictionary name, else the nearest entity."""
-        row = self.dictionary.lookup(normalize_name(text[start:end]))
-        if row is not None and self._usable[row]:
-            entity_id, score = self._best(row, Counter())
-            return self._entity(text, start, end, entity_id, score)
-        if index is None:
-            return None
-        types = sorted(self.options.semantic_types) if self.options.semantic_types else None
-        hits = index.search([text[start:end]], k=1, semantic_types=types)[0]
-        if not hits:
-            return None
-        return Entity(start, end, text[start:end], hits[0].cui, float(hits[0].score), list(hits[0].semantic_types))
-
+    def link_spans(self, text: str, spans: list[tuple[int, int]], index=None) -> list[Entity | None]:
+        """Link given spans (e.g. gold mentions): an exact dictionary name, else the nearest entity of
+        `index` (an `EntityIndex`, searched once for all the spans the dictionary misses)."""
+        linked: list[Entity | None] = []
+        misses = []
+        for start, end in spans:
+            row = self.dictionary.lookup(normalize_name(text[start:end]))
+            if row is not None and self._usable[row]:
+                entity_id, score = self._best(row, Counter())
+                linked.append(self._entity(text, start, end, entity_id, score))
+            else:
+                linked.append(None)
+                misses.append(len(linked) - 1)
+        if index is not None and misses:
+            types = sorted(self.options.semantic_types) if self.options.semantic_types else None
+            queries = [text[spans[i][0]:spans[i][1]] for i in misses]
+            for i, hits in zip(misses, index.search(queries, k=1, semantic_types=types), strict=True):
+                if hits:
+                    start, end = spans[i]
+                    linked[i] = Entity(start, end, text[start:end], hits[0].cui, float(hits[0].score),
+                                       list(hits[0].semantic_types))
+        return linked
 
 def _occurrences(short: str, text: str, words: list[str], starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
     """Character spans where `short` occurs as whole words, written exactly so (case included)."""

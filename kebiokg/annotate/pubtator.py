@@ -16,6 +16,7 @@ from .problems import Problems
 
 _ID_SEPARATORS = re.compile(r"[|+,]")
 _UNLINKED = frozenset({"", "-1", "-"})
+_TEXT_LINE = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")
 
 
 @dataclass
@@ -52,6 +53,7 @@ def read_pubtator(path: Path | str, problems: Problems | None = None) -> Iterato
     """
     path = Path(path)
     problems = problems or Problems()
+    doc_text: str | None = None  # the current document's text, built once for its mention lines
     doc: Document | None = None
     with open(path, encoding="utf-8") as handle:
         for line_no, raw in enumerate(handle, start=1):
@@ -61,7 +63,7 @@ def read_pubtator(path: Path | str, problems: Problems | None = None) -> Iterato
                     yield doc
                     doc = None
                 continue
-            title = re.match(r"^([^|\t]+)\|([ta])\|(.*)$", line)
+            title = _TEXT_LINE.match(line) if "|" in line[:40] else None
             if title:
                 pmid, kind, text = title.groups()
                 if doc is None or doc.id != pmid:
@@ -72,6 +74,7 @@ def read_pubtator(path: Path | str, problems: Problems | None = None) -> Iterato
                     doc.title = text
                 else:
                     doc.abstract = text
+                doc_text = None
                 continue
             fields = line.split("\t")
             if doc is None or fields[0] != doc.id:
@@ -79,7 +82,8 @@ def read_pubtator(path: Path | str, problems: Problems | None = None) -> Iterato
             if len(fields) >= 5 and fields[1].isdigit() and fields[2].isdigit():  # a 7th field names parts
                 mention = Mention(int(fields[1]), int(fields[2]), fields[3], fields[4],
                                   split_ids(fields[5]) if len(fields) >= 6 else [])
-                text = doc.text
+                doc_text = doc_text if doc_text is not None else doc.text
+                text = doc_text
                 if not 0 <= mention.start < mention.end <= len(text):
                     problems.report(f"{path}:{line_no}", f"mention [{mention.start}, {mention.end}) outside the "
                                     f"text of document {doc.id} ({len(text)} characters)", "bad_mention")

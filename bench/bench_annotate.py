@@ -1,0 +1,212 @@
+"""Annotation benchmark: dictionary build and linking throughput at full UMLS scale, quality and
+speed against QuickUMLS and scispaCy's linker on a real UMLS subset.
+
+    python bench/bench_annotate.py --kb FULL_KB.duckdb       # scale part on a KB you have
+    python bench/bench_annotate.py --scale 1.0                # generate + load a synthetic full-scale KB
+    python bench/bench_annotate.py --quickumls-python V1/bin/python --nltk-data DIR --scispacy-python V2/bin/python
+
+Scale part: the dictionary of every English name of the KB (time, peak RSS), then `kebiokg annotate`
+on the real abstracts of ../shared/data (BC5CDR, NCBI-disease, PubMed XML; repeated to --docs) with
+1 and 2 workers: abstracts/s per core excludes the dictionary load, which is reported apart.
+Peer part (SAMPLE_NCI, the 100 NCBI-disease dev abstracts, the same gold evaluation for all):
+QuickUMLS 1.4.2 annotating whole abstracts (its own venv: bench/peers/setup_quickumls.sh), and
+scispaCy 0.6.2's linker on the gold spans (bench/peers/setup_scispacy.sh) against kebiokg's
+`link_span` (dictionary, then the lexical FAISS index for spans not in the dictionary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import kebiokg, measured
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL_CONCEPTS = 3_400_000
+BYTES_PER_CONCEPT = 6_000
+
+BUILD_DICTIONARY = """
+import json, sys, time
+from kebiokg.kb import KnowledgeBase
+from kebiokg.annotate.dictionary import Dictionary
+kb = KnowledgeBase(sys.argv[1])
+started = time.perf_counter()
+d = Dictionary.build(kb)
+build = time.perf_counter() - started
+d.save(sys.argv[2])
+print(json.dumps({"seconds": build, "names": d.meta["names"], "candidates": d.meta["candidates"],
+                  "words": d.meta["words"]}))
+"""
+
+LINK_GOLD_SPANS = """
+import json, sys, time
+from kebiokg.kb import KnowledgeBase
+from kebiokg.annotate.dictionary import Dictionary
+from kebiokg.annotate.linker import Linker
+from kebiokg.annotate.pubtator import read_pubtator
+from kebiokg.index import EntityIndex
+kb = KnowledgeBase(sys.argv[1])
+started = time.perf_counter()
+linker = Linker(Dictionary.build(kb))
+index = EntityIndex(sys.argv[2], kb)
+build = time.perf_counter() - started
+docs = list(read_pubtator(sys.argv[3]))
+started = time.perf_counter()
+with open(sys.argv[4], "w") as out:
+    for doc in docs:
+        text = doc.text
+        entities = linker.link_spans(text, [(m.start, m.end) for m in doc.mentions], index)
+        out.write(json.dumps({"id": doc.id, "text": text,
+                              "entities": [e.to_json() for e in entities if e is not None]}) + "\\n")
+print(json.dumps({"build_seconds": build, "link_seconds": time.perf_counter() - started, "documents": len(docs)}))
+"""
+
+
+def real_abstracts(data: Path, out: Path, target: int) -> int:
+    """Write the real abstracts as JSONL ({"id", "text"}), repeated until `target` documents."""
+    sys.path.insert(0, str(ROOT))
+    from kebiokg.annotate.problems import Problems
+    from kebiokg.annotate.readers import read_documents
+
+    sources = [data / "corpora" / "bc5cdr", data / "corpora" / "ncbi_disease", data / "pubmed"]
+    files = [p for folder in sources for p in sorted(folder.iterdir())
+             if p.suffix in (".txt", ".gz", ".xml") and "README" not in p.name]
+    texts = [d.text for d in read_documents(files, None, Problems("skip")) if len(d.text) > 200]
+    count = 0
+    with open(out, "w", encoding="utf-8") as handle:
+        while count < target:
+            for text in texts[:target - count]:
+                handle.write(json.dumps({"id": str(count), "text": text}) + "\n")
+                count += 1
+    return len(texts)
+
+
+def annotate_run(kb: Path, source: Path, dictionary: Path, out: Path, workers: int, extra: list[str]) -> dict:
+    cmd = kebiokg("annotate", str(source), "--db", str(kb), "--out", str(out), "--dictionary", str(dictionary),
+                  "--workers", str(workers), "--quiet", "--json", "--force", *extra)
+    wall, rss, stdout = measured(cmd)
+    return {**json.loads(stdout), "wall": wall, "rss": rss}
+
+
+def scale_part(kb: Path, data: Path, tmp: Path, docs: int) -> None:
+    unique = real_abstracts(data, tmp / "abstracts.jsonl", docs)
+    wall, rss, stdout = measured([sys.executable, "-c", BUILD_DICTIONARY, str(kb), str(tmp / "dict")])
+    built = json.loads(stdout)
+    size = sum(p.stat().st_size for p in (tmp / "dict").iterdir()) / 2**20
+    print(f"\nDictionary of {kb.name}: {built['names']:,} distinct names, {built['candidates']:,} (name, concept) "
+          f"pairs, {built['words']:,} words")
+    print(f"  build {built['seconds']:.1f} s (process {wall:.1f} s, peak RSS {rss:,.0f} MiB), saved {size:,.0f} MiB")
+    print(f"\nAnnotating {docs:,} real abstracts ({unique:,} distinct, BC5CDR + NCBI-disease + PubMed XML)")
+    print(f"{'workers':>7} {'docs/s':>9} {'docs/s/core':>11} {'entities':>10} {'wall s':>7} {'peak MiB':>9}")
+    for workers in (1, 2):
+        r = annotate_run(kb, tmp / "abstracts.jsonl", tmp / "dict", tmp / f"out{workers}", workers,
+                         ["--format", "jsonl"])
+        print(f"{workers:>7} {r['documents_per_second']:>9,.0f} {r['documents_per_second'] / workers:>11,.0f} "
+              f"{r['entities']:>10,} {r['wall']:>7.1f} {r['rss']:>9,.0f}")
+
+
+def evaluate(kb: Path, gold: Path, pred: Path) -> dict:
+    _, _, out = measured(kebiokg("eval-linking", "--gold", str(gold), "--pred", str(pred), "--db", str(kb), "--json"))
+    return json.loads(out)
+
+
+def gold_span_accuracy(report: dict) -> float:
+    """Linking accuracy on gold spans: right CUIs over gold mentions in the KB."""
+    return report["strict"]["true_positives"] / max(1, report["strict"]["gold"])
+
+
+def run_peer(python: Path, script: str, args: list[Path], env: dict | None = None) -> None:
+    result = subprocess.run([str(python), str(ROOT / "bench" / "peers" / script), *map(str, args)],
+                            env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"{script} failed:\n{result.stderr[-2000:]}")
+
+
+def peer_part(data: Path, tmp: Path, umls: str, corpus: str, quickumls: Path | None, nltk_data: Path | None,
+              scispacy: Path | None) -> None:
+    meta = data / "umls" / umls
+    gold = data / "corpora" / corpus
+    tmp.mkdir()
+    kb = tmp / "kb.duckdb"
+    measured(kebiokg("load-umls", str(meta), "--db", str(kb), "--quiet"))
+    rows = []
+    for label, extra in (("kebiokg", []), ("kebiokg --semantic-types DISO", ["--semantic-types", "DISO"])):
+        r = annotate_run(kb, gold, tmp / "dict", tmp / f"k{len(extra)}.jsonl", 1, ["--format", "pubtator", *extra])
+        rows.append((label, evaluate(kb, gold, tmp / f"k{len(extra)}.jsonl"), r["documents_per_second"]))
+    if quickumls:
+        env = {**os.environ, "NLTK_DATA": str(nltk_data)} if nltk_data else None
+        run_peer(quickumls, "quickumls_annotate.py", [meta, gold, tmp / "q.jsonl", tmp / "q.json"], env)
+        stats = json.loads((tmp / "q.json").read_text())
+        rows.append((f"QuickUMLS {stats.get('version', '')}".strip(), evaluate(kb, gold, tmp / "q.jsonl"),
+                     stats["documents_per_second"]))
+    print(f"\nWhole abstracts: {corpus} ({rows[0][1]['documents']} abstracts) against {umls}, 1 core")
+    print(f"{'annotator':<30} {'strict P':>8} {'R':>6} {'F1':>6} {'doc F1':>7} {'docs/s':>8}")
+    for label, report, rate in rows:
+        s, d = report["strict"], report["per_document"]
+        print(f"{label:<30} {s['precision']:>8.3f} {s['recall']:>6.3f} {s['f1']:>6.3f} {d['f1']:>7.3f} {rate:>8,.0f}")
+    print(f"  gold mentions in the KB: {rows[0][1]['gold_mentions_in_kb']} of {rows[0][1]['gold_mentions']}")
+    if rows and quickumls:
+        print(f"  speed ratio kebiokg / QuickUMLS: {rows[0][2] / rows[-1][2]:.1f}x")
+
+    # linking accuracy on gold spans
+    index_dir = tmp / "index"
+    measured(kebiokg("build-index", "--db", str(kb), "--out", str(index_dir), "--quiet"))
+    _, _, out = measured([sys.executable, "-c", LINK_GOLD_SPANS, str(kb), str(index_dir), str(gold),
+                          str(tmp / "ks.jsonl")])
+    ours = json.loads(out)
+    span_rows = [("kebiokg (dictionary + FAISS)", gold_span_accuracy(evaluate(kb, gold, tmp / "ks.jsonl")),
+                  ours["build_seconds"], ours["documents"] / ours["link_seconds"])]
+    if scispacy:
+        run_peer(scispacy, "scispacy_link.py", [meta, gold, tmp / "s.jsonl", tmp / "s.json"])
+        stats = json.loads((tmp / "s.json").read_text())
+        span_rows.append((f"scispaCy {stats.get('version', '')}".strip(),
+                          gold_span_accuracy(evaluate(kb, gold, tmp / "s.jsonl")), stats["build_seconds"],
+                          stats["documents_per_second"]))
+    print("\nLinking the gold spans (accuracy over gold mentions in the KB)")
+    print(f"{'linker':<30} {'accuracy':>8} {'build s':>8} {'docs/s':>8}")
+    for label, accuracy, build, rate in span_rows:
+        print(f"{label:<30} {accuracy:>8.3f} {build:>8.1f} {rate:>8,.0f}")
+
+
+def main() -> None:
+    default_data = Path(os.environ.get("KEBIOKG_DATA", ROOT.parent / "shared" / "data"))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kb", type=Path, default=None, help="a loaded KB for the scale part")
+    parser.add_argument("--scale", type=float, default=0.0, help="generate a synthetic KB of this fraction of UMLS")
+    parser.add_argument("--docs", type=int, default=20_000, help="abstracts to annotate in the scale part")
+    parser.add_argument("--quickumls-python", type=Path, default=None, help="python of a QuickUMLS venv")
+    parser.add_argument("--nltk-data", type=Path, default=None, help="NLTK_DATA folder made by setup_quickumls.sh")
+    parser.add_argument("--scispacy-python", type=Path, default=None, help="python of a scispaCy venv")
+    parser.add_argument("--data", type=Path, default=default_data)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kebiokg-bench-annotate-") as name:
+        tmp = Path(name)
+        kb = args.kb
+        if kb is None and args.scale > 0:
+            concepts = int(FULL_CONCEPTS * args.scale)
+            free = shutil.disk_usage(tmp).free
+            if free < BYTES_PER_CONCEPT * concepts:
+                raise SystemExit(f"needs {BYTES_PER_CONCEPT * concepts / 1e9:.0f} GB free in {tmp}, "
+                                 f"has {free / 1e9:.0f}")
+            started = time.perf_counter()
+            measured(kebiokg("synth-umls", str(tmp / "release"), "--concepts", str(concepts), "--quiet"))
+            measured(kebiokg("load-umls", str(tmp / "release"), "--db", str(tmp / "kb.duckdb"), "--quiet"))
+            shutil.rmtree(tmp / "release")
+            kb = tmp / "kb.duckdb"
+            print(f"synthetic KB of {concepts:,} concepts in {time.perf_counter() - started:.0f} s")
+        if kb is not None:
+            scale_part(kb, args.data, tmp, args.docs)
+        for umls, corpus in (("SAMPLE_NCI", "ncbi_disease/NCBIdevelopset_corpus.txt"),
+                             ("SAMPLE_NCIM", "bc5cdr/CDR_DevelopmentSet.PubTator.txt")):
+            peer_part(args.data, tmp / umls, umls, corpus, args.quickumls_python, args.nltk_data, args.scispacy_python)
+
+
+if __name__ == "__main__":
+    main()
