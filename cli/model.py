@@ -1,0 +1,136 @@
+"""Commands that build and train models: train-tokenizer, pretrain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kebiokg.errors import KebiokgError
+from kebiokg.kb import KnowledgeBase
+from kebiokg.progress import BarProgress, NullProgress
+
+from .format import echo_json, table
+from .query import db_option, json_option
+
+
+def quiet_transformers(quiet: bool) -> None:
+    """transformers' own bars and load reports would interleave with ours: errors only, bars if asked."""
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    if quiet:
+        logging.disable_progress_bar()
+
+
+@click.command("train-tokenizer")
+@click.argument("corpora", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Tokenizer folder.")
+@click.option("--vocab-size", type=click.IntRange(100), default=30_522, show_default=True)
+@click.option("--min-frequency", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--cased", is_flag=True, help="Keep case and accents (default: lowercase, as uncased BERT).")
+def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: int, min_frequency: int,
+                            cased: bool) -> None:
+    """Train a WordPiece tokenizer on annotated corpora (JSONL files or annotate output folders)."""
+    from kebiokg.pretraining.tokenizer import train_tokenizer
+
+    tokenizer = train_tokenizer(list(corpora), vocab_size, min_frequency, lowercase=not cased)
+    tokenizer.save_pretrained(out)
+    click.echo(f"WordPiece tokenizer of {len(tokenizer):,} tokens -> {out}")
+
+
+@click.command("pretrain")
+@db_option
+@click.option("--corpus", required=True, type=click.Path(exists=True, path_type=Path),
+              help="Annotated corpus (kebiokg annotate output: a .jsonl file or a shard folder).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Run folder: checkpoint-K/ folders, the final model, log.jsonl, loss.png.")
+@click.option("--base-model", default=None, help="Start from a BERT-family masked LM (a folder or a hub id).")
+@click.option("--from-config", default=None,
+              help="Start from scratch: a preset (tiny, small, base) or a JSON file of KebioConfig fields.")
+@click.option("--tokenizer", "tokenizer_path", default=None, type=click.Path(exists=True, path_type=Path),
+              help="Tokenizer folder for --from-config [default: train one on the corpus].")
+@click.option("--vocab-size", type=click.IntRange(100), default=8_000, show_default=True,
+              help="Vocabulary of the tokenizer trained when --from-config has no --tokenizer.")
+@click.option("--entity-init", type=click.Choice(["lexical", "random"]), default="lexical", show_default=True,
+              help="Entity table: lexical vectors of the preferred names, or random.")
+@click.option("--max-steps", type=click.IntRange(1), default=1000, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--grad-accum", type=click.IntRange(1), default=1, show_default=True, help="Gradient accumulation.")
+@click.option("--learning-rate", type=float, default=1e-4, show_default=True)
+@click.option("--warmup-ratio", type=click.FloatRange(0, 1), default=0.06, show_default=True)
+@click.option("--max-length", type=click.IntRange(8), default=128, show_default=True, help="Tokens per window.")
+@click.option("--mlm-probability", type=click.FloatRange(0, 1), default=0.15, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--save-steps", type=click.IntRange(1), default=500, show_default=True)
+@click.option("--log-steps", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--resume", is_flag=True, help="Continue from the latest checkpoint-K/ in --out.")
+@click.option("--device", default=None, help="cpu, cuda, cuda:1 ... [default: cuda when present].")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@json_option
+def pretrain_command(db_path: Path, corpus: Path, out: Path, base_model: str | None, from_config: str | None,
+                     tokenizer_path: Path | None, vocab_size: int, entity_init: str, max_steps: int, batch_size: int,
+                     grad_accum: int, learning_rate: float, warmup_ratio: float, max_length: int,
+                     mlm_probability: float, seed: int, save_steps: int, log_steps: int, resume: bool,
+                     device: str | None, quiet: bool, as_json: bool) -> None:
+    """Pretrain KeBioLM (MLM with whole-entity masking + entity detection + entity linking) on an
+    annotated corpus, against the entities of the KB."""
+    from transformers import AutoTokenizer
+
+    from kebiokg.modeling_kebio import KebioForPreTraining
+    from kebiokg.pretraining.data import EntityVocabulary
+    from kebiokg.pretraining.tokenizer import train_tokenizer
+    from kebiokg.pretraining.train import (
+        TrainArgs,
+        config_for,
+        from_bert,
+        init_entity_table,
+        latest_checkpoint,
+        pretrain,
+    )
+
+    args = TrainArgs(max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, learning_rate=learning_rate,
+                     warmup_ratio=warmup_ratio, seed=seed, save_steps=save_steps, log_steps=log_steps,
+                     max_length=max_length, mlm_probability=mlm_probability)
+    progress = NullProgress() if quiet else BarProgress()
+    quiet_transformers(quiet)
+    with KnowledgeBase(db_path) as kb:
+        checkpoint = latest_checkpoint(out) if out.is_dir() else None
+        if resume:
+            if checkpoint is None:
+                raise KebiokgError(f"{out}: no checkpoint-K folder to resume from")
+            try:
+                model = KebioForPreTraining.from_pretrained(checkpoint)
+                tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+            except (OSError, ValueError, RuntimeError) as exc:
+                raise KebiokgError(f"{checkpoint}: corrupt checkpoint ({str(exc).splitlines()[0]})") from exc
+            if model.config.kb_fingerprint != kb.fingerprint:
+                raise KebiokgError(f"{checkpoint}: trained against another KB (fingerprint "
+                                   f"{model.config.kb_fingerprint}, this KB {kb.fingerprint})")
+        else:
+            if checkpoint is not None or (out / "config.json").exists():
+                raise KebiokgError(f"{out} already holds a run: --resume continues it, or choose another --out")
+            if (base_model is None) == (from_config is None):
+                raise KebiokgError("give exactly one of --base-model and --from-config")
+            vocab = EntityVocabulary.from_kb(kb)
+            if base_model:
+                model, tokenizer = from_bert(base_model, vocab, kb.fingerprint)
+            else:
+                tokenizer = (AutoTokenizer.from_pretrained(tokenizer_path) if tokenizer_path
+                             else train_tokenizer([corpus], vocab_size))
+                model = KebioForPreTraining(config_for(from_config, tokenizer, vocab, kb.fingerprint))
+            model.entity_vocab = vocab.cuis
+            if entity_init == "lexical":
+                init_entity_table(model, kb, seed)
+        state = pretrain(model, tokenizer, corpus, out, args, kb.fingerprint, checkpoint if resume else None,
+                         progress, device)
+    last = state["log_history"][-1] if state["log_history"] else {}
+    if as_json:
+        echo_json({"out": str(out), "global_step": state["global_step"], "last": last})
+        return
+    click.echo(f"{state['global_step']:,} steps -> {out} (log.jsonl, loss.png, checkpoint-K/)")
+    if last:
+        click.echo(table(["step", "loss", "mlm", "detection", "linking", "tokens/s"],
+                         [(last["step"], f"{last['loss']:.3f}", f"{last['mlm_loss']:.3f}",
+                           f"{last['detection_loss']:.3f}", f"{last['linking_loss']:.3f}",
+                           round(last["tokens_per_second"]))]))

@@ -1,0 +1,364 @@
+"""KeBioLM (Yuan et al., BioNLP 2021) in transformers' conventions, on transformers' own BERT layers.
+
+    embeddings -> text layers -> mention detection (BIO head) -> mention vectors (start ++ end state,
+    projected) -> entity linking (scores against the entity table) -> fusion (softmax-weighted top-k
+    entity embeddings, projected, added to exactly the mention's tokens, LayerNorm there only)
+    -> fusion layers -> heads (MLM, token classification)
+
+Spans are `[start, end)` token offsets in a `[batch, mentions, 2]` tensor; a row with `end <= start`
+is padding and touches nothing. Gold spans are given in pretraining; otherwise the detection head's
+BIO predictions are decoded into spans with tensor operations (no host synchronisation, no Python
+loop), never over [CLS], [SEP] or padding. Candidates come from a `CandidateScorer`: exact
+full-table scoring here; a sampled top-k scorer can stand behind the same interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from huggingface_hub.dataclasses import strict
+from torch import nn
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoModelForMaskedLM,
+    AutoModelForPreTraining,
+    AutoModelForTokenClassification,
+    BertConfig,
+    PreTrainedModel,
+)
+from transformers import initialization as init
+from transformers.masking_utils import create_bidirectional_mask
+from transformers.models.bert.modeling_bert import BertEmbeddings, BertLayer, BertLMPredictionHead, BertOnlyMLMHead
+from transformers.utils import ModelOutput
+
+ENTITY_PAD, ENTITY_UNKNOWN, ENTITY_NIL = 0, 1, 2  # rows before the KB's entities
+ENTITY_OFFSET = 3  # row of KB entity_id e is e + ENTITY_OFFSET
+BIO_OUTSIDE, BIO_BEGIN, BIO_INSIDE = 0, 1, 2
+ENTITY_VOCAB_FILE = "entity_vocab.txt"
+
+
+@strict
+class KebioConfig(BertConfig):
+    """BERT's configuration plus the knowledge layers. `num_hidden_layers` = text + fusion layers."""
+
+    model_type = "kebio"
+    num_text_layers: int = 8
+    num_fusion_layers: int = 4
+    entity_vocab_size: int = ENTITY_OFFSET  # special rows + one per KB entity
+    entity_dim: int = 100
+    entity_top_k: int = 100
+    detection_loss_weight: float = 1.0
+    linking_loss_weight: float = 1.0
+    kb_fingerprint: str | None = None
+
+
+PRESETS = {
+    "tiny": dict(hidden_size=64, num_attention_heads=2, intermediate_size=128, num_text_layers=2,
+                 num_fusion_layers=1, max_position_embeddings=256, entity_dim=32, entity_top_k=16),
+    "small": dict(hidden_size=256, num_attention_heads=4, intermediate_size=1024, num_text_layers=4,
+                  num_fusion_layers=2, max_position_embeddings=512, entity_dim=64, entity_top_k=50),
+    "base": dict(hidden_size=768, num_attention_heads=12, intermediate_size=3072, num_text_layers=8,
+                 num_fusion_layers=4, max_position_embeddings=512, entity_dim=100, entity_top_k=100),
+}
+
+
+def preset_config(name: str, **overrides) -> KebioConfig:
+    values = {**PRESETS[name], **overrides}
+    values["num_hidden_layers"] = values["num_text_layers"] + values["num_fusion_layers"]
+    return KebioConfig(**values)
+
+
+@dataclass
+class KebioModelOutput(ModelOutput):
+    last_hidden_state: torch.Tensor | None = None
+    text_hidden_state: torch.Tensor | None = None  # after the text-only layers
+    detection_logits: torch.Tensor | None = None  # [batch, tokens, 3] (O, B, I)
+    mention_spans: torch.Tensor | None = None  # [batch, mentions, 2], padding rows have end <= start
+    candidate_ids: torch.Tensor | None = None  # [batch, mentions, k] entity rows
+    candidate_logits: torch.Tensor | None = None  # [batch, mentions, k]
+    linking_loss: torch.Tensor | None = None
+    detection_loss: torch.Tensor | None = None
+
+
+@dataclass
+class KebioForPreTrainingOutput(ModelOutput):
+    loss: torch.Tensor | None = None
+    mlm_loss: torch.Tensor | None = None
+    detection_loss: torch.Tensor | None = None
+    linking_loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    detection_logits: torch.Tensor | None = None
+    candidate_ids: torch.Tensor | None = None
+
+
+@dataclass
+class KebioTokenClassifierOutput(ModelOutput):
+    loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    detection_logits: torch.Tensor | None = None
+
+
+def decode_spans(tags: torch.Tensor, valid: torch.Tensor, max_mentions: int) -> torch.Tensor:
+    """BIO tags [batch, tokens] to spans [batch, max_mentions, 2] (padding rows (0, 0)).
+
+    A span starts at B, or at I after a token outside a span; it runs while I follows. Tokens where
+    `valid` is False ([CLS], [SEP], padding) are outside. Mentions past `max_mentions` are dropped.
+    """
+    inside = (tags != BIO_OUTSIDE) & valid
+    previous = F.pad(inside[:, :-1], (1, 0), value=False)
+    starts = inside & ((tags == BIO_BEGIN) | ~previous)
+    span_index = torch.cumsum(starts.long(), dim=1) - 1  # per token: its span's number in the row
+    keep = inside & (span_index < max_mentions)
+    batch, length = tags.shape
+    positions = torch.arange(length, device=tags.device).expand(batch, length)
+    slot = torch.where(keep, span_index, torch.full_like(span_index, max_mentions))  # overflow slot
+    begin = torch.full((batch, max_mentions + 1), length, dtype=torch.long, device=tags.device)
+    end = torch.zeros((batch, max_mentions + 1), dtype=torch.long, device=tags.device)
+    begin = begin.scatter_reduce(1, slot, positions, reduce="amin")
+    end = end.scatter_reduce(1, slot, positions + 1, reduce="amax")
+    spans = torch.stack([begin[:, :max_mentions], end[:, :max_mentions]], dim=-1)
+    empty = spans[..., 1] <= spans[..., 0]
+    return spans.masked_fill(empty.unsqueeze(-1), 0)
+
+
+def default_valid_tokens(attention_mask: torch.Tensor) -> torch.Tensor:
+    """Tokens that may be part of a mention: attended, not the first ([CLS]) nor the last ([SEP])."""
+    valid = attention_mask.bool().clone()
+    valid[:, 0] = False
+    last = attention_mask.long().sum(dim=1) - 1
+    valid.scatter_(1, last.clamp(min=0).unsqueeze(1), False)
+    return valid
+
+
+class ExactScorer(nn.Module):
+    """Scores each mention against every row of the entity table (KeBioLM's full softmax)."""
+
+    def forward(self, mentions: torch.Tensor, table: torch.Tensor, top_k: int,
+                targets: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        logits = mentions @ table.T  # [n, entities]
+        logits[:, ENTITY_PAD] = torch.finfo(logits.dtype).min
+        loss = None
+        if targets is not None:  # mean over mentions with a target; 0 when there are none (no NaN, no sync)
+            losses = F.cross_entropy(logits.float(), targets, ignore_index=-100, reduction="none")
+            loss = losses.sum() / (targets != -100).sum().clamp(min=1)
+        top_logits, top_ids = logits.topk(min(top_k, table.shape[0] - 1), dim=-1)
+        return top_ids, top_logits, loss
+
+
+class KebioPreTrainedModel(PreTrainedModel):
+    config_class = KebioConfig
+    config: KebioConfig
+    base_model_prefix = "kebio"
+    supports_gradient_checkpointing = True
+    _supports_sdpa = True
+    _supports_attention_backend = True
+    entity_vocab: list[str] | None = None  # row -> CUI for rows >= ENTITY_OFFSET
+
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if isinstance(module, BertLMPredictionHead):
+            init.zeros_(module.bias)
+        elif isinstance(module, BertEmbeddings):
+            init.copy_(module.position_ids, torch.arange(module.position_ids.shape[-1]).expand((1, -1)))
+            init.zeros_(module.token_type_ids)
+
+    def save_pretrained(self, save_directory, *args, **kwargs) -> None:
+        """transformers' save, plus the entity vocabulary (one CUI per table row from ENTITY_OFFSET)."""
+        super().save_pretrained(save_directory, *args, **kwargs)
+        if self.entity_vocab is not None:
+            text = "".join(cui + "\n" for cui in self.entity_vocab)
+            (Path(save_directory) / ENTITY_VOCAB_FILE).write_text(text, encoding="utf-8")
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        vocab = Path(pretrained_model_name_or_path) / ENTITY_VOCAB_FILE
+        if vocab.is_file():
+            model.entity_vocab = vocab.read_text(encoding="utf-8").split()
+        return model
+
+
+class KebioModel(KebioPreTrainedModel):
+    def __init__(self, config: KebioConfig) -> None:
+        super().__init__(config)
+        hidden = config.hidden_size
+        self.embeddings = BertEmbeddings(config)
+        self.text_layers = nn.ModuleList(BertLayer(config, layer_idx=i) for i in range(config.num_text_layers))
+        self.detector = nn.Linear(hidden, 3)
+        self.mention_projection = nn.Linear(2 * hidden, config.entity_dim)
+        self.entity_embeddings = nn.Embedding(config.entity_vocab_size, config.entity_dim)
+        self.scorer = ExactScorer()
+        self.entity_projection = nn.Linear(config.entity_dim, hidden)
+        self.fusion_norm = nn.LayerNorm(hidden, eps=config.layer_norm_eps)
+        self.fusion_layers = nn.ModuleList(BertLayer(config, layer_idx=config.num_text_layers + i)
+                                           for i in range(config.num_fusion_layers))
+        self.post_init()
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.embeddings.word_embeddings
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.embeddings.word_embeddings = value
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None, mention_spans: torch.Tensor | None = None,
+                mention_entities: torch.Tensor | None = None, bio_labels: torch.Tensor | None = None,
+                valid_tokens: torch.Tensor | None = None, max_mentions: int = 32,
+                return_dict: bool | None = None, **kwargs) -> KebioModelOutput | tuple:
+        """`mention_spans` [batch, mentions, 2] gold spans (else decoded from the detection head);
+        `mention_entities` [batch, mentions] their entity rows (-100: no linking target);
+        `bio_labels` [batch, tokens] detection targets (-100 ignored)."""
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        hidden = self.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
+        mask = create_bidirectional_mask(config=self.config, inputs_embeds=hidden, attention_mask=attention_mask)
+        for layer in self.text_layers:
+            hidden = layer(hidden, mask)
+        text_hidden = hidden
+        detection_logits = self.detector(hidden)
+        detection_loss = None
+        if bio_labels is not None:
+            detection_loss = F.cross_entropy(detection_logits.flatten(0, 1).float(), bio_labels.flatten(),
+                                             ignore_index=-100)
+        if mention_spans is None:
+            valid = valid_tokens if valid_tokens is not None else default_valid_tokens(attention_mask)
+            mention_spans = decode_spans(detection_logits.argmax(-1), valid, max_mentions)
+
+        candidate_ids = candidate_logits = linking_loss = None
+        if mention_spans.shape[1] > 0:
+            hidden, candidate_ids, candidate_logits, linking_loss = self._fuse(hidden, mention_spans, mention_entities)
+        for layer in self.fusion_layers:
+            hidden = layer(hidden, mask)
+        output = KebioModelOutput(hidden, text_hidden, detection_logits, mention_spans, candidate_ids,
+                                  candidate_logits, linking_loss, detection_loss)
+        return output if return_dict is not False else output.to_tuple()
+
+    def _fuse(self, hidden: torch.Tensor, spans: torch.Tensor, targets: torch.Tensor | None):
+        batch, length, _ = hidden.shape
+        starts, ends = spans[..., 0], spans[..., 1]
+        present = ends > starts  # [batch, mentions]
+        first = starts.clamp(0, length - 1)
+        last = (ends - 1).clamp(0, length - 1)
+        gather = lambda positions: hidden.gather(1, positions.unsqueeze(-1).expand(-1, -1, hidden.shape[-1]))  # noqa: E731
+        mentions = self.mention_projection(torch.cat([gather(first), gather(last)], dim=-1))  # [b, m, entity_dim]
+        flat_targets = None
+        if targets is not None:
+            flat_targets = targets.masked_fill(~present, -100).flatten()
+        table = self.entity_embeddings.weight
+        top_ids, top_logits, loss = self.scorer(mentions.flatten(0, 1), table, self.config.entity_top_k, flat_targets)
+        weights = top_logits.softmax(dim=-1)
+        fused = torch.einsum("nk,nkd->nd", weights, self.entity_embeddings(top_ids))
+        addition = self.entity_projection(fused).view(batch, -1, hidden.shape[-1])  # [b, m, hidden]
+        positions = torch.arange(length, device=hidden.device)
+        covers = ((positions >= starts.unsqueeze(-1)) & (positions < ends.unsqueeze(-1))
+                  & present.unsqueeze(-1))  # [b, m, tokens]: exactly [start, end) of real mentions
+        token_addition = torch.einsum("bmt,bmh->bth", covers.to(addition.dtype), addition)
+        touched = covers.any(dim=1).unsqueeze(-1)
+        hidden = torch.where(touched, self.fusion_norm(hidden + token_addition), hidden)
+        k = top_ids.shape[-1]
+        return hidden, top_ids.view(batch, -1, k), top_logits.view(batch, -1, k), loss
+
+
+class KebioForPreTraining(KebioPreTrainedModel):
+    """MLM (whole-entity masking happens in the data) + entity detection + entity linking."""
+
+    _tied_weights_keys = {
+        "cls.predictions.decoder.weight": "kebio.embeddings.word_embeddings.weight",
+        "cls.predictions.decoder.bias": "cls.predictions.bias",
+    }
+
+    def __init__(self, config: KebioConfig) -> None:
+        super().__init__(config)
+        self.kebio = KebioModel(config)
+        self.cls = BertOnlyMLMHead(config)
+        self.post_init()
+
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.cls.predictions.decoder
+
+    def set_output_embeddings(self, value: nn.Linear) -> None:
+        self.cls.predictions.decoder = value
+        self.cls.predictions.bias = value.bias
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                bio_labels: torch.Tensor | None = None, mention_spans: torch.Tensor | None = None,
+                mention_entities: torch.Tensor | None = None, return_dict: bool | None = None,
+                **kwargs) -> KebioForPreTrainingOutput | tuple:
+        out = self.kebio(input_ids, attention_mask, token_type_ids, mention_spans, mention_entities, bio_labels)
+        logits = self.cls(out.last_hidden_state)
+        mlm_loss = loss = None
+        if labels is not None:
+            mlm_loss = F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
+            loss = mlm_loss
+            if out.detection_loss is not None:
+                loss = loss + self.config.detection_loss_weight * out.detection_loss
+            if out.linking_loss is not None:
+                loss = loss + self.config.linking_loss_weight * out.linking_loss
+        output = KebioForPreTrainingOutput(loss, mlm_loss, out.detection_loss, out.linking_loss, logits,
+                                           out.detection_logits, out.candidate_ids)
+        return output if return_dict is not False else output.to_tuple()
+
+
+class KebioForMaskedLM(KebioPreTrainedModel):
+    """The masked LM alone (probing): mentions come from the model's own detection head."""
+
+    _tied_weights_keys = KebioForPreTraining._tied_weights_keys
+
+    def __init__(self, config: KebioConfig) -> None:
+        super().__init__(config)
+        self.kebio = KebioModel(config)
+        self.cls = BertOnlyMLMHead(config)
+        self.post_init()
+
+    get_output_embeddings = KebioForPreTraining.get_output_embeddings
+    set_output_embeddings = KebioForPreTraining.set_output_embeddings
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                return_dict: bool | None = None, **kwargs):
+        from transformers.modeling_outputs import MaskedLMOutput
+
+        out = self.kebio(input_ids, attention_mask, token_type_ids)
+        logits = self.cls(out.last_hidden_state)
+        loss = None
+        if labels is not None:
+            loss = F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
+        output = MaskedLMOutput(loss=loss, logits=logits)
+        return output if return_dict is not False else output.to_tuple()
+
+
+class KebioForTokenClassification(KebioPreTrainedModel):
+    """NER on the fused states; detection and linking stay active (spans from the model's own head)."""
+
+    def __init__(self, config: KebioConfig) -> None:
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.kebio = KebioModel(config)
+        self.dropout = nn.Dropout(config.classifier_dropout or config.hidden_dropout_prob)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                return_dict: bool | None = None, **kwargs) -> KebioTokenClassifierOutput | tuple:
+        out = self.kebio(input_ids, attention_mask, token_type_ids)
+        logits = self.classifier(self.dropout(out.last_hidden_state))
+        loss = None
+        if labels is not None:
+            loss = F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
+        output = KebioTokenClassifierOutput(loss, logits, out.detection_logits)
+        return output if return_dict is not False else output.to_tuple()
+
+
+def register_auto_classes() -> None:
+    """Make AutoConfig/AutoModel* load kebiokg checkpoints (called on `import kebiokg`)."""
+    AutoConfig.register("kebio", KebioConfig, exist_ok=True)
+    AutoModel.register(KebioConfig, KebioModel, exist_ok=True)
+    AutoModelForPreTraining.register(KebioConfig, KebioForPreTraining, exist_ok=True)
+    AutoModelForMaskedLM.register(KebioConfig, KebioForMaskedLM, exist_ok=True)
+    AutoModelForTokenClassification.register(KebioConfig, KebioForTokenClassification, exist_ok=True)

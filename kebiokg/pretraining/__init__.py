@@ -1,0 +1,1 @@
+"""Pretraining KeBioLM: the data pipeline, the tokenizer trainer, the training loop."""

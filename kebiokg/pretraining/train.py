@@ -1,0 +1,288 @@
+"""`kebiokg pretrain`: the KeBioLM training loop, in the Hugging Face Trainer's folder convention.
+
+    run/checkpoint-K/   model (safetensors) + tokenizer + entity vocabulary + optimizer.pt,
+                        scheduler.pt, rng_state.pth, trainer_state.json (step, data position, log)
+    run/                the final model, loadable with AutoModel.from_pretrained("run/")
+    run/log.jsonl       one line per logged step: losses, learning rate, tokens/s
+    run/loss.png        the loss curves
+
+Resuming loads the latest checkpoint, restores weights, optimizer, scheduler and RNG states and
+skips the batches already trained on (the data order is a function of the seed), so an interrupted
+and resumed run reaches the same weights as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+import torch
+from transformers import AutoModelForMaskedLM, AutoTokenizer, get_linear_schedule_with_warmup
+
+from .. import schema as t
+from ..errors import KebiokgError
+from ..index.lexical import LexicalEncoder
+from ..kb import KnowledgeBase
+from ..modeling_kebio import ENTITY_OFFSET, PRESETS, KebioConfig, KebioForPreTraining, preset_config
+from ..progress import NullProgress, Progress
+from .data import EntityVocabulary, WindowStream, collate
+
+STATE_FILE = "trainer_state.json"
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+@dataclass(frozen=True)
+class TrainArgs:
+    max_steps: int = 1000
+    batch_size: int = 16
+    grad_accum: int = 1
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    max_grad_norm: float = 1.0
+    seed: int = 42
+    save_steps: int = 500
+    log_steps: int = 10
+    max_length: int = 128
+    mlm_probability: float = 0.15
+    shuffle_buffer: int = 10_000
+
+    def resumable_with(self, other: TrainArgs) -> list[str]:
+        """Settings that differ and would break an exact resume (max_steps and save/log cadence may change)."""
+        free = {"max_steps", "save_steps", "log_steps"}
+        mine, theirs = asdict(self), asdict(other)
+        return sorted(k for k in mine if k not in free and mine[k] != theirs[k])
+
+
+# -- building a model ---------------------------------------------------------------------------------------
+
+
+def config_for(source: str, tokenizer, vocab: EntityVocabulary, kb_fingerprint: str) -> KebioConfig:
+    """A config from a preset name (tiny, small, base) or a JSON file of KebioConfig fields."""
+    sizes = dict(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, entity_vocab_size=len(vocab),
+                 kb_fingerprint=kb_fingerprint)
+    if source in PRESETS:
+        return preset_config(source, **sizes)
+    path = Path(source)
+    if not path.is_file():
+        raise KebiokgError(f"--from-config {source}: neither a preset ({', '.join(PRESETS)}) nor a JSON file")
+    values = {**json.loads(path.read_text(encoding="utf-8")), **sizes}
+    values.setdefault("num_hidden_layers", values.get("num_text_layers", 8) + values.get("num_fusion_layers", 4))
+    return KebioConfig(**values)
+
+
+def init_entity_table(model: KebioForPreTraining, kb: KnowledgeBase, seed: int) -> None:
+    """Entity rows from the lexical name encoder (hashed character 3-grams of each preferred name),
+    projected to `entity_dim` by a seeded random map and scaled like the random init of the table."""
+    rows = kb.query(sa.select(t.concepts.c.preferred_name).order_by(t.concepts.c.entity_id))
+    names = [r[0] for r in rows]
+    dim = model.config.entity_dim
+    lexical_dim = 1 << max(1, (dim - 1).bit_length())
+    vectors = LexicalEncoder(lexical_dim).encode_queries(names)
+    if lexical_dim != dim:
+        projection = np.random.default_rng(seed).standard_normal((lexical_dim, dim)).astype(np.float32)
+        vectors = vectors @ (projection / math.sqrt(dim))
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = vectors / np.maximum(norms, 1e-6) * (model.config.initializer_range * math.sqrt(dim))
+    with torch.no_grad():
+        model.kebio.entity_embeddings.weight[ENTITY_OFFSET:ENTITY_OFFSET + len(names)] = torch.from_numpy(vectors)
+
+
+def from_bert(base: str, vocab: EntityVocabulary, kb_fingerprint: str, fusion_layers: int | None = None,
+              **config_overrides) -> tuple[KebioForPreTraining, object]:
+    """A KeBioLM initialised from a BERT-family masked LM (a folder or a hub id): its layers split
+    into the text-only stack and the fusion stack (the last third, at least one, fuse)."""
+    bert = AutoModelForMaskedLM.from_pretrained(base)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    layers = bert.config.num_hidden_layers
+    fusion = fusion_layers if fusion_layers is not None else max(1, layers // 3)
+    if not 0 < fusion < layers:
+        raise KebiokgError(f"{base}: cannot split {layers} layers into text and {fusion} fusion layers")
+    values = {k: v for k, v in bert.config.to_dict().items() if k in KebioConfig.__dataclass_fields__
+              and k not in ("model_type", "architectures", "transformers_version")}
+    values.update(num_text_layers=layers - fusion, num_fusion_layers=fusion, entity_vocab_size=len(vocab),
+                  kb_fingerprint=kb_fingerprint, **config_overrides)
+    model = KebioForPreTraining(KebioConfig(**values))
+    mapped = {}
+    for key, value in bert.state_dict().items():
+        key = re.sub(r"^(bert|roberta|electra)\.", "", key)
+        layer = re.match(r"^encoder\.layer\.(\d+)\.(.*)$", key)
+        if layer:
+            i = int(layer.group(1))
+            stack = "text_layers" if i < layers - fusion else "fusion_layers"
+            key = f"kebio.{stack}.{i if i < layers - fusion else i - layers + fusion}.{layer.group(2)}"
+        elif key.startswith("embeddings."):
+            key = "kebio." + key
+        mapped[key] = value
+    result = model.load_state_dict(mapped, strict=False)
+    new_parts = ("kebio.detector", "kebio.mention_projection", "kebio.entity_embeddings", "kebio.entity_projection",
+                 "kebio.fusion_norm")
+    missing = [k for k in result.missing_keys if not k.startswith(new_parts)]
+    if missing:
+        raise KebiokgError(f"{base}: not a BERT-family masked LM (no weights for {missing[0]})")
+    return model, tokenizer
+
+
+# -- checkpoints ----------------------------------------------------------------------------------------------
+
+
+def latest_checkpoint(out: Path) -> Path | None:
+    found = [(int(m.group(1)), p) for p in out.glob("checkpoint-*") if (m := _CHECKPOINT.match(p.name))]
+    return max(found)[1] if found else None
+
+
+def _save_checkpoint(out: Path, model, tokenizer, optimizer, scheduler, state: dict) -> Path:
+    final = out / f"checkpoint-{state['global_step']}"
+    tmp = out / f".checkpoint-{state['global_step']}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+    torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
+    rng = {"numpy": np.random.get_state(), "torch": torch.get_rng_state(),
+           "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+    torch.save(rng, tmp / "rng_state.pth")
+    (tmp / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)  # a checkpoint exists whole or not at all
+    return final
+
+
+def load_checkpoint_state(checkpoint: Path) -> dict:
+    try:
+        return json.loads((checkpoint / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise KebiokgError(f"{checkpoint}: not a readable checkpoint ({exc})") from exc
+
+
+# -- the loop -------------------------------------------------------------------------------------------------
+
+
+def _parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        (no_decay if param.ndim < 2 or "LayerNorm" in name or "norm" in name else decay).append(param)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, args: TrainArgs,
+             kb_fingerprint: str, resume_from: Path | None = None, progress: Progress | None = None,
+             device: str | None = None, rank: int = 0, world_size: int = 1) -> dict:
+    """Train `model` on the annotated corpus; returns the final trainer state."""
+    progress = progress or NullProgress()
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    out.mkdir(parents=True, exist_ok=True)
+    vocab = EntityVocabulary(model.entity_vocab or [])
+    stream = WindowStream(corpus, tokenizer, vocab, args.max_length, args.seed, args.shuffle_buffer, rank, world_size)
+    model.to(device)
+    model.train()
+    optimizer = torch.optim.AdamW(_parameter_groups(model, args.weight_decay), lr=args.learning_rate)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * args.max_steps), args.max_steps)
+    state = {"global_step": 0, "micro_batches": 0, "epoch": 0, "kb_fingerprint": kb_fingerprint,
+             "args": asdict(args), "log_history": []}
+    torch.manual_seed(args.seed)
+    if resume_from is not None:
+        state = load_checkpoint_state(resume_from)
+        if state.get("kb_fingerprint") != kb_fingerprint:
+            raise KebiokgError(f"{resume_from}: trained against another KB (fingerprint {state.get('kb_fingerprint')}, "
+                               f"this KB {kb_fingerprint})")
+        changed = TrainArgs(**state["args"]).resumable_with(args)
+        if changed:
+            raise KebiokgError(f"{resume_from}: cannot resume with different {', '.join(changed)}")
+        state["args"] = asdict(args)
+        try:
+            optimizer.load_state_dict(torch.load(resume_from / "optimizer.pt", map_location=device))
+            scheduler.load_state_dict(torch.load(resume_from / "scheduler.pt"))
+            rng = torch.load(resume_from / "rng_state.pth", weights_only=False)
+        except (OSError, RuntimeError, ValueError, KeyError) as exc:
+            raise KebiokgError(f"{resume_from}: corrupt checkpoint ({exc})") from exc
+        torch.set_rng_state(rng["torch"])
+        if rng.get("cuda") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(rng["cuda"])
+        np.random.set_state(rng["numpy"])
+    log_path = out / "log.jsonl"
+    history = [r for r in state["log_history"] if r["step"] <= state["global_step"]]
+    log_path.write_text("".join(json.dumps(r) + "\n" for r in history), encoding="utf-8")
+    batches = stream.batches(args.batch_size)
+    for _ in range(state["micro_batches"]):  # the batches the interrupted run already trained on
+        next(batches)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else torch.autocast("cpu",
+                                                                                                    enabled=False)
+    sums = torch.zeros(4, device=device)  # loss, mlm, detection, linking since the last log
+    tokens = 0
+    window_start = time.perf_counter()
+    with progress.task("pretrain", total=args.max_steps, unit="steps") as task:
+        task.update(state["global_step"])
+        while state["global_step"] < args.max_steps:
+            for _ in range(args.grad_accum):
+                state["epoch"], windows = next(batches)
+                rng = np.random.default_rng([args.seed, state["micro_batches"]])
+                state["micro_batches"] += 1
+                batch = {k: v.to(device) for k, v in collate(windows, tokenizer, args.mlm_probability, rng).items()}
+                with autocast:
+                    output = model(**batch)
+                (output.loss / args.grad_accum).backward()
+                parts = [output.loss, output.mlm_loss, output.detection_loss, output.linking_loss]
+                sums += torch.stack([p.detach().float() for p in parts]) / args.grad_accum
+                tokens += int(batch["attention_mask"].sum())
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            state["global_step"] += 1
+            step = state["global_step"]
+            if step % args.log_steps == 0 or step == args.max_steps:
+                steps = step - (history[-1]["step"] if history else 0)
+                values = (sums / steps).tolist()
+                elapsed = time.perf_counter() - window_start
+                record = {"step": step, "loss": values[0], "mlm_loss": values[1], "detection_loss": values[2],
+                          "linking_loss": values[3], "learning_rate": scheduler.get_last_lr()[0],
+                          "tokens_per_second": tokens / elapsed if elapsed else 0.0, "epoch": state["epoch"]}
+                history.append(record)
+                state["log_history"] = history
+                with open(log_path, "a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(record) + "\n")
+                task.note(f"loss {values[0]:.3f} mlm {values[1]:.3f} link {values[3]:.3f}")
+                sums.zero_()
+                tokens, window_start = 0, time.perf_counter()
+            task.update(step)
+            if rank == 0 and (step % args.save_steps == 0 or step == args.max_steps):
+                _save_checkpoint(out, model, tokenizer, optimizer, scheduler, state)
+    if rank == 0:
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+        (out / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+        plot_losses(history, out / "loss.png")
+    return state
+
+
+def plot_losses(history: list[dict], path: Path) -> None:
+    """The loss components against the step, one line each."""
+    if not history:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [r["step"] for r in history]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key in ("loss", "mlm_loss", "detection_loss", "linking_loss"):
+        ax.plot(steps, [r[key] for r in history], label=key.replace("_", " "))
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title("KeBioLM pretraining")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
