@@ -98,7 +98,7 @@ def annotate_run(kb: Path, source: Path, dictionary: Path, out: Path, workers: i
 def scale_part(kb: Path, data: Path, tmp: Path, docs: int) -> None:
     unique = real_abstracts(data, tmp / "abstracts.jsonl", docs)
     wall, rss, stdout = measured([sys.executable, "-c", BUILD_DICTIONARY, str(kb), str(tmp / "dict")])
-    built = json.loads(stdout)
+    built = json.loads(stdout.strip().splitlines()[-1])
     size = sum(p.stat().st_size for p in (tmp / "dict").iterdir()) / 2**20
     print(f"\nDictionary of {kb.name}: {built['names']:,} distinct names, {built['candidates']:,} (name, concept) "
           f"pairs, {built['words']:,} words")
@@ -160,7 +160,7 @@ def peer_part(data: Path, tmp: Path, umls: str, corpus: str, quickumls: Path | N
     measured(kebiokg("build-index", "--db", str(kb), "--out", str(index_dir), "--quiet"))
     _, _, out = measured([sys.executable, "-c", LINK_GOLD_SPANS, str(kb), str(index_dir), str(gold),
                           str(tmp / "ks.jsonl")])
-    ours = json.loads(out)
+    ours = json.loads(out.strip().splitlines()[-1])
     span_rows = [("kebiokg (dictionary + FAISS)", gold_span_accuracy(evaluate(kb, gold, tmp / "ks.jsonl")),
                   ours["build_seconds"], ours["documents"] / ours["link_seconds"])]
     if scispacy:

@@ -217,7 +217,8 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
         next(batches)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else torch.autocast("cpu",
                                                                                                     enabled=False)
-    sums = torch.zeros(4, device=device)  # loss, mlm, detection, linking since the last log
+    # loss, mlm, detection, linking summed since the last log (kept in checkpoints: logs resume exactly too)
+    sums = torch.tensor(state.get("pending_sums", [0.0] * 4), device=device)
     tokens = 0
     window_start = time.perf_counter()
     with progress.task("pretrain", total=args.max_steps, unit="steps") as task:
@@ -256,6 +257,7 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
                 tokens, window_start = 0, time.perf_counter()
             task.update(step)
             if rank == 0 and (step % args.save_steps == 0 or step == args.max_steps):
+                state["pending_sums"] = sums.tolist()
                 _save_checkpoint(out, model, tokenizer, optimizer, scheduler, state)
     if rank == 0:
         model.save_pretrained(out)

@@ -1,0 +1,262 @@
+"""The KeBioLM model: shapes, span decoding, fusion exactly on mention tokens, gradients, Auto
+classes, save/load, BERT initialisation, the data pipeline, and training that resumes exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForTokenClassification, BertConfig, BertForMaskedLM
+
+from kebiokg.annotate.corpus import AnnotatedDocument, Entity, write_jsonl
+from kebiokg.cli.main import main
+from kebiokg.errors import KebiokgError
+from kebiokg.modeling_kebio import (
+    BIO_BEGIN,
+    BIO_INSIDE,
+    BIO_OUTSIDE,
+    KebioForPreTraining,
+    KebioForTokenClassification,
+    decode_spans,
+    default_valid_tokens,
+    preset_config,
+)
+from kebiokg.pretraining import train as train_module
+from kebiokg.pretraining.data import EntityVocabulary, collate, encode_document
+from kebiokg.pretraining.tokenizer import train_tokenizer
+from kebiokg.pretraining.train import TrainArgs, from_bert, pretrain
+
+CUIS = ["C0000001", "C0000002", "C0000003"]
+
+
+def tiny_model(seed: int = 0, **overrides) -> KebioForPreTraining:
+    torch.manual_seed(seed)
+    return KebioForPreTraining(preset_config("tiny", vocab_size=120, entity_vocab_size=3 + len(CUIS), **overrides))
+
+
+def batch() -> dict:
+    generator = torch.Generator().manual_seed(1)
+    ids = torch.randint(5, 120, (2, 10), generator=generator)
+    mask = torch.ones_like(ids)
+    mask[1, 7:] = 0
+    return {
+        "input_ids": ids, "attention_mask": mask, "labels": ids.clone(),
+        "bio_labels": torch.zeros_like(ids),
+        "mention_spans": torch.tensor([[[1, 3], [4, 5]], [[2, 5], [0, 0]]]),  # (0, 0): padding
+        "mention_entities": torch.tensor([[3, 4], [5, -100]]),
+    }
+
+
+def test_decode_spans_follows_bio_and_never_covers_special_tokens() -> None:
+    tags = torch.tensor([[BIO_BEGIN, BIO_BEGIN, BIO_INSIDE, BIO_OUTSIDE, BIO_INSIDE, BIO_BEGIN, BIO_INSIDE, BIO_INSIDE]])
+    valid = default_valid_tokens(torch.ones_like(tags))  # position 0 is [CLS], 7 is [SEP]
+    spans = decode_spans(tags, valid, max_mentions=4)
+    assert spans.tolist() == [[[1, 3], [4, 5], [5, 7], [0, 0]]]
+    assert decode_spans(tags, valid, max_mentions=2).tolist() == [[[1, 3], [4, 5]]]
+
+
+def test_fusion_adds_to_exactly_the_mention_tokens() -> None:
+    model = tiny_model().eval()
+    hidden = torch.randn(2, 10, model.config.hidden_size)
+    spans = batch()["mention_spans"]
+    fused, ids, logits, loss = model.kebio._fuse(hidden, spans, None)
+    changed = (fused != hidden).any(-1)
+    expected = torch.zeros(2, 10, dtype=torch.bool)
+    expected[0, 1:3] = expected[0, 4:5] = expected[1, 2:5] = True  # [start, end): never end, never [CLS]
+    assert torch.equal(changed, expected)
+    assert ids.shape == (2, 2, min(model.config.entity_top_k, model.config.entity_vocab_size - 1))
+    # the entity vector is added to the token states, not written over them
+    alone = model.kebio.fusion_norm(model.kebio.entity_projection(torch.zeros(model.config.entity_dim)))
+    assert not torch.allclose(fused[0, 1], alone)
+
+
+def test_pretraining_forward_and_gradients_reach_every_parameter() -> None:
+    model = tiny_model()
+    out = model(**batch())
+    assert out.logits.shape == (2, 10, 120)
+    assert out.detection_logits.shape == (2, 10, 3)
+    for part in (out.mlm_loss, out.detection_loss, out.linking_loss):
+        assert torch.isfinite(part) and part > 0
+    out.loss.backward()
+    missing = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert missing == []
+    # no mention has a linking target: the linking loss is 0, not NaN
+    inputs = {**batch(), "mention_entities": torch.full((2, 2), -100)}
+    assert model(**inputs).linking_loss.item() == 0.0
+    assert isinstance(model(**inputs, return_dict=False), tuple)
+
+
+def test_spans_from_the_detection_head_when_none_are_given() -> None:
+    model = tiny_model().eval()
+    with torch.no_grad():
+        model.kebio.detector.bias.copy_(torch.tensor([0.0, 50.0, 0.0]))  # every token a B
+        out = model.kebio(batch()["input_ids"], batch()["attention_mask"], max_mentions=16)
+    spans = out.mention_spans
+    assert spans[0, :8].tolist() == [[i, i + 1] for i in range(1, 9)]  # tokens 1..8; not [CLS] 0, not [SEP] 9
+    assert spans[1, :5].tolist() == [[i, i + 1] for i in range(1, 6)]  # the [SEP] of row 1 is at 6
+
+
+def test_save_load_round_trip_and_auto_classes(tmp_path: Path) -> None:
+    model = tiny_model().eval()
+    model.entity_vocab = CUIS
+    model.save_pretrained(tmp_path)
+    assert (tmp_path / "entity_vocab.txt").read_text().split() == CUIS
+    loaded = KebioForPreTraining.from_pretrained(tmp_path).eval()
+    inputs = {k: batch()[k] for k in ("input_ids", "attention_mask", "mention_spans")}
+    with torch.no_grad():
+        assert torch.equal(model(**inputs).logits, loaded(**inputs).logits)
+    assert loaded.entity_vocab == CUIS
+    assert type(AutoModel.from_pretrained(tmp_path)).__name__ == "KebioModel"
+    assert type(AutoModelForMaskedLM.from_pretrained(tmp_path)).__name__ == "KebioForMaskedLM"
+    classifier = AutoModelForTokenClassification.from_pretrained(tmp_path, num_labels=5)
+    assert isinstance(classifier, KebioForTokenClassification)
+    assert classifier(batch()["input_ids"]).logits.shape == (2, 10, 5)
+
+
+def test_from_bert_maps_layers_into_the_two_stacks(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    bert = BertForMaskedLM(BertConfig(vocab_size=60, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
+                                      intermediate_size=64, max_position_embeddings=64))
+    bert.save_pretrained(tmp_path / "bert")
+    corpus = tmp_path / "c.jsonl"
+    write_jsonl([AnnotatedDocument("1", "aspirin treats pain")], corpus)
+    train_tokenizer([corpus], vocab_size=100, min_frequency=1).save_pretrained(tmp_path / "bert")
+    model, _ = from_bert(str(tmp_path / "bert"), EntityVocabulary(CUIS), "f" * 32)
+    assert (model.config.num_text_layers, model.config.num_fusion_layers) == (2, 1)
+    source = bert.bert.encoder.layer
+    assert torch.equal(model.kebio.text_layers[1].output.dense.weight, source[1].output.dense.weight)
+    assert torch.equal(model.kebio.fusion_layers[0].attention.self.query.weight, source[2].attention.self.query.weight)
+    assert torch.equal(model.cls.predictions.transform.dense.weight, bert.cls.predictions.transform.dense.weight)
+    with pytest.raises(KebiokgError, match="cannot split"):
+        from_bert(str(tmp_path / "bert"), EntityVocabulary(CUIS), "f" * 32, fusion_layers=3)
+
+
+# -- data ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus_and_tokenizer(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    docs = []
+    for i in range(40):
+        text = f"Patient {i} with heart attack took aspirin; aspirin helped the heart attack in week {i % 7}."
+        entities = [Entity(text.index("heart attack"), text.index("heart attack") + 12, "heart attack", CUIS[0]),
+                    Entity(text.index("aspirin"), text.index("aspirin") + 7, "aspirin", CUIS[1])]
+        docs.append(AnnotatedDocument(str(i), text, entities))
+    write_jsonl(docs, root / "corpus.jsonl")
+    tokenizer = train_tokenizer([root / "corpus.jsonl"], vocab_size=200, min_frequency=1)
+    return root / "corpus.jsonl", tokenizer, docs
+
+
+def test_alignment_and_windows_never_misalign(corpus_and_tokenizer) -> None:
+    _, tokenizer, docs = corpus_and_tokenizer
+    vocab = EntityVocabulary(CUIS)
+    windows = encode_document(docs[0], tokenizer, vocab, max_length=12)
+    assert len(windows) > 1
+    seen = []
+    for window in windows:
+        tokens = tokenizer.convert_ids_to_tokens(window.input_ids)
+        assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]"
+        for (start, end), row in zip(window.spans, window.entities, strict=True):
+            text = tokenizer.convert_tokens_to_string(tokens[start:end])
+            seen.append((text, row))
+            assert window.bio_labels[start] == BIO_BEGIN
+            assert all(label == BIO_INSIDE for label in window.bio_labels[start + 1:end])
+    assert ("heart attack", 3) in seen and ("aspirin", 4) in seen
+    assert all(text in ("heart attack", "aspirin") for text, _ in seen)
+
+
+def test_whole_entity_masking(corpus_and_tokenizer) -> None:
+    _, tokenizer, docs = corpus_and_tokenizer
+    windows = [w for d in docs for w in encode_document(d, tokenizer, EntityVocabulary(CUIS), 64)]
+    inputs = collate(windows, tokenizer, 0.3, np.random.default_rng(0))
+    labels, spans = inputs["labels"], inputs["mention_spans"]
+    partial = 0
+    for row in range(len(windows)):
+        for start, end in spans[row].tolist():
+            if end > start:
+                masked = (labels[row, start:end] != -100).tolist()
+                partial += any(masked) and not all(masked)
+    assert partial == 0
+    masked_share = (labels != -100).sum() / (inputs["attention_mask"].sum() - 2 * len(windows))
+    assert 0.2 < masked_share < 0.45
+    assert inputs["mention_entities"][inputs["mention_spans"][..., 1] > 0].min() >= 3
+
+
+# -- training -------------------------------------------------------------------------------------------------
+
+
+def _weights(folder: Path) -> dict:
+    from safetensors.torch import load_file
+
+    return load_file(folder / "model.safetensors")
+
+
+def test_interrupted_training_resumes_to_the_same_weights(corpus_and_tokenizer, tmp_path: Path, monkeypatch) -> None:
+    corpus, tokenizer, _ = corpus_and_tokenizer
+    args = TrainArgs(max_steps=6, batch_size=4, save_steps=3, log_steps=2, max_length=32, learning_rate=1e-3)
+
+    def fresh() -> KebioForPreTraining:
+        model = KebioForPreTraining(preset_config("tiny", vocab_size=len(tokenizer), entity_vocab_size=6,
+                                                  pad_token_id=tokenizer.pad_token_id))
+        model.entity_vocab = CUIS
+        return model
+
+    torch.manual_seed(0)
+    pretrain(fresh(), tokenizer, corpus, tmp_path / "full", args, "f" * 32, device="cpu")
+
+    original = train_module._save_checkpoint
+
+    def save_then_crash(*a, **k):
+        path = original(*a, **k)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "_save_checkpoint", save_then_crash)
+    torch.manual_seed(0)
+    with pytest.raises(KeyboardInterrupt):
+        pretrain(fresh(), tokenizer, corpus, tmp_path / "resumed", args, "f" * 32, device="cpu")
+    monkeypatch.setattr(train_module, "_save_checkpoint", original)
+    checkpoint = tmp_path / "resumed" / "checkpoint-3"
+    with pytest.raises(KebiokgError, match="another KB"):
+        pretrain(KebioForPreTraining.from_pretrained(checkpoint), tokenizer, corpus, tmp_path / "resumed", args,
+                 "0" * 32, resume_from=checkpoint, device="cpu")
+    state = pretrain(KebioForPreTraining.from_pretrained(checkpoint), tokenizer, corpus, tmp_path / "resumed", args,
+                     "f" * 32, resume_from=checkpoint, device="cpu")
+    assert state["global_step"] == 6
+    full, resumed = _weights(tmp_path / "full"), _weights(tmp_path / "resumed")
+    assert full.keys() == resumed.keys()
+    assert all(torch.equal(full[k], resumed[k]) for k in full)
+    full_log = (tmp_path / "full" / "log.jsonl").read_text().splitlines()
+    resumed_log = (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()
+    assert [json.loads(r)["loss"] for r in full_log] == [json.loads(r)["loss"] for r in resumed_log]
+
+
+def test_pretrain_command_on_a_real_corpus(real_data: Path, tmp_path: Path) -> None:
+    """Gold BC5CDR mentions linked to SAMPLE_NCIM; the loss falls; the run loads with AutoModel."""
+    runner = CliRunner()
+    db = tmp_path / "kb.duckdb"
+    assert runner.invoke(main, ["load-umls", str(real_data / "umls" / "SAMPLE_NCIM"), "--db", str(db),
+                                "--quiet"]).exit_code == 0
+    corpus = tmp_path / "corpus.jsonl"
+    gold = real_data / "corpora" / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt"
+    result = runner.invoke(main, ["annotate", str(gold), "--db", str(db), "--out", str(corpus), "--gold-passthrough",
+                                  "--quiet"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "run"
+    result = runner.invoke(main, ["pretrain", "--db", str(db), "--corpus", str(corpus), "--from-config", "tiny",
+                                  "--out", str(out), "--max-steps", "40", "--batch-size", "8", "--max-length", "64",
+                                  "--learning-rate", "2e-3", "--log-steps", "10", "--save-steps", "20", "--quiet"])
+    assert result.exit_code == 0, result.output
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert log[-1]["loss"] < log[0]["loss"] and log[-1]["mlm_loss"] < log[0]["mlm_loss"]
+    entities = len((out / "entity_vocab.txt").read_text().split()) + 3
+    assert log[-1]["linking_loss"] < np.log(entities) - 1  # well below a uniform guess
+    assert (out / "loss.png").stat().st_size > 0 and (out / "checkpoint-20").is_dir()
+    assert type(AutoModel.from_pretrained(out)).__name__ == "KebioModel"
+    result = runner.invoke(main, ["pretrain", "--db", str(db), "--corpus", str(corpus), "--from-config", "tiny",
+                                  "--out", str(out), "--quiet"])
+    assert result.exit_code == 1 and "already holds a run" in result.output
