@@ -52,7 +52,8 @@ def batch() -> dict:
 
 
 def test_decode_spans_follows_bio_and_never_covers_special_tokens() -> None:
-    tags = torch.tensor([[BIO_BEGIN, BIO_BEGIN, BIO_INSIDE, BIO_OUTSIDE, BIO_INSIDE, BIO_BEGIN, BIO_INSIDE, BIO_INSIDE]])
+    begin, inside, outside = BIO_BEGIN, BIO_INSIDE, BIO_OUTSIDE
+    tags = torch.tensor([[begin, begin, inside, outside, inside, begin, inside, inside]])
     valid = default_valid_tokens(torch.ones_like(tags))  # position 0 is [CLS], 7 is [SEP]
     spans = decode_spans(tags, valid, max_mentions=4)
     assert spans.tolist() == [[[1, 3], [4, 5], [5, 7], [0, 0]]]
@@ -212,7 +213,7 @@ def test_interrupted_training_resumes_to_the_same_weights(corpus_and_tokenizer, 
     original = train_module._save_checkpoint
 
     def save_then_crash(*a, **k):
-        path = original(*a, **k)
+        original(*a, **k)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(train_module, "_save_checkpoint", save_then_crash)
