@@ -124,11 +124,14 @@ def pretrain_command(db_path: Path, corpus: Path, out: Path, base_model: str | N
                 init_entity_table(model, kb, seed)
         state = pretrain(model, tokenizer, corpus, out, args, kb.fingerprint, checkpoint if resume else None,
                          progress, device)
+        from kebiokg.pretraining.entity_index import export_entity_index
+
+        export_entity_index(out, kb, progress)
     last = state["log_history"][-1] if state["log_history"] else {}
     if as_json:
         echo_json({"out": str(out), "global_step": state["global_step"], "last": last})
         return
-    click.echo(f"{state['global_step']:,} steps -> {out} (log.jsonl, loss.png, checkpoint-K/)")
+    click.echo(f"{state['global_step']:,} steps -> {out} (log.jsonl, loss.png, checkpoint-K/, entity_index/)")
     if last:
         click.echo(table(["step", "loss", "mlm", "detection", "linking", "tokens/s"],
                          [(last["step"], f"{last['loss']:.3f}", f"{last['mlm_loss']:.3f}",

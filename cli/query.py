@@ -154,8 +154,10 @@ def _read_queries(path: str) -> list[str]:
 @click.command("nearest")
 @click.argument("query", required=False)
 @db_option
-@click.option("--index", "index_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--index", "index_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="The index folder (made by build-index).")
+@click.option("--model", "model_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Search a pretrained model's learned entity table instead (MODEL/entity_index).")
 @click.option("-k", "k", default=10, show_default=True, type=click.IntRange(min=1), help="Concepts per query.")
 @click.option("--queries", "queries_file", default=None,
               help="A file with one query per line ('-' for stdin), searched in batches.")
@@ -163,7 +165,8 @@ def _read_queries(path: str) -> list[str]:
 @click.option("--nprobe", type=int, default=None, help="Override the IVF lists probed per query.")
 @click.option("--batch-size", default=1024, show_default=True, help="Queries per batch.")
 @json_option
-def nearest_command(query: str | None, db_path: Path, index_dir: Path, k: int, queries_file: str | None,
+def nearest_command(query: str | None, db_path: Path, index_dir: Path | None, model_dir: Path | None, k: int,
+                    queries_file: str | None,
                     semantic_types: str | None, nprobe: int | None, batch_size: int, as_json: bool) -> None:
     """Concepts nearest to a mention string: CUI, preferred name, matched name, score, semantic types.
 
@@ -171,6 +174,12 @@ def nearest_command(query: str | None, db_path: Path, index_dir: Path, k: int, q
     """
     if (query is None) == (queries_file is None):
         raise click.UsageError("give one QUERY or --queries FILE")
+    if (index_dir is None) == (model_dir is None):
+        raise click.UsageError("give one of --index DIR and --model DIR")
+    if model_dir is not None:
+        index_dir = model_dir / "entity_index"
+        if not index_dir.is_dir():
+            raise KBError(f"{model_dir}: no entity_index/ (made by `kebiokg pretrain` at the end of training)")
     queries = [query] if query is not None else _read_queries(queries_file)
     with KnowledgeBase(db_path) as kb:
         index = EntityIndex(index_dir, kb)

@@ -258,6 +258,10 @@ def test_pretrain_command_on_a_real_corpus(real_data: Path, tmp_path: Path) -> N
     assert log[-1]["linking_loss"] < np.log(entities) - 1  # well below a uniform guess
     assert (out / "loss.png").stat().st_size > 0 and (out / "checkpoint-20").is_dir()
     assert type(AutoModel.from_pretrained(out)).__name__ == "KebioModel"
+    result = runner.invoke(main, ["nearest", "cisplatin", "--db", str(db), "--model", str(out), "-k", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)["hits"]
+    assert len(hits) == 3 and all(h["cui"] in (out / "entity_vocab.txt").read_text() for h in hits)
     result = runner.invoke(main, ["pretrain", "--db", str(db), "--corpus", str(corpus), "--from-config", "tiny",
                                   "--out", str(out), "--quiet"])
     assert result.exit_code == 1 and "already holds a run" in result.output

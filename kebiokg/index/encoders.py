@@ -49,6 +49,8 @@ def register_encoder(kind: str, factory: Callable[[dict], Encoder]) -> None:
 
 def encoder_from_config(config: dict) -> Encoder:
     kind = config.get("kind")
+    if kind == "kebio" and kind not in _REGISTRY:  # a trained model's entity table: register on first use
+        from ..pretraining import entity_index  # noqa: F401
     if kind not in _REGISTRY:
         raise KebiokgError(f"unknown encoder {kind!r} (known: {', '.join(sorted(_REGISTRY))})")
     return _REGISTRY[kind](config)
