@@ -52,8 +52,11 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
               help="Tokenizer folder for --from-config [default: train one on the corpus].")
 @click.option("--vocab-size", type=click.IntRange(100), default=8_000, show_default=True,
               help="Vocabulary of the tokenizer trained when --from-config has no --tokenizer.")
-@click.option("--entity-init", type=click.Choice(["lexical", "random"]), default="lexical", show_default=True,
-              help="Entity table: lexical vectors of the preferred names, or random.")
+@click.option("--entity-init", type=click.Choice(["lexical", "transe", "random"]), default="lexical",
+              show_default=True, help="Entity table: lexical vectors of the preferred names, the same refined by "
+                                      "TransE over the KB's relations, or random.")
+@click.option("--transe-epochs", type=click.IntRange(1), default=5, show_default=True,
+              help="TransE epochs for --entity-init transe.")
 @click.option("--max-steps", type=click.IntRange(1), default=1000, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True)
 @click.option("--grad-accum", type=click.IntRange(1), default=1, show_default=True, help="Gradient accumulation.")
@@ -69,7 +72,8 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @json_option
 def pretrain_command(db_path: Path, corpus: Path, out: Path, base_model: str | None, from_config: str | None,
-                     tokenizer_path: Path | None, vocab_size: int, entity_init: str, max_steps: int, batch_size: int,
+                     tokenizer_path: Path | None, vocab_size: int, entity_init: str, transe_epochs: int,
+                     max_steps: int, batch_size: int,
                      grad_accum: int, learning_rate: float, warmup_ratio: float, max_length: int,
                      mlm_probability: float, seed: int, save_steps: int, log_steps: int, resume: bool,
                      device: str | None, quiet: bool, as_json: bool) -> None:
@@ -120,8 +124,8 @@ def pretrain_command(db_path: Path, corpus: Path, out: Path, base_model: str | N
                              else train_tokenizer([corpus], vocab_size))
                 model = KebioForPreTraining(config_for(from_config, tokenizer, vocab, kb.fingerprint))
             model.entity_vocab = vocab.cuis
-            if entity_init == "lexical":
-                init_entity_table(model, kb, seed)
+            if entity_init != "random":
+                init_entity_table(model, kb, seed, transe_epochs if entity_init == "transe" else 0)
         state = pretrain(model, tokenizer, corpus, out, args, kb.fingerprint, checkpoint if resume else None,
                          progress, device)
         from kebiokg.pretraining.entity_index import export_entity_index

@@ -136,6 +136,30 @@ def test_from_bert_maps_layers_into_the_two_stacks(tmp_path: Path) -> None:
         from_bert(str(tmp_path / "bert"), EntityVocabulary(CUIS), "f" * 32, fusion_layers=3)
 
 
+def test_transe_makes_true_triples_closer_than_corrupted_ones() -> None:
+    from kebiokg.pretraining.transe import transe
+
+    torch.manual_seed(0)
+    entities = torch.randn(60, 16)
+    heads = np.arange(60)
+    triples = np.stack([heads, heads % 2, (heads + 1 + heads % 2) % 60], axis=1)  # two "next" relations
+
+    def mean_rank(vectors: torch.Tensor, relation_vectors: torch.Tensor | None) -> float:
+        ranks = []
+        for h, r, t in triples:
+            shift = relation_vectors[r] if relation_vectors is not None else 0
+            distances = (vectors[h] + shift - vectors).norm(dim=1)
+            ranks.append(int((distances < distances[t]).sum()))
+        return float(np.mean(ranks))
+
+    refined = transe(entities, triples, relations=2, epochs=300, batch_size=60, learning_rate=0.05)
+    # relation vectors are internal: estimate each as the mean offset of its triples
+    offsets = torch.stack([(refined[triples[triples[:, 1] == r][:, 2]] - refined[triples[triples[:, 1] == r][:, 0]])
+                           .mean(0) for r in (0, 1)])
+    assert refined.norm(dim=1).max() <= 1.0 + 1e-5
+    assert mean_rank(refined, offsets) < 3 < 20 < mean_rank(entities, None)
+
+
 # -- data ---------------------------------------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ from ..kb import KnowledgeBase
 from ..modeling_kebio import ENTITY_OFFSET, PRESETS, KebioConfig, KebioForPreTraining, preset_config
 from ..progress import NullProgress, Progress
 from .data import EntityVocabulary, WindowStream, collate
+from .transe import kb_triples, transe
 
 STATE_FILE = "trainer_state.json"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
@@ -78,9 +79,10 @@ def config_for(source: str, tokenizer, vocab: EntityVocabulary, kb_fingerprint: 
     return KebioConfig(**values)
 
 
-def init_entity_table(model: KebioForPreTraining, kb: KnowledgeBase, seed: int) -> None:
+def init_entity_table(model: KebioForPreTraining, kb: KnowledgeBase, seed: int, transe_epochs: int = 0) -> None:
     """Entity rows from the lexical name encoder (hashed character 3-grams of each preferred name),
-    projected to `entity_dim` by a seeded random map and scaled like the random init of the table."""
+    projected to `entity_dim` by a seeded random map, optionally refined by TransE over the KB's
+    relations, and scaled like the random init of the table."""
     rows = kb.query(sa.select(t.concepts.c.preferred_name).order_by(t.concepts.c.entity_id))
     names = [r[0] for r in rows]
     dim = model.config.entity_dim
@@ -89,6 +91,11 @@ def init_entity_table(model: KebioForPreTraining, kb: KnowledgeBase, seed: int) 
     if lexical_dim != dim:
         projection = np.random.default_rng(seed).standard_normal((lexical_dim, dim)).astype(np.float32)
         vectors = vectors @ (projection / math.sqrt(dim))
+    if transe_epochs:
+        triples, relations = kb_triples(kb)
+        if len(triples):
+            vectors = transe(torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32)), triples, relations,
+                             epochs=transe_epochs, seed=seed).numpy()
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = vectors / np.maximum(norms, 1e-6) * (model.config.initializer_range * math.sqrt(dim))
     with torch.no_grad():
