@@ -175,6 +175,41 @@ def peer_part(data: Path, tmp: Path, umls: str, corpus: str, quickumls: Path | N
         print(f"{label:<30} {accuracy:>8.3f} {build:>8.1f} {rate:>8,.0f}")
 
 
+THRESHOLD_SWEEP = """
+import json, sys
+from kebiokg.kb import KnowledgeBase
+from kebiokg.annotate.dictionary import Dictionary
+from kebiokg.annotate.evaluate import evaluate_linking
+from kebiokg.annotate.gold import IdMapper
+from kebiokg.annotate.linker import Linker, LinkOptions, expand_semantic_types
+from kebiokg.annotate.pubtator import read_pubtator
+kb = KnowledgeBase(sys.argv[1])
+dictionary, mapper = Dictionary.build(kb), IdMapper(kb)
+docs = [d for path in sys.argv[3:] for d in read_pubtator(path)]
+for threshold in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
+    linker = Linker(dictionary, LinkOptions(threshold, expand_semantic_types(sys.argv[2].split(","))))
+    report = evaluate_linking(docs, {d.id: linker.annotate(d.id, d.text) for d in docs}, mapper)
+    print(json.dumps({"threshold": threshold, "strict": report.strict.to_json(),
+                      "per_document": report.per_document.to_json()}))
+"""
+
+
+def threshold_sweep(data: Path, tmp: Path) -> None:
+    """F1 against the --threshold on the dev sets (the default is chosen from this)."""
+    tmp.mkdir(exist_ok=True)
+    kb = tmp / "ncim.duckdb"
+    measured(kebiokg("load-umls", str(data / "umls" / "SAMPLE_NCIM"), "--db", str(kb), "--quiet"))
+    dev = [data / "corpora" / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt",
+           data / "corpora" / "ncbi_disease" / "NCBIdevelopset_corpus.txt"]
+    _, _, out = measured([sys.executable, "-c", THRESHOLD_SWEEP, str(kb), "DISO,CHEM", *map(str, dev)])
+    print("\nThreshold sweep: BC5CDR dev + NCBI-disease dev against SAMPLE_NCIM, --semantic-types DISO,CHEM")
+    print(f"{'threshold':>9} {'strict P':>8} {'R':>6} {'F1':>6} {'doc F1':>7}")
+    for line in out.strip().splitlines():
+        r = json.loads(line)
+        s, d = r["strict"], r["per_document"]
+        print(f"{r['threshold']:>9.1f} {s['precision']:>8.3f} {s['recall']:>6.3f} {s['f1']:>6.3f} {d['f1']:>7.3f}")
+
+
 def main() -> None:
     default_data = Path(os.environ.get("KEBIOKG_DATA", ROOT.parent / "shared" / "data"))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -203,6 +238,7 @@ def main() -> None:
             print(f"synthetic KB of {concepts:,} concepts in {time.perf_counter() - started:.0f} s")
         if kb is not None:
             scale_part(kb, args.data, tmp, args.docs)
+        threshold_sweep(args.data, tmp / "sweep")
         for umls, corpus in (("SAMPLE_NCI", "ncbi_disease/NCBIdevelopset_corpus.txt"),
                              ("SAMPLE_NCIM", "bc5cdr/CDR_DevelopmentSet.PubTator.txt")):
             peer_part(args.data, tmp / umls, umls, corpus, args.quickumls_python, args.nltk_data, args.scispacy_python)
