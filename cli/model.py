@@ -81,7 +81,7 @@ def pretrain_command(db_path: Path, corpus: Path, out: Path, base_model: str | N
     annotated corpus, against the entities of the KB."""
     from transformers import AutoTokenizer
 
-    from kebiokg.modeling_kebio import KebioForPreTraining
+    from kebiokg.modeling_kebio import PRESETS, KebioForPreTraining
     from kebiokg.pretraining.data import EntityVocabulary
     from kebiokg.pretraining.tokenizer import train_tokenizer
     from kebiokg.pretraining.train import (
@@ -106,11 +106,16 @@ def pretrain_command(db_path: Path, corpus: Path, out: Path, base_model: str | N
             try:
                 model = KebioForPreTraining.from_pretrained(checkpoint)
                 tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-            except (OSError, ValueError, RuntimeError) as exc:
+            except Exception as exc:  # safetensors, json and torch each raise their own  # noqa: BLE001
                 raise KebiokgError(f"{checkpoint}: corrupt checkpoint ({str(exc).splitlines()[0]})") from exc
             if model.config.kb_fingerprint != kb.fingerprint:
                 raise KebiokgError(f"{checkpoint}: trained against another KB (fingerprint "
                                    f"{model.config.kb_fingerprint}, this KB {kb.fingerprint})")
+            if from_config in PRESETS:
+                changed = [k for k, v in PRESETS[from_config].items() if getattr(model.config, k) != v]
+                if changed:
+                    raise KebiokgError(f"{checkpoint}: its config differs from --from-config {from_config} "
+                                       f"({', '.join(changed)})")
         else:
             if checkpoint is not None or (out / "config.json").exists():
                 raise KebiokgError(f"{out} already holds a run: --resume continues it, or choose another --out")

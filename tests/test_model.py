@@ -289,3 +289,24 @@ def test_pretrain_command_on_a_real_corpus(real_data: Path, tmp_path: Path) -> N
     result = runner.invoke(main, ["pretrain", "--db", str(db), "--corpus", str(corpus), "--from-config", "tiny",
                                   "--out", str(out), "--quiet"])
     assert result.exit_code == 1 and "already holds a run" in result.output
+
+
+def test_resume_refuses_a_mismatched_or_corrupt_checkpoint(tiny_release: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = tmp_path / "kb.duckdb"
+    assert runner.invoke(main, ["load-umls", str(tiny_release), "--db", str(db), "--quiet"]).exit_code == 0
+    corpus = tmp_path / "corpus.jsonl"
+    text = "Aspirin for heart attack and heart attack again."
+    entities = [Entity(0, 7, "Aspirin", "C0000002"), Entity(12, 24, "heart attack", "C0000001")]
+    write_jsonl([AnnotatedDocument(str(i), text, entities) for i in range(8)], corpus)
+    out = tmp_path / "run"
+    common = ["pretrain", "--db", str(db), "--corpus", str(corpus), "--out", str(out), "--batch-size", "4",
+              "--max-length", "32", "--vocab-size", "120", "--quiet"]
+    result = runner.invoke(main, [*common, "--from-config", "tiny", "--max-steps", "2", "--save-steps", "2"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, [*common, "--from-config", "small", "--max-steps", "4", "--resume"])
+    assert result.exit_code == 1 and "differs from --from-config small" in result.output
+    (out / "checkpoint-2" / "model.safetensors").write_bytes(b"not a tensor file")
+    result = runner.invoke(main, [*common, "--max-steps", "4", "--resume"])
+    assert result.exit_code == 1 and "corrupt checkpoint" in result.output
+    assert result.output.count("\n") == 1
