@@ -2,8 +2,7 @@
 
     python bench/bench_pretrain.py [--preset small] [--steps 30] [--batch-size 16] [--max-length 128]
 
-The corpus is BC5CDR (train) with its gold mentions linked to SAMPLE_NCIM (`annotate
---gold-passthrough`); the batches (whole-entity masking) are built once and fed to both models.
+The corpus is BC5CDR (train abstracts) annotated against SAMPLE_NCIM (`kebiokg annotate`); the batches (whole-entity masking) are built once and fed to both models.
 Each model trains in its own process (peak RSS per process; on CUDA, peak allocated memory), in
 alternating rounds; a step is forward + backward + AdamW. KeBioLM's knowledge machinery (detection
 head, linking against every entity with exact scoring, fusion) may cost at most 1.3x the plain step.
@@ -81,7 +80,7 @@ def build_batches(tmp: Path, data: Path, batch_size: int, max_length: int, count
     subprocess.run([*kebiokg, "load-umls", str(data / "umls" / "SAMPLE_NCIM"), "--db", str(kb_path), "--quiet"],
                    check=True)
     subprocess.run([*kebiokg, "annotate", str(data / "corpora" / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"),
-                    "--db", str(kb_path), "--out", str(corpus), "--gold-passthrough", "--quiet"], check=True)
+                    "--db", str(kb_path), "--out", str(corpus), "--quiet"], check=True)
     tokenizer = train_tokenizer([corpus], vocab_size=16_000)
     with KnowledgeBase(kb_path) as kb:
         vocab = EntityVocabulary.from_kb(kb)
@@ -150,8 +149,9 @@ def main() -> None:
         rate = statistics.median(r["tokens_per_second"] for r, _ in runs)
         rss = max(m for _, m in runs)
         gpu = runs[0][0]["gpu_peak_mib"]
+        gpu_text = "-" if gpu is None else f"{gpu:,.0f}"
         print(f"{label:<22} {runs[0][0]['parameters']:>10,} {step * 1000:>8.1f} {rate:>9,.0f} {rss:>12,.0f} "
-              f"{gpu if gpu is None else round(gpu):>12}")
+              f"{gpu_text:>12}")
     print(f"KeBioLM step / BERT MLM step: {best['kebio'] / best['bert']:.2f}x (bound 1.3x)")
 
 
