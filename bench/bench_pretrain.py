@@ -2,7 +2,8 @@
 
     python bench/bench_pretrain.py [--preset small] [--steps 30] [--batch-size 16] [--max-length 128]
 
-The corpus is BC5CDR (train abstracts) annotated against SAMPLE_NCIM (`kebiokg annotate`); the batches (whole-entity masking) are built once and fed to both models.
+The corpus is BC5CDR (train abstracts) annotated against SAMPLE_NCIM (`kebiokg annotate`); the
+batches (whole-entity masking) are built once and fed to both models.
 Each model trains in its own process (peak RSS per process; on CUDA, peak allocated memory), in
 alternating rounds; a step is forward + backward + AdamW. KeBioLM's knowledge machinery (detection
 head, linking against every entity with exact scoring, fusion) may cost at most 1.3x the plain step.
