@@ -29,18 +29,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
 import sys
 import tempfile
 import time
 from argparse import Namespace
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nltk
 import spacy
+from pubtator_io import read_pubtator
 from quickumls import QuickUMLS
 from quickumls import about as quickumls_about
 from quickumls import install as quickumls_install
@@ -54,42 +52,6 @@ _PREPOSITIONS = ("of in on at by for with about against between into through dur
                  "despite except inside near onto outside per since than toward towards upon versus vs").split()
 _CONJUNCTIONS = "and or but nor yet".split()
 _NEGATIONS = "no not non none neither nor".split()
-
-
-@dataclass
-class PubtatorDocument:
-    id: str
-    title: str
-    abstract: str
-
-    @property
-    def text(self) -> str:
-        return f"{self.title} {self.abstract}" if self.abstract else self.title
-
-
-def read_pubtator(path: Path) -> Iterator[PubtatorDocument]:
-    """Title and abstract of each document of a PubTator file (mention and relation lines are skipped)."""
-    doc: PubtatorDocument | None = None
-    with open(path, encoding="utf-8") as handle:
-        for raw in handle:
-            line = raw.rstrip("\r\n")
-            match = re.match(r"^([^|\t]+)\|([ta])\|(.*)$", line)
-            if match is None:
-                if not line.strip() and doc is not None:
-                    yield doc
-                    doc = None
-                continue
-            pmid, kind, text = match.groups()
-            if doc is None or doc.id != pmid:
-                if doc is not None:
-                    yield doc
-                doc = PubtatorDocument(pmid, "", "")
-            if kind == "t":
-                doc.title = text
-            else:
-                doc.abstract = text
-    if doc is not None:
-        yield doc
 
 
 def build_database(meta_dir: Path, destination: Path, backend: str) -> None:

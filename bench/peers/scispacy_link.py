@@ -31,16 +31,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import scispacy
 import spacy
+from pubtator_io import Mention, read_pubtator
 from scispacy.candidate_generation import CandidateGenerator, create_tfidf_ann_index
 from scispacy.linking import EntityLinker
 from scispacy.linking_utils import KnowledgeBase
@@ -50,55 +49,6 @@ from spacy.tokens import Doc, Span
 CUI, LAT, TS, STT, ISPREF, STR, SUPPRESS = 0, 1, 2, 4, 6, 14, 16  # MRCONSO
 STY_TUI = 1  # MRSTY: CUI|TUI|STN|STY|ATUI|CVF
 DEF_TEXT, DEF_SUPPRESS = 5, 6  # MRDEF: CUI|AUI|ATUI|SATUI|SAB|DEF|SUPPRESS|CVF
-
-
-@dataclass
-class Mention:
-    start: int
-    end: int
-    text: str
-
-
-@dataclass
-class PubtatorDocument:
-    id: str
-    title: str
-    abstract: str
-    mentions: list[Mention] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return f"{self.title} {self.abstract}" if self.abstract else self.title
-
-
-def read_pubtator(path: Path) -> Iterator[PubtatorDocument]:
-    """Documents of a PubTator file with their mentions (relation lines are skipped)."""
-    doc: PubtatorDocument | None = None
-    with open(path, encoding="utf-8") as handle:
-        for raw in handle:
-            line = raw.rstrip("\r\n")
-            if not line.strip():
-                if doc is not None:
-                    yield doc
-                    doc = None
-                continue
-            match = re.match(r"^([^|\t]+)\|([ta])\|(.*)$", line)
-            if match:
-                pmid, kind, text = match.groups()
-                if doc is None or doc.id != pmid:
-                    if doc is not None:
-                        yield doc
-                    doc = PubtatorDocument(pmid, "", "")
-                if kind == "t":
-                    doc.title = text
-                else:
-                    doc.abstract = text
-                continue
-            fields = line.split("\t")
-            if doc is not None and len(fields) >= 5 and fields[1].isdigit() and fields[2].isdigit():
-                doc.mentions.append(Mention(int(fields[1]), int(fields[2]), fields[3]))
-    if doc is not None:
-        yield doc
 
 
 def _rows(path: Path) -> Iterator[list[str]]:
