@@ -221,6 +221,7 @@ def main() -> None:
     parser.add_argument("--nltk-data", type=Path, default=None, help="NLTK_DATA folder made by setup_quickumls.sh")
     parser.add_argument("--scispacy-python", type=Path, default=None, help="python of a scispaCy venv")
     parser.add_argument("--data", type=Path, default=default_data)
+    parser.add_argument("--skip-peers", action="store_true", help="only the scale part")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kebiokg-bench-annotate-") as name:
         tmp = Path(name)
@@ -239,6 +240,8 @@ def main() -> None:
             print(f"synthetic KB of {concepts:,} concepts in {time.perf_counter() - started:.0f} s")
         if kb is not None:
             scale_part(kb, args.data, tmp, args.docs)
+        if args.skip_peers:
+            return
         threshold_sweep(args.data, tmp / "sweep")
         for umls, corpus in (("SAMPLE_NCI", "ncbi_disease/NCBIdevelopset_corpus.txt"),
                              ("SAMPLE_NCIM", "bc5cdr/CDR_DevelopmentSet.PubTator.txt")):
