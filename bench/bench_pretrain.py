@@ -87,9 +87,7 @@ def build_batches(tmp: Path, data: Path, batch_size: int, max_length: int, count
         vocab = EntityVocabulary.from_kb(kb)
     stream = WindowStream(corpus, tokenizer, vocab, max_length, seed=0)
     batches, mentions = [], 0
-    for index, (_, windows) in enumerate(stream.batches(batch_size)):
-        if index == count:
-            break
+    for index, _, windows in stream.micro_batches(batch_size, iter(range(count))):
         batch = collate(windows, tokenizer, 0.15, np.random.default_rng([0, index]))
         mentions += int((batch["mention_spans"][..., 1] > 0).sum())
         batches.append(batch)

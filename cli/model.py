@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from kebiokg.errors import KebiokgError
 from kebiokg.kb import KnowledgeBase
 from kebiokg.progress import BarProgress, NullProgress
 
@@ -57,6 +56,18 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
                                       "TransE over the KB's relations, or random.")
 @click.option("--transe-epochs", type=click.IntRange(1), default=5, show_default=True,
               help="TransE epochs for --entity-init transe.")
+@click.option("--entity-scorer", type=click.Choice(["auto", "exact", "sampled"]), default="auto", show_default=True,
+              help="Linking: every entity scored (exact) or a sampled softmax over top-k candidates, the gold "
+                   "entity and the batch's golds (sampled); auto: sampled from 200,000 entities.")
+@click.option("--candidate-search", type=click.Choice(["auto", "torch", "faiss"]), default="auto", show_default=True,
+              help="Candidates for the sampled scorer: chunked exact top-k in torch (GPU), or a FAISS index over "
+                   "the table rebuilt every --index-refresh steps; auto: torch on CUDA, faiss on CPU.")
+@click.option("--index-refresh", type=click.IntRange(1), default=1000, show_default=True,
+              help="Steps between rebuilds of the FAISS candidate index.")
+@click.option("--entity-table", "entity_table_mode", type=click.Choice(["dense", "sparse", "frozen"]),
+              default="dense", show_default=True,
+              help="Train the entity table densely (AdamW), sparsely (SparseAdam, touched rows only; needs the "
+                   "sampled scorer), or not at all.")
 @click.option("--max-steps", type=click.IntRange(1), default=1000, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True)
 @click.option("--grad-accum", type=click.IntRange(1), default=1, show_default=True, help="Gradient accumulation.")
@@ -73,69 +84,39 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
 @json_option
 def pretrain_command(db_path: Path, corpus: Path, out: Path, base_model: str | None, from_config: str | None,
                      tokenizer_path: Path | None, vocab_size: int, entity_init: str, transe_epochs: int,
+                     entity_scorer: str, candidate_search: str, index_refresh: int, entity_table_mode: str,
                      max_steps: int, batch_size: int,
                      grad_accum: int, learning_rate: float, warmup_ratio: float, max_length: int,
                      mlm_probability: float, seed: int, save_steps: int, log_steps: int, resume: bool,
                      device: str | None, quiet: bool, as_json: bool) -> None:
     """Pretrain KeBioLM (MLM with whole-entity masking + entity detection + entity linking) on an
     annotated corpus, against the entities of the KB."""
-    from transformers import AutoTokenizer
-
-    from kebiokg.modeling_kebio import PRESETS, KebioForPreTraining
-    from kebiokg.pretraining.data import EntityVocabulary
-    from kebiokg.pretraining.tokenizer import train_tokenizer
-    from kebiokg.pretraining.train import (
-        TrainArgs,
-        config_for,
-        from_bert,
-        init_entity_table,
-        latest_checkpoint,
-        pretrain,
-    )
+    from kebiokg.pretraining.entity_index import export_entity_index
+    from kebiokg.pretraining.train import TrainArgs, pretrain, setup_distributed, start_or_resume
 
     args = TrainArgs(max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, learning_rate=learning_rate,
                      warmup_ratio=warmup_ratio, seed=seed, save_steps=save_steps, log_steps=log_steps,
                      max_length=max_length, mlm_probability=mlm_probability)
-    progress = NullProgress() if quiet else BarProgress()
+    rank, world = setup_distributed()
+    progress = NullProgress() if quiet or rank != 0 else BarProgress()
     quiet_transformers(quiet)
+    model_options = {"entity_scorer": entity_scorer, "candidate_search": candidate_search,
+                     "entity_table_mode": entity_table_mode}
     with KnowledgeBase(db_path) as kb:
-        checkpoint = latest_checkpoint(out) if out.is_dir() else None
-        if resume:
-            if checkpoint is None:
-                raise KebiokgError(f"{out}: no checkpoint-K folder to resume from")
-            try:
-                model = KebioForPreTraining.from_pretrained(checkpoint)
-                tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-            except Exception as exc:  # safetensors, json and torch each raise their own  # noqa: BLE001
-                raise KebiokgError(f"{checkpoint}: corrupt checkpoint ({str(exc).splitlines()[0]})") from exc
-            if model.config.kb_fingerprint != kb.fingerprint:
-                raise KebiokgError(f"{checkpoint}: trained against another KB (fingerprint "
-                                   f"{model.config.kb_fingerprint}, this KB {kb.fingerprint})")
-            if from_config in PRESETS:
-                changed = [k for k, v in PRESETS[from_config].items() if getattr(model.config, k) != v]
-                if changed:
-                    raise KebiokgError(f"{checkpoint}: its config differs from --from-config {from_config} "
-                                       f"({', '.join(changed)})")
-        else:
-            if checkpoint is not None or (out / "config.json").exists():
-                raise KebiokgError(f"{out} already holds a run: --resume continues it, or choose another --out")
-            if (base_model is None) == (from_config is None):
-                raise KebiokgError("give exactly one of --base-model and --from-config")
-            vocab = EntityVocabulary.from_kb(kb)
-            if base_model:
-                model, tokenizer = from_bert(base_model, vocab, kb.fingerprint)
-            else:
-                tokenizer = (AutoTokenizer.from_pretrained(tokenizer_path) if tokenizer_path
-                             else train_tokenizer([corpus], vocab_size))
-                model = KebioForPreTraining(config_for(from_config, tokenizer, vocab, kb.fingerprint))
-            model.entity_vocab = vocab.cuis
-            if entity_init != "random":
-                init_entity_table(model, kb, seed, transe_epochs if entity_init == "transe" else 0)
-        state = pretrain(model, tokenizer, corpus, out, args, kb.fingerprint, checkpoint if resume else None,
-                         progress, device)
-        from kebiokg.pretraining.entity_index import export_entity_index
+        model, tokenizer, checkpoint = start_or_resume(
+            kb, corpus, out, resume=resume, base_model=base_model, from_config=from_config,
+            tokenizer_path=tokenizer_path, vocab_size=vocab_size, entity_init=entity_init,
+            transe_epochs=transe_epochs, seed=seed, model_options=model_options)
+        state = pretrain(model, tokenizer, corpus, out, args, kb.fingerprint, checkpoint, progress, device,
+                         index_refresh)
+        if rank == 0:
+            export_entity_index(out, kb, progress)
+    if world > 1:
+        import torch
 
-        export_entity_index(out, kb, progress)
+        torch.distributed.destroy_process_group()
+    if rank != 0:
+        return
     last = state["log_history"][-1] if state["log_history"] else {}
     if as_json:
         echo_json({"out": str(out), "global_step": state["global_step"], "last": last})

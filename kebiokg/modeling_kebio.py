@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from huggingface_hub.dataclasses import strict
@@ -34,6 +35,8 @@ from transformers import initialization as init
 from transformers.masking_utils import create_bidirectional_mask
 from transformers.models.bert.modeling_bert import BertEmbeddings, BertLayer, BertLMPredictionHead, BertOnlyMLMHead
 from transformers.utils import ModelOutput
+
+from .errors import KebiokgError
 
 ENTITY_PAD, ENTITY_UNKNOWN, ENTITY_NIL = 0, 1, 2  # rows before the KB's entities
 ENTITY_OFFSET = 3  # row of KB entity_id e is e + ENTITY_OFFSET
@@ -54,6 +57,11 @@ class KebioConfig(BertConfig):
     detection_loss_weight: float = 1.0
     linking_loss_weight: float = 1.0
     kb_fingerprint: str | None = None
+    entity_scorer: str = "auto"  # exact | sampled | auto (sampled from sampled_min_entities rows)
+    sampled_min_entities: int = 200_000
+    candidate_search: str = "auto"  # torch (chunked exact top-k) | faiss | auto (faiss on CPU when installed)
+    search_chunk_size: int = 131_072
+    entity_table_mode: str = "dense"  # dense | sparse (only touched rows; sampled scoring) | frozen
 
 
 PRESETS = {
@@ -137,8 +145,14 @@ def default_valid_tokens(attention_mask: torch.Tensor) -> torch.Tensor:
 class ExactScorer(nn.Module):
     """Scores each mention against every row of the entity table (KeBioLM's full softmax)."""
 
-    def forward(self, mentions: torch.Tensor, table: torch.Tensor, top_k: int,
+    needs_refresh = False
+
+    def refresh(self, table: torch.Tensor) -> None:
+        """Nothing to rebuild: every row is scored every time."""
+
+    def forward(self, mentions: torch.Tensor, entities: nn.Embedding, top_k: int,
                 targets: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        table = entities.weight
         logits = mentions @ table.T  # [n, entities]
         logits[:, ENTITY_PAD] = torch.finfo(logits.dtype).min
         loss = None
@@ -147,6 +161,112 @@ class ExactScorer(nn.Module):
             loss = losses.sum() / (targets != -100).sum().clamp(min=1)
         top_logits, top_ids = logits.topk(min(top_k, table.shape[0] - 1), dim=-1)
         return top_ids, top_logits, loss
+
+
+@torch.no_grad()
+def chunked_top_k(queries: torch.Tensor, table: torch.Tensor, k: int, chunk: int) -> torch.Tensor:
+    """Exact top-k rows of `table` by inner product with each query, a chunk of rows at a time
+    (memory: queries x chunk scores, whatever the table size); the padding row is never returned."""
+    n = queries.shape[0]
+    best_scores = queries.new_empty((n, 0))
+    best_ids = torch.empty((n, 0), dtype=torch.long, device=queries.device)
+    for start in range(0, table.shape[0], chunk):
+        scores = queries @ table[start:start + chunk].T
+        if start == 0:
+            scores[:, ENTITY_PAD] = torch.finfo(scores.dtype).min
+        ids = torch.arange(start, start + scores.shape[1], device=queries.device).expand(n, -1)
+        scores, ids = torch.cat([best_scores, scores], dim=1), torch.cat([best_ids, ids], dim=1)
+        best_scores, order = scores.topk(min(k, scores.shape[1]), dim=1)
+        best_ids = ids.gather(1, order)
+    return best_ids
+
+
+class SampledScorer(nn.Module):
+    """Sampled softmax over candidates: each mention's top-k entities (from a search over the table),
+    its gold entity and the batch's other gold entities as shared negatives. The fusion uses the
+    same top-k. Search: `torch` (chunked exact top-k, on whatever device the table is) or `faiss`
+    (an index over a snapshot of the table, rebuilt by `refresh`)."""
+
+    def __init__(self, search: str, chunk: int) -> None:
+        super().__init__()
+        self.search, self.chunk = search, chunk
+        self._index = None
+
+    @property
+    def needs_refresh(self) -> bool:
+        return self.search == "faiss" and self._index is None
+
+    def refresh(self, table: torch.Tensor) -> None:
+        if self.search != "faiss":
+            return
+        import faiss
+
+        vectors = table.detach().float().cpu().numpy()
+        vectors[ENTITY_PAD] = 0.0
+        if len(vectors) <= 200_000:
+            index = faiss.IndexFlatIP(vectors.shape[1])
+        else:
+            nlist = 1 << max(6, min(14, int(len(vectors) ** 0.5).bit_length()))
+            index = faiss.index_factory(vectors.shape[1], f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
+            sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 64 * nlist), replace=False)
+            index.train(vectors[np.sort(sample)])
+            index.nprobe = max(16, nlist // 64)
+        index.add(vectors)
+        self._index = index
+
+    def candidates(self, mentions: torch.Tensor, table: torch.Tensor, k: int) -> torch.Tensor:
+        k = min(k, table.shape[0] - 1)
+        if self.search == "faiss":
+            if self._index is None:
+                self.refresh(table)
+            _, ids = self._index.search(mentions.detach().float().cpu().numpy(), k + 1)
+            ids = torch.from_numpy(ids).to(mentions.device)
+            ids = torch.where(ids < 0, torch.full_like(ids, ENTITY_UNKNOWN), ids)  # IVF may find fewer than k
+            keep = (ids != ENTITY_PAD).long().argsort(dim=1, descending=True, stable=True)[:, :k]
+            return ids.gather(1, keep)
+        return chunked_top_k(mentions.detach(), table.detach(), k, self.chunk)
+
+    def forward(self, mentions: torch.Tensor, entities: nn.Embedding, top_k: int,
+                targets: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        top_ids = self.candidates(mentions, entities.weight, top_k)
+        top_logits = torch.einsum("nd,nkd->nk", mentions, entities(top_ids))
+        loss = None
+        if targets is not None:
+            valid = targets >= 0
+            golds = torch.unique(targets.masked_fill(~valid, ENTITY_PAD))  # sorted; ENTITY_PAD stands for none
+            gold_logits = mentions @ entities(golds).T  # [n, g]: every gold of the batch, for every mention
+            floor = torch.finfo(top_logits.dtype).min
+            gold_logits = gold_logits.masked_fill(golds == ENTITY_PAD, floor)
+            in_golds = torch.isin(top_ids, golds)  # already a column of gold_logits: do not count twice
+            logits = torch.cat([top_logits.masked_fill(in_golds, floor), gold_logits], dim=1)
+            target_columns = top_ids.shape[1] + torch.searchsorted(golds, targets.clamp(min=0))
+            losses = F.cross_entropy(logits.float(), target_columns.masked_fill(~valid, -100), ignore_index=-100,
+                                     reduction="none")
+            loss = losses.sum() / valid.sum().clamp(min=1)
+        return top_ids, top_logits, loss
+
+
+def make_scorer(config: KebioConfig) -> nn.Module:
+    kind = config.entity_scorer
+    if kind == "auto":
+        kind = "sampled" if config.entity_vocab_size >= config.sampled_min_entities else "exact"
+    if kind == "exact":
+        if config.entity_table_mode == "sparse":
+            raise KebiokgError("the sparse entity table needs the sampled scorer (exact scoring touches every row)")
+        return ExactScorer()
+    if kind != "sampled":
+        raise KebiokgError(f"entity_scorer must be exact, sampled or auto, not {kind!r}")
+    search = config.candidate_search
+    if search == "auto":
+        search = "torch"
+        if not torch.cuda.is_available():
+            try:
+                import faiss  # noqa: F401
+
+                search = "faiss"
+            except ImportError:
+                pass
+    return SampledScorer(search, config.search_chunk_size)
 
 
 class KebioPreTrainedModel(PreTrainedModel):
@@ -190,8 +310,9 @@ class KebioModel(KebioPreTrainedModel):
         self.text_layers = nn.ModuleList(BertLayer(config, layer_idx=i) for i in range(config.num_text_layers))
         self.detector = nn.Linear(hidden, 3)
         self.mention_projection = nn.Linear(2 * hidden, config.entity_dim)
-        self.entity_embeddings = nn.Embedding(config.entity_vocab_size, config.entity_dim)
-        self.scorer = ExactScorer()
+        self.entity_embeddings = nn.Embedding(config.entity_vocab_size, config.entity_dim,
+                                              sparse=config.entity_table_mode == "sparse")
+        self.scorer = make_scorer(config)
         self.entity_projection = nn.Linear(config.entity_dim, hidden)
         self.fusion_norm = nn.LayerNorm(hidden, eps=config.layer_norm_eps)
         self.fusion_layers = nn.ModuleList(BertLayer(config, layer_idx=config.num_text_layers + i)
@@ -248,8 +369,8 @@ class KebioModel(KebioPreTrainedModel):
         flat_targets = None
         if targets is not None:
             flat_targets = targets.masked_fill(~present, -100).flatten()
-        table = self.entity_embeddings.weight
-        top_ids, top_logits, loss = self.scorer(mentions.flatten(0, 1), table, self.config.entity_top_k, flat_targets)
+        top_ids, top_logits, loss = self.scorer(mentions.flatten(0, 1), self.entity_embeddings,
+                                                self.config.entity_top_k, flat_targets)
         weights = top_logits.softmax(dim=-1)
         fused = torch.einsum("nk,nkd->nd", weights, self.entity_embeddings(top_ids))
         addition = self.entity_projection(fused).view(batch, -1, hidden.shape[-1])  # [b, m, hidden]

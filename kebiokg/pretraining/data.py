@@ -4,9 +4,10 @@
   become token spans `[start, end)`, BIO labels and entity rows. Long documents are cut into windows
   of `max_length - 2` tokens; a mention cut by a window edge is dropped and its tokens are ignored by
   the detection loss (-100), never misaligned.
-- Windows stream from the corpus (file or shard folder), shuffled within a buffer with a seeded
-  RNG per epoch, and dealt round-robin to `world_size` ranks: the same seed gives the same order,
-  which is what makes resuming (skip the batches already seen) exact.
+- Windows stream from the corpus (file or shard folder, read lazily), shuffled within a buffer with
+  a seeded RNG per epoch, and cut into numbered micro-batches; each process trains on the numbers
+  it is given (its share under DDP). The same seed gives the same order, which is what makes
+  resuming (skip the micro-batches already trained on) exact.
 - Batches get whole-entity masking: every token of a mention is masked together; other tokens are
   masked one by one; `mlm_probability` of the tokens, 80% [MASK] / 10% random / 10% kept. The masking
   RNG is seeded by (seed, batch number), independent of the process history.
@@ -98,49 +99,53 @@ def encode_document(doc: AnnotatedDocument, tokenizer, vocab: EntityVocabulary, 
 
 
 class WindowStream:
-    """Windows of a corpus in a seeded, resumable order; `rank` takes every `world_size`-th window."""
+    """Windows of a corpus in a seeded order, cut into numbered micro-batches.
+
+    The stream runs epoch after epoch (each shuffled within a buffer by its own seeded RNG); global
+    micro-batch g is windows [g * batch_size, (g + 1) * batch_size) of it, so batches are always
+    full. A process takes the micro-batches it is given (its rank's share of each step under DDP)
+    and passes over the others' windows; where a run resumes is a micro-batch number, valid for any
+    number of processes.
+    """
 
     def __init__(self, corpus: Path | str, tokenizer, vocab: EntityVocabulary, max_length: int, seed: int,
-                 shuffle_buffer: int = 10_000, rank: int = 0, world_size: int = 1) -> None:
+                 shuffle_buffer: int = 10_000) -> None:
         self.corpus, self.tokenizer, self.vocab = corpus, tokenizer, vocab
         self.max_length, self.seed, self.shuffle_buffer = max_length, seed, shuffle_buffer
-        self.rank, self.world_size = rank, world_size
 
     def epoch(self, epoch: int) -> Iterator[Window]:
         rng = random.Random(self.seed * 1_000_003 + epoch)
         buffer: list[Window] = []
-        index = 0
         for doc in read_corpus(self.corpus):
             for window in encode_document(doc, self.tokenizer, self.vocab, self.max_length):
                 buffer.append(window)
                 if len(buffer) >= self.shuffle_buffer:
-                    chosen = buffer.pop(rng.randrange(len(buffer)))
-                    if index % self.world_size == self.rank:
-                        yield chosen
-                    index += 1
+                    yield buffer.pop(rng.randrange(len(buffer)))
         rng.shuffle(buffer)
-        for window in buffer:
-            if index % self.world_size == self.rank:
-                yield window
-            index += 1
+        yield from buffer
 
-    def batches(self, batch_size: int) -> Iterator[tuple[int, list[Window]]]:
-        """(epoch, windows) forever, epoch after epoch; an empty corpus is an error."""
+    def windows(self) -> Iterator[tuple[int, Window]]:
+        """(epoch, window) forever; an empty corpus is an error."""
         epoch = 0
         while True:
-            batch: list[Window] = []
             produced = False
             for window in self.epoch(epoch):
                 produced = True
-                batch.append(window)
-                if len(batch) == batch_size:
-                    yield epoch, batch
-                    batch = []
-            if batch:
-                yield epoch, batch
+                yield epoch, window
             if not produced:
                 raise KebiokgError(f"{self.corpus}: no training text (empty corpus, or every document is empty)")
             epoch += 1
+
+    def micro_batches(self, batch_size: int, wanted: Iterator[int]) -> Iterator[tuple[int, int, list[Window]]]:
+        """(g, epoch, windows) for each micro-batch number g of `wanted` (increasing)."""
+        stream = self.windows()
+        position = 0  # micro-batch number of the next window
+        for g in wanted:
+            for _ in range((g - position) * batch_size):  # other processes' windows, or already trained on
+                next(stream)
+            batch = [next(stream) for _ in range(batch_size)]
+            position = g + 1
+            yield g, batch[-1][0], [window for _, window in batch]
 
 
 def collate(windows: list[Window], tokenizer, mlm_probability: float, rng: np.random.Generator) -> dict:

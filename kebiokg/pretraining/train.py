@@ -13,8 +13,10 @@ and resumed run reaches the same weights as an uninterrupted one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import re
 import shutil
 import time
@@ -33,6 +35,7 @@ from ..kb import KnowledgeBase
 from ..modeling_kebio import ENTITY_OFFSET, PRESETS, KebioConfig, KebioForPreTraining, preset_config
 from ..progress import NullProgress, Progress
 from .data import EntityVocabulary, WindowStream, collate
+from .tokenizer import train_tokenizer
 from .transe import kb_triples, transe
 
 STATE_FILE = "trainer_state.json"
@@ -137,6 +140,69 @@ def from_bert(base: str, vocab: EntityVocabulary, kb_fingerprint: str, fusion_la
     return model, tokenizer
 
 
+def setup_distributed() -> tuple[int, int]:
+    """Join the process group torchrun describes (RANK, WORLD_SIZE, LOCAL_RANK in the environment):
+    NCCL on CUDA, gloo on CPU. (0, 1) when not launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not torch.distributed.is_initialized():
+        cuda = torch.cuda.is_available()
+        if cuda:
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        torch.distributed.init_process_group("nccl" if cuda else "gloo")
+    return distributed()
+
+
+def start_or_resume(kb: KnowledgeBase, corpus: Path, out: Path, *, resume: bool, base_model: str | None,
+                    from_config: str | None, tokenizer_path: Path | None = None, vocab_size: int = 8000,
+                    entity_init: str = "lexical", transe_epochs: int = 5, seed: int = 42,
+                    model_options: dict | None = None) -> tuple[KebioForPreTraining, object, Path | None]:
+    """The model, tokenizer and checkpoint a run starts from: the latest checkpoint of `out` when
+    resuming, else a new model (from a BERT checkpoint or a config) with its entity table initialised."""
+    rank, world = distributed()
+    checkpoint = latest_checkpoint(out) if out.is_dir() else None
+    if resume:
+        if checkpoint is None:
+            raise KebiokgError(f"{out}: no checkpoint-K folder to resume from")
+        try:
+            model = KebioForPreTraining.from_pretrained(checkpoint)
+            tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+        except Exception as exc:  # safetensors, json and torch each raise their own  # noqa: BLE001
+            raise KebiokgError(f"{checkpoint}: corrupt checkpoint ({str(exc).splitlines()[0]})") from exc
+        if model.config.kb_fingerprint != kb.fingerprint:
+            raise KebiokgError(f"{checkpoint}: trained against another KB (fingerprint "
+                               f"{model.config.kb_fingerprint}, this KB {kb.fingerprint})")
+        if from_config in PRESETS:
+            changed = [k for k, v in PRESETS[from_config].items() if getattr(model.config, k) != v]
+            if changed:
+                raise KebiokgError(f"{checkpoint}: its config differs from --from-config {from_config} "
+                                   f"({', '.join(changed)})")
+        return model, tokenizer, checkpoint
+    if checkpoint is not None or (out / "config.json").exists():
+        raise KebiokgError(f"{out} already holds a run: --resume continues it, or choose another --out")
+    if (base_model is None) == (from_config is None):
+        raise KebiokgError("give exactly one of --base-model and --from-config")
+    vocab = EntityVocabulary.from_kb(kb)
+    options = model_options or {}
+    if base_model:
+        model, tokenizer = from_bert(base_model, vocab, kb.fingerprint, **options)
+    else:
+        if tokenizer_path is None:  # trained once (rank 0), read by every process
+            tokenizer_path = out / "tokenizer"
+            if rank == 0:
+                train_tokenizer([corpus], vocab_size).save_pretrained(tokenizer_path)
+            if world > 1:
+                torch.distributed.barrier()
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
+        config = config_for(from_config, tokenizer, vocab, kb.fingerprint)
+        for key, value in options.items():
+            setattr(config, key, value)
+        model = KebioForPreTraining(config)
+    model.entity_vocab = vocab.cuis
+    if entity_init != "random":
+        init_entity_table(model, kb, seed, transe_epochs if entity_init == "transe" else 0)
+    return model, tokenizer, None
+
+
 # -- checkpoints ----------------------------------------------------------------------------------------------
 
 
@@ -145,20 +211,28 @@ def latest_checkpoint(out: Path) -> Path | None:
     return max(found)[1] if found else None
 
 
-def _save_checkpoint(out: Path, model, tokenizer, optimizer, scheduler, state: dict) -> Path:
+def _save_checkpoint(out: Path, model, tokenizer, optimizers: Optimizers, state: dict, rank: int,
+                     world: int) -> Path | None:
+    """Rank 0 writes the checkpoint (every rank's RNG state gathered); the others wait for it."""
+    torch_states = [torch.get_rng_state()]
+    if world > 1:
+        torch_states = [None] * world
+        torch.distributed.all_gather_object(torch_states, torch.get_rng_state())
     final = out / f"checkpoint-{state['global_step']}"
-    tmp = out / f".checkpoint-{state['global_step']}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
-    torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
-    rng = {"numpy": np.random.get_state(), "torch": torch.get_rng_state(),
-           "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
-    torch.save(rng, tmp / "rng_state.pth")
-    (tmp / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.rename(final)  # a checkpoint exists whole or not at all
+    if rank == 0:
+        tmp = out / f".checkpoint-{state['global_step']}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        torch.save(optimizers.state_dict(), tmp / "optimizer.pt")
+        rng = {"numpy": np.random.get_state(), "torch": torch_states,
+               "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+        torch.save(rng, tmp / "rng_state.pth")
+        (tmp / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+        shutil.rmtree(final, ignore_errors=True)
+        tmp.rename(final)  # a checkpoint exists whole or not at all
+    if world > 1:
+        torch.distributed.barrier()
     return final
 
 
@@ -172,31 +246,84 @@ def load_checkpoint_state(checkpoint: Path) -> dict:
 # -- the loop -------------------------------------------------------------------------------------------------
 
 
-def _parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
+def _parameter_groups(model: torch.nn.Module, weight_decay: float, skip: set[int]) -> list[dict]:
     decay, no_decay = [], []
     for name, param in model.named_parameters():
-        if not param.requires_grad:
+        if not param.requires_grad or id(param) in skip:
             continue
         (no_decay if param.ndim < 2 or "LayerNorm" in name or "norm" in name else decay).append(param)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
+class Optimizers:
+    """AdamW for the network; the entity table per `--entity-table`: in AdamW without decay (dense),
+    SparseAdam on the touched rows only (sparse), or not trained (frozen). One schedule for both."""
+
+    def __init__(self, model: KebioForPreTraining, args: TrainArgs) -> None:
+        table = model.kebio.entity_embeddings.weight
+        mode = model.config.entity_table_mode
+        table.requires_grad_(mode != "frozen")
+        groups = _parameter_groups(model, args.weight_decay, {id(table)})
+        if mode == "dense":
+            groups.append({"params": [table], "weight_decay": 0.0})
+        warmup = int(args.warmup_ratio * args.max_steps)
+        self.optimizers = [torch.optim.AdamW(groups, lr=args.learning_rate)]
+        if mode == "sparse":
+            self.optimizers.append(torch.optim.SparseAdam([table], lr=args.learning_rate))
+        self.schedulers = [get_linear_schedule_with_warmup(o, warmup, args.max_steps) for o in self.optimizers]
+
+    def step(self) -> None:
+        for optimizer, scheduler in zip(self.optimizers, self.schedulers, strict=True):
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+
+    @property
+    def learning_rate(self) -> float:
+        return self.schedulers[0].get_last_lr()[0]
+
+    def state_dict(self) -> dict:
+        return {"optimizers": [o.state_dict() for o in self.optimizers],
+                "schedulers": [s.state_dict() for s in self.schedulers]}
+
+    def load_state_dict(self, state: dict) -> None:
+        if len(state["optimizers"]) != len(self.optimizers):
+            raise KebiokgError("the checkpoint was trained with another --entity-table mode")
+        for optimizer, saved in zip(self.optimizers, state["optimizers"], strict=True):
+            optimizer.load_state_dict(saved)
+        for scheduler, saved in zip(self.schedulers, state["schedulers"], strict=True):
+            scheduler.load_state_dict(saved)
+
+
+def distributed() -> tuple[int, int]:
+    """(rank, world size) of this process: (0, 1) unless torch.distributed is initialised."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
 def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, args: TrainArgs,
              kb_fingerprint: str, resume_from: Path | None = None, progress: Progress | None = None,
-             device: str | None = None, rank: int = 0, world_size: int = 1) -> dict:
-    """Train `model` on the annotated corpus; returns the final trainer state."""
+             device: str | None = None, index_refresh: int = 1000) -> dict:
+    """Train `model` on the annotated corpus; returns the final trainer state.
+
+    Under torchrun (torch.distributed initialised) the model is wrapped in DistributedDataParallel:
+    each step takes world_size x grad_accum micro-batches, rank r the numbers r*grad_accum + m of
+    the step; rank 0 logs and writes checkpoints. A sampled-softmax model refreshes its candidate
+    index every `index_refresh` steps, in every process at the same steps.
+    """
     progress = progress or NullProgress()
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    rank, world = distributed()
+    device = device or (f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu")
     out.mkdir(parents=True, exist_ok=True)
     vocab = EntityVocabulary(model.entity_vocab or [])
-    stream = WindowStream(corpus, tokenizer, vocab, args.max_length, args.seed, args.shuffle_buffer, rank, world_size)
+    stream = WindowStream(corpus, tokenizer, vocab, args.max_length, args.seed, args.shuffle_buffer)
     model.to(device)
     model.train()
-    optimizer = torch.optim.AdamW(_parameter_groups(model, args.weight_decay), lr=args.learning_rate)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * args.max_steps), args.max_steps)
+    optimizers = Optimizers(model, args)
     state = {"global_step": 0, "micro_batches": 0, "epoch": 0, "kb_fingerprint": kb_fingerprint,
              "args": asdict(args), "log_history": []}
-    torch.manual_seed(args.seed)
+    torch.manual_seed(args.seed + rank)
     if resume_from is not None:
         state = load_checkpoint_state(resume_from)
         if state.get("kb_fingerprint") != kb_fingerprint:
@@ -207,23 +334,37 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
             raise KebiokgError(f"{resume_from}: cannot resume with different {', '.join(changed)}")
         state["args"] = asdict(args)
         try:
-            optimizer.load_state_dict(torch.load(resume_from / "optimizer.pt", map_location=device))
-            scheduler.load_state_dict(torch.load(resume_from / "scheduler.pt"))
+            optimizers.load_state_dict(torch.load(resume_from / "optimizer.pt", map_location=device))
             rng = torch.load(resume_from / "rng_state.pth", weights_only=False)
         except (OSError, RuntimeError, ValueError, KeyError) as exc:
             raise KebiokgError(f"{resume_from}: corrupt checkpoint ({exc})") from exc
-        torch.set_rng_state(rng["torch"])
-        if rng.get("cuda") is not None and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(rng["cuda"])
-        np.random.set_state(rng["numpy"])
+        if state.get("world_size", 1) == world:  # the same processes: each continues its own RNG
+            torch.set_rng_state(rng["torch"][rank] if isinstance(rng["torch"], list) else rng["torch"])
+            if rng.get("cuda") is not None and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(rng["cuda"])
+            np.random.set_state(rng["numpy"])
+    state["world_size"] = world
+    trained = model
+    if world > 1:
+        trained = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[torch.device(device).index] if device.startswith("cuda") else None)
+    scorer = model.kebio.scorer
     log_path = out / "log.jsonl"
     history = [r for r in state["log_history"] if r["step"] <= state["global_step"]]
-    log_path.write_text("".join(json.dumps(r) + "\n" for r in history), encoding="utf-8")
-    batches = stream.batches(args.batch_size)
-    for _ in range(state["micro_batches"]):  # the batches the interrupted run already trained on
-        next(batches)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else torch.autocast("cpu",
-                                                                                                    enabled=False)
+    if rank == 0:
+        log_path.write_text("".join(json.dumps(r) + "\n" for r in history), encoding="utf-8")
+    per_step = world * args.grad_accum
+
+    def my_micro_batches():
+        step = state["micro_batches"] // per_step
+        while True:
+            for m in range(args.grad_accum):
+                yield step * per_step + rank * args.grad_accum + m
+            step += 1
+
+    batches = stream.micro_batches(args.batch_size, my_micro_batches())
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda")
+                else torch.autocast("cpu", enabled=False))
     # loss, mlm, detection, linking summed since the last log (kept in checkpoints: logs resume exactly too)
     sums = torch.tensor(state.get("pending_sums", [0.0] * 4), device=device)
     tokens = 0
@@ -231,41 +372,51 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
     with progress.task("pretrain", total=args.max_steps, unit="steps") as task:
         task.update(state["global_step"])
         while state["global_step"] < args.max_steps:
-            for _ in range(args.grad_accum):
-                state["epoch"], windows = next(batches)
-                rng = np.random.default_rng([args.seed, state["micro_batches"]])
-                state["micro_batches"] += 1
+            if state["global_step"] % index_refresh == 0 or scorer.needs_refresh:
+                scorer.refresh(model.kebio.entity_embeddings.weight)
+            for m in range(args.grad_accum):
+                g, state["epoch"], windows = next(batches)
+                rng = np.random.default_rng([args.seed, g])
                 batch = {k: v.to(device) for k, v in collate(windows, tokenizer, args.mlm_probability, rng).items()}
-                with autocast:
-                    output = model(**batch)
-                (output.loss / args.grad_accum).backward()
+                sync = m == args.grad_accum - 1 or world == 1
+                with autocast, (contextlib.nullcontext() if sync else trained.no_sync()):
+                    output = trained(**batch)
+                    (output.loss / args.grad_accum).backward()
                 parts = [output.loss, output.mlm_loss, output.detection_loss, output.linking_loss]
                 sums += torch.stack([p.detach().float() for p in parts]) / args.grad_accum
                 tokens += int(batch["attention_mask"].sum())
-            torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
+            state["micro_batches"] += per_step
+            if model.config.entity_table_mode != "sparse":
+                torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+            else:  # sparse gradients cannot be clipped with the rest
+                torch.nn.utils.clip_grad_norm_([p for p in model.parameters()
+                                                if p is not model.kebio.entity_embeddings.weight], args.max_grad_norm)
+            optimizers.step()
             state["global_step"] += 1
             step = state["global_step"]
             if step % args.log_steps == 0 or step == args.max_steps:
                 steps = step - (history[-1]["step"] if history else 0)
-                values = (sums / steps).tolist()
+                logged = sums.clone()
+                if world > 1:  # the mean over processes
+                    torch.distributed.all_reduce(logged)
+                    logged /= world
+                values = (logged / steps).tolist()
                 elapsed = time.perf_counter() - window_start
                 record = {"step": step, "loss": values[0], "mlm_loss": values[1], "detection_loss": values[2],
-                          "linking_loss": values[3], "learning_rate": scheduler.get_last_lr()[0],
-                          "tokens_per_second": tokens / elapsed if elapsed else 0.0, "epoch": state["epoch"]}
+                          "linking_loss": values[3], "learning_rate": optimizers.learning_rate,
+                          "tokens_per_second": world * tokens / elapsed if elapsed else 0.0, "epoch": state["epoch"]}
                 history.append(record)
                 state["log_history"] = history
-                with open(log_path, "a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(record) + "\n")
+                if rank == 0:
+                    with open(log_path, "a", encoding="utf-8") as handle:
+                        handle.write(json.dumps(record) + "\n")
                 task.note(f"loss {values[0]:.3f} mlm {values[1]:.3f} link {values[3]:.3f}")
                 sums.zero_()
                 tokens, window_start = 0, time.perf_counter()
             task.update(step)
-            if rank == 0 and (step % args.save_steps == 0 or step == args.max_steps):
+            if step % args.save_steps == 0 or step == args.max_steps:
                 state["pending_sums"] = sums.tolist()
-                _save_checkpoint(out, model, tokenizer, optimizer, scheduler, state)
+                _save_checkpoint(out, model, tokenizer, optimizers, state, rank, world)
     if rank == 0:
         model.save_pretrained(out)
         tokenizer.save_pretrained(out)
