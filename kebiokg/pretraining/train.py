@@ -59,8 +59,9 @@ class TrainArgs:
     shuffle_buffer: int = 10_000
 
     def resumable_with(self, other: TrainArgs) -> list[str]:
-        """Settings that differ and would break an exact resume (max_steps and save/log cadence may change)."""
-        free = {"max_steps", "save_steps", "log_steps"}
+        """Settings that differ and would break an exact resume (max_steps and save/log cadence may change;
+        grad_accum may, with the number of processes, as long as the global batch stays: checked apart)."""
+        free = {"max_steps", "save_steps", "log_steps", "grad_accum"}
         mine, theirs = asdict(self), asdict(other)
         return sorted(k for k in mine if k not in free and mine[k] != theirs[k])
 
@@ -329,9 +330,13 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
         if state.get("kb_fingerprint") != kb_fingerprint:
             raise KebiokgError(f"{resume_from}: trained against another KB (fingerprint {state.get('kb_fingerprint')}, "
                                f"this KB {kb_fingerprint})")
-        changed = TrainArgs(**state["args"]).resumable_with(args)
+        before = TrainArgs(**state["args"])
+        changed = before.resumable_with(args)
         if changed:
             raise KebiokgError(f"{resume_from}: cannot resume with different {', '.join(changed)}")
+        if before.grad_accum * state.get("world_size", 1) != args.grad_accum * world:
+            raise KebiokgError(f"{resume_from}: the global batch would change (grad_accum x processes was "
+                               f"{before.grad_accum * state.get('world_size', 1)}, now {args.grad_accum * world})")
         state["args"] = asdict(args)
         try:
             optimizers.load_state_dict(torch.load(resume_from / "optimizer.pt", map_location=device))
