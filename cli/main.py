@@ -8,6 +8,7 @@ from kebiokg.cli.annotate import annotate_command, eval_linking_command
 from kebiokg.cli.demo import demo_command
 from kebiokg.cli.errors import KebiokgGroup
 from kebiokg.cli.model import pretrain_command, train_tokenizer_command
+from kebiokg.cli.probe import build_probe_command, probe_command
 from kebiokg.cli.query import (
     build_index_command,
     concept_command,
@@ -40,6 +41,8 @@ main.add_command(annotate_command)
 main.add_command(eval_linking_command)
 main.add_command(train_tokenizer_command)
 main.add_command(pretrain_command)
+main.add_command(build_probe_command)
+main.add_command(probe_command)
 main.add_command(demo_command)
 
 

@@ -1,0 +1,1 @@
+"""Knowledge probes: cloze queries built from the KB's relations, and their evaluation."""

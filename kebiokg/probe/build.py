@@ -1,0 +1,178 @@
+"""`kebiokg build-probe`: cloze queries from the KB's relations, as KeBioLM and BioLAMA built them.
+
+For each relation (RELA, in reading order: subject RELA object) and each direction, one query per
+known concept with every gold answer: object masked ("aspirin may treat [Y] .", the answers being
+every object that relation links to aspirin) and subject masked ("[X] may treat headache .").
+Answers carry every English name of each answer concept, cleaned (lowercase, "NOS" and
+bracketed qualifiers dropped, dashes to spaces) and at most `max_answer_tokens` word pieces.
+Per relation at most `per_relation` queries, no answer concept in more than `max_per_answer`
+queries (undersampling over-frequent answers, as BioLAMA does), relations with fewer than
+`min_triples` triples left out; deterministic in `seed`; each query is assigned to train, dev or
+test by a hash of its id. A query is trivial when an answer name appears in its text.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .. import schema as t
+from ..errors import KebiokgError
+from ..kb import KnowledgeBase
+
+_BRACKETS = re.compile(r"\s*[\(\[][^()\[\]]*[\)\]]")
+_NOS = re.compile(r"(,\s*|\s+)nos\b")
+_SPACES = re.compile(r"\s+")
+TRIPLES_SQL = """
+SELECT r.rela, s.cui AS subject_cui, o.cui AS object_cui
+FROM relations r JOIN concepts s ON s.entity_id = r.subject_id JOIN concepts o ON o.entity_id = r.object_id
+WHERE r.rela IS NOT NULL AND r.subject_id <> r.object_id
+GROUP BY ALL ORDER BY 1, 2, 3
+"""
+
+
+def clean_name(name: str) -> str:
+    """KeBioLM's answer cleaning: lowercase, bracketed qualifiers and NOS dropped, dashes to spaces."""
+    text = _BRACKETS.sub("", name.lower())
+    text = _NOS.sub("", text).replace("-", " ")
+    return _SPACES.sub(" ", text).strip(" ,")
+
+
+def default_template(relation: str) -> str:
+    return f"[X] {relation.replace('_', ' ').lower()} [Y] ."
+
+
+def read_templates(path: Path) -> dict[str, str]:
+    """`relation,template` rows (a header row is allowed); templates hold [X] and [Y]."""
+    templates = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for line_no, row in enumerate(csv.reader(handle), start=1):
+            if not row or row[0].strip().lower() == "relation":
+                continue
+            if len(row) != 2 or "[X]" not in row[1] or "[Y]" not in row[1]:
+                raise KebiokgError(f"{path}:{line_no}: expected relation,template with [X] and [Y]")
+            templates[row[0].strip()] = row[1].strip()
+    return templates
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    per_relation: int = 1000
+    max_per_answer: int = 10
+    min_triples: int = 10
+    max_answer_tokens: int = 10
+    seed: int = 0
+    dev_fraction: float = 0.1
+    test_fraction: float = 0.8
+
+
+def _split(query_id: str, seed: int, options: ProbeOptions) -> str:
+    value = int(hashlib.sha1(f"{seed}:{query_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    if value < options.test_fraction:
+        return "test"
+    return "dev" if value < options.test_fraction + options.dev_fraction else "train"
+
+
+def build_probe(kb: KnowledgeBase, options: ProbeOptions = ProbeOptions(), templates: dict[str, str] | None = None,
+                tokenizer=None) -> list[dict]:
+    """The probe's queries (see the module docstring); `tokenizer` counts answer word pieces
+    (whitespace words when None)."""
+    with kb.engine.connect() as conn:
+        rows = conn.connection.dbapi_connection.execute(TRIPLES_SQL).fetchall()
+    by_relation: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for rela, subject, obj in rows:
+        by_relation[rela].append((subject, obj))
+    relations = {r: pairs for r, pairs in by_relation.items() if len(pairs) >= options.min_triples}
+    cuis = sorted({c for pairs in relations.values() for pair in pairs for c in pair})
+    names = _names(kb, cuis)
+    count_tokens = (lambda s: len(tokenizer.tokenize(s))) if tokenizer is not None else (lambda s: len(s.split()))
+    answer_names = {cui: [n for n in names.get(cui, {}).get("all", []) if count_tokens(n) <= options.max_answer_tokens]
+                    for cui in cuis}
+    queries = []
+    for relation in sorted(relations):
+        template = (templates or {}).get(relation, default_template(relation))
+        for direction in ("object", "subject"):
+            groups: dict[str, list[str]] = defaultdict(list)
+            for subject, obj in relations[relation]:
+                known, answer = (subject, obj) if direction == "object" else (obj, subject)
+                groups[known].append(answer)
+            candidates = sorted(groups)
+            random.Random(f"{options.seed}:{relation}:{direction}").shuffle(candidates)
+            used: dict[str, int] = defaultdict(int)
+            kept = 0
+            for known in candidates:
+                if kept >= options.per_relation:
+                    break
+                answers = sorted(set(groups[known]))
+                if any(used[a] >= options.max_per_answer for a in answers) or known not in names:
+                    continue
+                objects = [{"cui": a, "names": answer_names[a]} for a in answers if answer_names.get(a)]
+                if not objects:
+                    continue
+                known_name = names[known]["preferred"]
+                text = (template.replace("[X]", known_name) if direction == "object"
+                        else template.replace("[Y]", known_name))
+                query_id = f"{relation}:{direction}:{known}"
+                flat = {n for o in objects for n in o["names"]}
+                queries.append({
+                    "id": query_id, "relation": relation, "direction": direction, "template": template,
+                    "query": text, "known": {"cui": known, "name": known_name}, "objects": objects,
+                    "trivial": any(re.search(rf"\b{re.escape(n)}\b", text.lower()) for n in flat),
+                    "split": _split(query_id, options.seed, options)})
+                for a in answers:
+                    used[a] += 1
+                kept += 1
+    return queries
+
+
+def _names(kb: KnowledgeBase, cuis: list[str]) -> dict[str, dict]:
+    """Per CUI: the cleaned preferred name and every cleaned English name."""
+    result: dict[str, dict] = {}
+    n, c = t.names.c, t.concepts.c
+    for start in range(0, len(cuis), 20_000):
+        chunk = cuis[start:start + 20_000]
+        params = {"cuis": chunk}
+        wanted = sa.bindparam("cuis", expanding=True)
+        for cui, name in kb.query(sa.select(c.cui, c.preferred_name).where(c.cui.in_(wanted)), params):
+            result[cui] = {"preferred": clean_name(name), "all": []}
+        rows = kb.query(sa.select(n.cui, n.str).where(n.cui.in_(wanted), n.lat == "ENG")
+                        .order_by(n.cui, n.rank.desc(), n.str), params)
+        for cui, name in rows:
+            cleaned = clean_name(name)
+            if cui in result and cleaned and cleaned not in result[cui]["all"]:
+                result[cui]["all"].append(cleaned)
+    return result
+
+
+def write_probe(queries: list[dict], path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for query in queries:
+            handle.write(json.dumps(query, ensure_ascii=False) + "\n")
+
+
+def read_probe(path: Path, split: str | None = None) -> list[dict]:
+    """Queries of a probe file (optionally one split); a malformed line names file and line."""
+    queries = []
+    with open(path, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                query = json.loads(line)
+                if not isinstance(query["query"], str) or not query["objects"]:
+                    raise ValueError("empty query or no answers")
+                if "[X]" not in query["query"] and "[Y]" not in query["query"]:
+                    raise ValueError("no [X] or [Y] slot in the query")
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise KebiokgError(f"{path}:{line_no}: not a probe query ({exc})") from exc
+            if split is None or query.get("split") == split:
+                queries.append(query)
+    return queries
