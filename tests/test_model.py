@@ -207,6 +207,12 @@ def test_whole_entity_masking(corpus_and_tokenizer) -> None:
                 masked = (labels[row, start:end] != -100).tolist()
                 partial += any(masked) and not all(masked)
     assert partial == 0
+    for row, window in enumerate(windows):  # a word piece is masked with its word
+        for j, piece in enumerate(tokenizer.convert_ids_to_tokens(window.input_ids)):
+            if piece.startswith("##"):
+                assert (labels[row, j] != -100) == (labels[row, j - 1] != -100)
+    plain = collate(windows, tokenizer, 0.3, np.random.default_rng(0), entity_units=False)
+    assert (plain["labels"] != -100).any()
     masked_share = (labels != -100).sum() / (inputs["attention_mask"].sum() - 2 * len(windows))
     assert 0.2 < masked_share < 0.45
     assert inputs["mention_entities"][inputs["mention_spans"][..., 1] > 0].min() >= 3

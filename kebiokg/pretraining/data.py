@@ -148,8 +148,10 @@ class WindowStream:
             yield g, batch[-1][0], [window for _, window in batch]
 
 
-def collate(windows: list[Window], tokenizer, mlm_probability: float, rng: np.random.Generator) -> dict:
-    """Pad a batch and apply whole-entity masking; returns the model's keyword arguments."""
+def collate(windows: list[Window], tokenizer, mlm_probability: float, rng: np.random.Generator,
+            entity_units: bool = True) -> dict:
+    """Pad a batch and apply whole-entity masking (or, with `entity_units` False, whole-word masking
+    only: plain MLM); returns the model's keyword arguments."""
     length = max(len(w.input_ids) for w in windows)
     mentions = max(1, max(len(w.spans) for w in windows))
     batch = len(windows)
@@ -170,13 +172,21 @@ def collate(windows: list[Window], tokenizer, mlm_probability: float, rng: np.ra
         if w.spans:
             spans[i, :len(w.spans)] = w.spans
             entities[i, :len(w.spans)] = w.entities
-        # masking units: each mention whole, every other real token alone
+        # masking units: each mention whole, every other word whole (a word piece "##x" joins its word)
         in_mention = np.zeros(n, dtype=bool)
-        units = []
-        for start, end in w.spans:
+        units: list[list[int]] = []
+        for start, end in w.spans if entity_units else ():
             in_mention[start:end] = True
-            units.append(np.arange(start, end))
-        units += [np.array([j]) for j in range(n) if not in_mention[j] and w.input_ids[j] not in special]
+            units.append(list(range(start, end)))
+        word_start = len(units)
+        for j, piece in enumerate(tokenizer.convert_ids_to_tokens(w.input_ids)):
+            if in_mention[j] or w.input_ids[j] in special:
+                continue
+            if piece.startswith("##") and len(units) > word_start and units[-1][-1] == j - 1:
+                units[-1].append(j)
+            else:
+                units.append([j])
+        units = [np.array(u) for u in units]
         if not units:
             continue
         budget = max(1, int(round(mlm_probability * sum(len(u) for u in units))))
