@@ -1,0 +1,143 @@
+"""Does the knowledge help? Plain MLM against KeBioLM, same start, same data, same steps, probed.
+
+    python bench/bench_probe.py [--seeds 0,1,2] [--steps 300] [--hidden 128] [--layers 4]
+
+Real data only: BC5CDR, NCBI-disease and PubMed abstracts from ../shared/data annotated by
+`kebiokg annotate` against SAMPLE_NCIM; a probe built from SAMPLE_NCIM's relations (`build-probe`,
+answers of at most 5 word pieces), evaluated on its test split. Per seed: one random BERT (the
+shared start), then (a) BertForMaskedLM trained on with whole-word masking, (b) KeBioLM
+initialised from the same BERT (`--base-model`: its last layer becomes the fusion layer) trained
+with whole-entity masking + detection + linking; same batches, steps, optimiser and schedule.
+Reports the mean and a 95% confidence interval (t distribution) over seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
+
+
+def kebiokg(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "kebiokg.cli.main", *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def train_plain(base: Path, corpus: Path, out: Path, steps: int, batch_size: int, max_length: int, seed: int,
+                learning_rate: float) -> None:
+    """BertForMaskedLM from `base`, whole-word masking, the pretraining loop's optimiser and schedule."""
+    import numpy as np
+    import torch
+    from transformers import AutoTokenizer, BertForMaskedLM, get_linear_schedule_with_warmup
+
+    from kebiokg.pretraining.data import EntityVocabulary, WindowStream, collate
+
+    torch.manual_seed(seed)
+    model = BertForMaskedLM.from_pretrained(base).train()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    stream = WindowStream(corpus, tokenizer, EntityVocabulary([]), max_length, seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(0.06 * steps), steps)
+    for g, _, windows in stream.micro_batches(batch_size, iter(range(steps))):
+        batch = collate(windows, tokenizer, 0.15, np.random.default_rng([seed, g]), entity_units=False)
+        loss = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def make_base(tokenizer_dir: Path, out: Path, hidden: int, layers: int, seed: int) -> None:
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    torch.manual_seed(seed)
+    model = BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
+                                       num_attention_heads=max(1, hidden // 64), intermediate_size=4 * hidden,
+                                       max_position_embeddings=256, pad_token_id=tokenizer.pad_token_id))
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def interval(values: list[float]) -> str:
+    mean = statistics.fmean(values)
+    if len(values) < 2:
+        return f"{mean:.3f}"
+    half = T_975.get(len(values) - 1, 1.96) * statistics.stdev(values) / math.sqrt(len(values))
+    return f"{mean:.3f} ± {half:.3f}"
+
+
+def main() -> None:
+    default_data = Path(os.environ.get("KEBIOKG_DATA", ROOT.parent / "shared" / "data"))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--learning-rate", type=float, default=5e-4)
+    parser.add_argument("--max-tokens", type=int, default=3, help="longest answer decoded, in word pieces")
+    parser.add_argument("--data", type=Path, default=default_data)
+    parser.add_argument("--keep", type=Path, default=None, help="copy the reports here")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    with tempfile.TemporaryDirectory(prefix="kebiokg-bench-probe-") as name:
+        tmp = Path(name)
+        kb = tmp / "kb.duckdb"
+        kebiokg("load-umls", str(args.data / "umls" / "SAMPLE_NCIM"), "--db", str(kb), "--quiet")
+        sources = [args.data / "corpora" / "bc5cdr" / "CDR_TrainingSet.PubTator.txt",
+                   args.data / "corpora" / "ncbi_disease" / "NCBItrainset_corpus.txt", args.data / "pubmed"]
+        kebiokg("annotate", *map(str, sources), "--db", str(kb), "--out", str(tmp / "corpus"), "--quiet")
+        kebiokg("train-tokenizer", str(tmp / "corpus"), "--out", str(tmp / "tokenizer"), "--vocab-size", "12000")
+        kebiokg("build-probe", "--db", str(kb), "--out", str(tmp / "probe.jsonl"), "--tokenizer",
+                str(tmp / "tokenizer"), "--max-answer-tokens", str(args.max_tokens))
+        results: dict[str, list[dict]] = {"plain MLM": [], "KeBioLM": []}
+        for seed in seeds:
+            base = tmp / f"base-{seed}"
+            make_base(tmp / "tokenizer", base, args.hidden, args.layers, seed)
+            plain, knowledge = tmp / f"plain-{seed}", tmp / f"kebiolm-{seed}"
+            train_plain(base, tmp / "corpus", plain, args.steps, args.batch_size, args.max_length, seed,
+                        args.learning_rate)
+            kebiokg("pretrain", "--db", str(kb), "--corpus", str(tmp / "corpus"), "--base-model", str(base),
+                    "--out", str(knowledge), "--max-steps", str(args.steps), "--batch-size", str(args.batch_size),
+                    "--max-length", str(args.max_length), "--learning-rate", str(args.learning_rate),
+                    "--seed", str(seed), "--save-steps", str(args.steps), "--quiet")
+            report = tmp / f"report-{seed}"
+            kebiokg("probe", "--model", str(plain), "--model", str(knowledge), "--probe", str(tmp / "probe.jsonl"),
+                    "--out", str(report), "--max-tokens", str(args.max_tokens), "--quiet")
+            reports = json.loads((report / "report.json").read_text())
+            results["plain MLM"].append(reports[plain.name])
+            results["KeBioLM"].append(reports[knowledge.name])
+            print(f"seed {seed}: plain Acc@5 {reports[plain.name]['all']['acc5']:.3f}, "
+                  f"KeBioLM Acc@5 {reports[knowledge.name]['all']['acc5']:.3f}", flush=True)
+            if args.keep:
+                import shutil
+
+                shutil.copytree(report, args.keep / f"report-{seed}", dirs_exist_ok=True)
+        queries = results["KeBioLM"][0]["all"]["queries"]
+    print(f"\n{args.layers} layers x {args.hidden} wide from one random BERT per seed, {args.steps} steps of "
+          f"{args.batch_size} x {args.max_length} tokens; probe test split: {queries} queries; seeds {seeds}")
+    metrics = [("acc1", "Acc@1"), ("acc5", "Acc@5"), ("hit50", "hit@50"), ("macro_acc5", "macro Acc@5")]
+    print("| model | " + " | ".join(label for _, label in metrics) + " | non-trivial Acc@5 | trivial Acc@5 |")
+    print("|---|" + "---:|" * (len(metrics) + 2))
+    for model, runs in results.items():
+        cells = [interval([r["all"][k] for r in runs]) for k, _ in metrics]
+        cells += [interval([r["non_trivial"]["acc5"] for r in runs]), interval([r["trivial"]["acc5"] for r in runs])]
+        print(f"| {model} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
