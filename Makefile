@@ -29,6 +29,10 @@ bench: venv
 	$(BIN)/python bench/bench_load.py --scale 0.1 --naive-scale 0.01
 	$(BIN)/python bench/bench_index.py --scale 0.1 --queries 500
 	$(BIN)/python bench/bench_nearest_quality.py
+	$(BIN)/python bench/bench_annotate.py --scale 0.1 --docs 5000 --skip-peers
+	$(BIN)/python bench/bench_pretrain.py --steps 10
+	$(BIN)/python bench/bench_scale.py --sizes 10000,100000 --steps 4
+	$(BIN)/python bench/bench_probe.py --seeds 0 --steps 100
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info
