@@ -91,6 +91,8 @@ def probe_command(models: tuple[str, ...], probe_path: Path, out: Path, split: s
     progress = NullProgress() if quiet else BarProgress()
     reports: dict[str, dict] = {}
     for model_path in models:
+        if model_path.startswith(("/", ".", "~")) and not Path(model_path).expanduser().exists():
+            raise KebiokgError(f"{model_path}: no such model folder")
         try:
             model = AutoModelForMaskedLM.from_pretrained(model_path).to(device).eval()
             tokenizer = AutoTokenizer.from_pretrained(model_path)
