@@ -3,8 +3,9 @@
 Decoding follows BioLAMA's confidence order with a beam: for each answer length L the slot becomes
 L mask tokens; at each of L rounds every beam fills its most confident open position with its
 `beam` best tokens and the `beam` best partial fillings (by summed log-probability) survive.
-Candidates of all lengths are pooled and ranked by length-normalised log-probability; the first
-`max_candidates` distinct decoded strings are kept. Any masked LM works: a kebiokg model
+Candidates of all lengths are pooled, cleaned like the answers (candidates of punctuation alone are
+dropped) and ranked by length-normalised log-probability; the first `max_candidates` distinct
+strings are kept. Any masked LM works: a kebiokg model
 (`KebioForMaskedLM`, its own detection head finding mentions) or any Hugging Face masked LM.
 
 Metrics: Acc@1 and Acc@5 (a top candidate equals, after cleaning, a name of a gold concept),
@@ -15,6 +16,7 @@ and non-trivial queries apart; per relation.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,9 @@ import torch
 
 from ..progress import NullProgress, Progress
 from .build import clean_name
+
+
+_WORDLIKE = re.compile(r"[a-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,9 @@ def decode_queries(model, tokenizer, queries: list[dict], options: DecodeOptions
                 for i, ranked in zip(chunk, fillings, strict=True):
                     for token_ids, logprob in ranked:
                         text = clean_name(tokenizer.decode(token_ids, skip_special_tokens=True))
-                        if text and pooled[i].get(text, -float("inf")) < logprob:
+                        if not _WORDLIKE.search(text):  # punctuation alone is never a concept name
+                            continue
+                        if pooled[i].get(text, -float("inf")) < logprob:
                             pooled[i][text] = logprob
                 done += len(chunk)
                 task.update(done)
