@@ -26,7 +26,6 @@ import torch
 from ..progress import NullProgress, Progress
 from .build import clean_name
 
-
 _WORDLIKE = re.compile(r"[a-z0-9]")
 
 
