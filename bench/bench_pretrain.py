@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import measured
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -101,13 +103,8 @@ def build_batches(tmp: Path, data: Path, batch_size: int, max_length: int, count
 def run_worker(kind: str, batches: Path, args: argparse.Namespace) -> tuple[dict, float]:
     cmd = [sys.executable, __file__, "--worker", kind, "--batches", str(batches), "--preset", args.preset,
            "--steps", str(args.steps), "--warmup", str(args.warmup), "--device", args.device]
-    with tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen(cmd, stdout=out, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        if os.waitstatus_to_exitcode(status):
-            raise SystemExit(f"{kind} worker failed")
-        out.seek(0)
-        return json.loads(out.read().strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    _, rss, stdout = measured(cmd)
+    return json.loads(stdout.strip().splitlines()[-1]), rss
 
 
 def main() -> None:

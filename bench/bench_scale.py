@@ -16,13 +16,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench_pretrain import build_batches
+from common import measured
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = {  # label: (entity_scorer, candidate_search, entity_table_mode)
@@ -89,14 +89,9 @@ def worker(batches_path: Path, entities: int, mode: str, steps: int, warmup: int
 def run(batches: Path, entities: int, mode: str, args: argparse.Namespace) -> tuple[float, float, float]:
     cmd = [sys.executable, __file__, "--worker", mode, "--entities", str(entities), "--batches", str(batches),
            "--steps", str(args.steps), "--warmup", str(args.warmup)]
-    with tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen(cmd, stdout=out, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        if os.waitstatus_to_exitcode(status):
-            raise SystemExit(f"{mode} at {entities:,} entities failed")
-        out.seek(0)
-        result = json.loads(out.read().strip().splitlines()[-1])
-        return result["step_seconds"], usage.ru_maxrss / 1024, result["refresh_seconds"]
+    _, rss, stdout = measured(cmd)
+    result = json.loads(stdout.strip().splitlines()[-1])
+    return result["step_seconds"], rss, result["refresh_seconds"]
 
 
 def plot(results: dict, path: Path) -> None:

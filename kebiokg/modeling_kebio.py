@@ -33,6 +33,7 @@ from transformers import (
 )
 from transformers import initialization as init
 from transformers.masking_utils import create_bidirectional_mask
+from transformers.modeling_outputs import MaskedLMOutput
 from transformers.models.bert.modeling_bert import BertEmbeddings, BertLayer, BertLMPredictionHead, BertOnlyMLMHead
 from transformers.utils import ModelOutput
 
@@ -442,8 +443,6 @@ class KebioForMaskedLM(KebioPreTrainedModel):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None, labels: torch.Tensor | None = None,
                 return_dict: bool | None = None, **kwargs):
-        from transformers.modeling_outputs import MaskedLMOutput
-
         out = self.kebio(input_ids, attention_mask, token_type_ids)
         logits = self.cls(out.last_hidden_state)
         loss = None
