@@ -44,9 +44,14 @@ def model_flops_per_token(model: torch.nn.Module, layers: int, hidden: int, seq:
     return 6 * dense + 12 * layers * hidden * seq
 
 
-def measure(model, batches, steps: int, warmup: int, keys=None, search_timer=None) -> dict:
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def measure(model, batches, steps: int, warmup: int, device: str, keys=None, search_timer=None) -> dict:
     dense = [p for n, p in model.named_parameters() if "entity_embeddings" not in n]
-    optimizers = [torch.optim.AdamW(dense, lr=1e-4, fused=True)]
+    optimizers = [torch.optim.AdamW(dense, lr=1e-4, fused=device.startswith("cuda"))]
     if isinstance(model, KebioForPreTraining):
         optimizers.append(torch.optim.SparseAdam([model.kebio.entity_embeddings.weight], lr=1e-4))
     times, tokens = [], 0
@@ -54,22 +59,23 @@ def measure(model, batches, steps: int, warmup: int, keys=None, search_timer=Non
         batch = {k: v for k, v in batches[step % len(batches)].items() if keys is None or k in keys}
         if search_timer is not None:
             search_timer.clear()
-        torch.cuda.synchronize()
+        _sync(device)
         started = time.perf_counter()
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
             loss = model(**batch).loss
         loss.backward()
         for optimizer in optimizers:
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
-        torch.cuda.synchronize()
+        _sync(device)
         if step >= warmup:
             times.append(time.perf_counter() - started)
             tokens += batch["input_ids"].numel()
     result = {"step_ms": 1000 * statistics.median(times), "tokens_per_second": tokens / sum(times),
-              "peak_gib": torch.cuda.max_memory_allocated() / 2**30}
+              "peak_gib": torch.cuda.max_memory_allocated() / 2**30 if device.startswith("cuda") else 0.0}
     if search_timer is not None:
-        result["search_ms"] = sum(a.elapsed_time(b) for a, b in search_timer)
+        result["search_ms"] = sum(end - begin for begin, end in search_timer) * 1000 if not device.startswith("cuda") \
+            else sum(a.elapsed_time(b) for a, b in search_timer)
     return result
 
 
@@ -83,34 +89,42 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--peak-tflops", type=float, default=989.0)
+    parser.add_argument("--device", default="cuda", help="cuda; cpu only to check the script runs")
     args = parser.parse_args()
-    device = "cuda"
+    device = args.device
     torch.backends.cuda.matmul.allow_tf32 = True
     config = preset_config(args.preset, vocab_size=30522, max_position_embeddings=max(512, args.seq),
                            entity_vocab_size=args.entities + ENTITY_OFFSET, entity_scorer="sampled",
                            candidate_search="torch", entity_table_mode="sparse", search_chunk_size=1 << 20)
     layers = config.num_text_layers + config.num_fusion_layers
     batches = synthetic_batches(4, args.batch_size, args.seq, config.vocab_size, args.mentions, args.entities, device)
-    print(f"{torch.cuda.get_device_name()}; {args.preset} ({layers} layers, {config.hidden_size} wide), "
+    name = torch.cuda.get_device_name() if device.startswith("cuda") else "CPU"
+    print(f"{name}; {args.preset} ({layers} layers, {config.hidden_size} wide), "
           f"batch {args.batch_size} x {args.seq}, bf16; {args.entities:,} entities, {args.mentions} mentions/sequence")
 
     bert = BertForMaskedLM(BertConfig(vocab_size=config.vocab_size, hidden_size=config.hidden_size,
                                       num_hidden_layers=layers, num_attention_heads=config.num_attention_heads,
                                       intermediate_size=config.intermediate_size,
                                       max_position_embeddings=config.max_position_embeddings)).to(device)
-    plain = measure(bert, batches, args.steps, args.warmup, keys={"input_ids", "attention_mask", "labels"})
+    plain = measure(bert, batches, args.steps, args.warmup, device, keys={"input_ids", "attention_mask", "labels"})
     bert_flops = model_flops_per_token(bert, layers, config.hidden_size, args.seq)
     del bert
-    torch.cuda.empty_cache()
-    torch.cuda.reset_peak_memory_stats()
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
 
-    model = KebioForPreTraining(config).to(device)
+    model = KebioForPreTraining(config).to(device)  # the table is sparse: SparseAdam touches found rows only
     scorer = model.kebio.scorer
     assert isinstance(scorer, SampledScorer)
     timer: list = []
     original = scorer.candidates
 
     def timed_candidates(*a, **k):
+        if not device.startswith("cuda"):
+            begin = time.perf_counter()
+            ids = original(*a, **k)
+            timer.append((begin, time.perf_counter()))
+            return ids
         begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         begin.record()
         ids = original(*a, **k)
@@ -119,7 +133,7 @@ def main() -> None:
         return ids
 
     scorer.candidates = timed_candidates
-    kebio = measure(model, batches, args.steps, args.warmup, search_timer=timer)
+    kebio = measure(model, batches, args.steps, args.warmup, device, search_timer=timer)
     kebio_flops = model_flops_per_token(model, layers, config.hidden_size, args.seq)
 
     print(f"{'model':<22} {'step ms':>8} {'tokens/s':>10} {'MFU':>6} {'peak GiB':>9}")
