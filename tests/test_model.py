@@ -316,3 +316,19 @@ def test_resume_refuses_a_mismatched_or_corrupt_checkpoint(tiny_release: Path, t
     result = runner.invoke(main, [*common, "--max-steps", "4", "--resume"])
     assert result.exit_code == 1 and "corrupt checkpoint" in result.output
     assert result.output.count("\n") == 1
+
+
+def test_import_kebiokg_is_light_and_registers_the_auto_classes_when_transformers_loads(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    model = tiny_model()
+    model.entity_vocab = CUIS
+    model.save_pretrained(tmp_path)
+    script = ("import sys, kebiokg\n"
+              "assert 'torch' not in sys.modules and 'transformers' not in sys.modules\n"
+              "from transformers import AutoModel, AutoModelForMaskedLM\n"
+              f"print(type(AutoModel.from_pretrained({str(tmp_path)!r})).__name__,\n"
+              f"      type(AutoModelForMaskedLM.from_pretrained({str(tmp_path)!r})).__name__)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["KebioModel", "KebioForMaskedLM"]
