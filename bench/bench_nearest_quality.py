@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.pubtator import read_pubtator
 from kebiokg.index import EntityIndex, LexicalEncoder, build_index
 from kebiokg.kb import KnowledgeBase
@@ -28,19 +29,9 @@ CORPORA = {
 }
 
 
-def gold_cuis(kb: KnowledgeBase, ids: list[str], cache: dict) -> set[str]:
-    cuis = set()
-    for raw in ids:
-        sab, code = ("OMIM", raw.split(":", 1)[1]) if raw.startswith("OMIM:") else ("MSH", raw.removeprefix("MESH:"))
-        if (sab, code) not in cache:
-            cache[(sab, code)] = set(kb.cuis_for_code(sab, code))
-        cuis |= cache[(sab, code)]
-    return cuis
-
-
 def evaluate(kb: KnowledgeBase, index: EntityIndex, corpus: Path) -> dict:
-    cache: dict = {}
-    mentions = [(m.text, gold_cuis(kb, m.ids, cache)) for doc in read_pubtator(corpus) for m in doc.mentions]
+    mapper = IdMapper(kb)
+    mentions = [(m.text, set(mapper.mention_cuis(m.ids))) for doc in read_pubtator(corpus) for m in doc.mentions]
     covered = [(text, gold) for text, gold in mentions if gold]
     started = time.perf_counter()
     results = index.search([text for text, _ in covered], k=10)

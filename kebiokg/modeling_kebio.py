@@ -143,6 +143,12 @@ def default_valid_tokens(attention_mask: torch.Tensor) -> torch.Tensor:
     return valid
 
 
+def _mean_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean over rows with a target (-100: none); 0 when there are none: no NaN, no host sync."""
+    losses = F.cross_entropy(logits.float(), targets, ignore_index=-100, reduction="none")
+    return losses.sum() / (targets != -100).sum().clamp(min=1)
+
+
 class ExactScorer(nn.Module):
     """Scores each mention against every row of the entity table (KeBioLM's full softmax)."""
 
@@ -157,9 +163,8 @@ class ExactScorer(nn.Module):
         logits = mentions @ table.T  # [n, entities]
         logits[:, ENTITY_PAD] = torch.finfo(logits.dtype).min
         loss = None
-        if targets is not None:  # mean over mentions with a target; 0 when there are none (no NaN, no sync)
-            losses = F.cross_entropy(logits.float(), targets, ignore_index=-100, reduction="none")
-            loss = losses.sum() / (targets != -100).sum().clamp(min=1)
+        if targets is not None:
+            loss = _mean_cross_entropy(logits, targets)
         top_logits, top_ids = logits.topk(min(top_k, table.shape[0] - 1), dim=-1)
         return top_ids, top_logits, loss
 
@@ -241,9 +246,7 @@ class SampledScorer(nn.Module):
             in_golds = torch.isin(top_ids, golds)  # already a column of gold_logits: do not count twice
             logits = torch.cat([top_logits.masked_fill(in_golds, floor), gold_logits], dim=1)
             target_columns = top_ids.shape[1] + torch.searchsorted(golds, targets.clamp(min=0))
-            losses = F.cross_entropy(logits.float(), target_columns.masked_fill(~valid, -100), ignore_index=-100,
-                                     reduction="none")
-            loss = losses.sum() / valid.sum().clamp(min=1)
+            loss = _mean_cross_entropy(logits, target_columns.masked_fill(~valid, -100))
         return top_ids, top_logits, loss
 
 
