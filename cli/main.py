@@ -7,6 +7,7 @@ import click
 from kebiokg.cli.annotate import annotate_command, eval_linking_command
 from kebiokg.cli.demo import demo_command
 from kebiokg.cli.errors import KebiokgGroup
+from kebiokg.cli.finetune import finetune_group
 from kebiokg.cli.model import pretrain_command, train_tokenizer_command
 from kebiokg.cli.probe import build_probe_command, probe_command
 from kebiokg.cli.query import (
@@ -43,6 +44,7 @@ main.add_command(train_tokenizer_command)
 main.add_command(pretrain_command)
 main.add_command(build_probe_command)
 main.add_command(probe_command)
+main.add_command(finetune_group)
 main.add_command(demo_command)
 
 

@@ -27,13 +27,14 @@ from transformers import (
     AutoModel,
     AutoModelForMaskedLM,
     AutoModelForPreTraining,
+    AutoModelForSequenceClassification,
     AutoModelForTokenClassification,
     BertConfig,
     PreTrainedModel,
 )
 from transformers import initialization as init
 from transformers.masking_utils import create_bidirectional_mask
-from transformers.modeling_outputs import MaskedLMOutput
+from transformers.modeling_outputs import MaskedLMOutput, SequenceClassifierOutput
 from transformers.models.bert.modeling_bert import BertEmbeddings, BertLayer, BertLMPredictionHead, BertOnlyMLMHead
 from transformers.utils import ModelOutput
 
@@ -478,6 +479,31 @@ class KebioForTokenClassification(KebioPreTrainedModel):
         return output if return_dict is not False else output.to_tuple()
 
 
+class KebioForSequenceClassification(KebioPreTrainedModel):
+    """Sentence or pair classification (relation extraction) from the fused [CLS] state; detection and
+    linking stay active, as in token classification."""
+
+    def __init__(self, config: KebioConfig) -> None:
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.kebio = KebioModel(config)
+        self.pooler = nn.Sequential(nn.Linear(config.hidden_size, config.hidden_size), nn.Tanh())
+        self.dropout = nn.Dropout(config.classifier_dropout or config.hidden_dropout_prob)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                return_dict: bool | None = None, **kwargs) -> SequenceClassifierOutput | tuple:
+        out = self.kebio(input_ids, attention_mask, token_type_ids)
+        logits = self.classifier(self.dropout(self.pooler(out.last_hidden_state[:, 0])))
+        loss = None
+        if labels is not None:
+            loss = F.cross_entropy(logits.float(), labels)
+        output = SequenceClassifierOutput(loss=loss, logits=logits)
+        return output if return_dict is not False else output.to_tuple()
+
+
 def register_auto_classes() -> None:
     """Make AutoConfig/AutoModel* load kebiokg checkpoints (called on `import kebiokg`)."""
     AutoConfig.register("kebio", KebioConfig, exist_ok=True)
@@ -485,3 +511,4 @@ def register_auto_classes() -> None:
     AutoModelForPreTraining.register(KebioConfig, KebioForPreTraining, exist_ok=True)
     AutoModelForMaskedLM.register(KebioConfig, KebioForMaskedLM, exist_ok=True)
     AutoModelForTokenClassification.register(KebioConfig, KebioForTokenClassification, exist_ok=True)
+    AutoModelForSequenceClassification.register(KebioConfig, KebioForSequenceClassification, exist_ok=True)

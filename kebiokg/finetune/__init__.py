@@ -1,0 +1,1 @@
+"""Downstream fine-tuning: NER and relation extraction on tagged corpora, strict entity/pair F1."""

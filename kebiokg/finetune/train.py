@@ -1,0 +1,312 @@
+"""Fine-tuning: one loop for NER and relation extraction, with the best dev-F1 model kept.
+
+`finetune_ner` and `finetune_re` read the corpora, build examples, load the model (a kebiokg
+checkpoint becomes KebioForTokenClassification / KebioForSequenceClassification with detection and
+linking active; any other encoder its AutoModelFor* class), train with AdamW, linear warmup and
+decay, evaluate on dev every `eval_steps`, keep the best model in `out/best`, score it on test and
+write `results.json`, `log.jsonl` and `curves.png`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from ..errors import KebiokgError
+from ..progress import NullProgress, Progress
+from .data import TaggedDocument, entity_types, read_tagged, write_pubtator
+from .metrics import entity_scores, pair_scores
+from .ner import NerEncoder, bio_labels, collate_windows
+from .relations import RelationTask, check_relation_corpus, gold_pairs, pair_examples
+
+BEST = "best"
+RESULTS = "results.json"
+
+
+@dataclass
+class FinetuneArgs:
+    epochs: float = 3.0
+    max_steps: int | None = None  # overrides epochs
+    batch_size: int = 16
+    learning_rate: float = 5e-5
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    max_length: int = 256
+    eval_steps: int | None = None  # default: once per epoch (and at the end)
+    log_steps: int = 10
+    eval_batch_size: int = 64
+    seed: int = 42
+
+
+def pick_device(device: str | None) -> str:
+    return device or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: str | None = None):
+    """(model, tokenizer): a kebiokg checkpoint or any Hugging Face encoder with a fresh `head`
+    (token or sequence classification) over `labels`. A kebiokg model trained against another KB
+    than `kb_fingerprint` is refused."""
+    from transformers import (
+        AutoConfig,
+        AutoModelForSequenceClassification,
+        AutoModelForTokenClassification,
+        AutoTokenizer,
+    )
+
+    try:
+        config = AutoConfig.from_pretrained(model_path, num_labels=len(labels),
+                                            id2label=dict(enumerate(labels)),
+                                            label2id={label: i for i, label in enumerate(labels)})
+        tokenizer = AutoTokenizer.from_pretrained(model_path)
+    except (OSError, ValueError) as exc:
+        raise KebiokgError(f"{model_path}: not a model folder or hub id ({str(exc).splitlines()[0]})") from exc
+    model_fingerprint = getattr(config, "kb_fingerprint", None)
+    if kb_fingerprint and model_fingerprint and model_fingerprint != kb_fingerprint:
+        raise KebiokgError(f"{model_path}: trained against another KB (fingerprint {model_fingerprint}, "
+                           f"this KB {kb_fingerprint})")
+    auto = AutoModelForTokenClassification if head == "token" else AutoModelForSequenceClassification
+    model = auto.from_pretrained(model_path, config=config)
+    if config.model_type == "kebio":  # the entity table stays the KB's: linking keeps working, memory stays flat
+        model.kebio.entity_embeddings.weight.requires_grad_(False)
+        model.kebio.scorer.refresh(model.kebio.entity_embeddings.weight)
+    return model, tokenizer
+
+
+def _parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def _autocast(device: str):
+    return (torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda")
+            else torch.autocast("cpu", enabled=False))
+
+
+def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], dict], out: Path, args: FinetuneArgs,
+               device: str, progress: Progress) -> list[dict]:
+    """Train on `examples`; `evaluate(model)` gives dev scores with an "f1"; the best model goes to out/best."""
+    from transformers import get_linear_schedule_with_warmup
+
+    if not examples:
+        raise KebiokgError("no training examples")
+    torch.manual_seed(args.seed)
+    order_rng = random.Random(args.seed)
+    steps_per_epoch = math.ceil(len(examples) / args.batch_size)
+    total = args.max_steps or max(1, math.ceil(args.epochs * steps_per_epoch))
+    eval_steps = args.eval_steps or min(steps_per_epoch, total)
+    model.to(device).train()
+    optimizer = torch.optim.AdamW(_parameter_groups(model, args.weight_decay), lr=args.learning_rate)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * total), total)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "log.jsonl"
+    log_path.write_text("", encoding="utf-8")
+    history: list[dict] = []
+    best_f1 = -1.0
+    order: list[int] = []
+    loss_sum, tokens, started = 0.0, 0, time.perf_counter()
+
+    def log(record: dict) -> None:
+        history.append(record)
+        with open(log_path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    with progress.task("fine-tune", total=total, unit="steps") as task:
+        for step in range(1, total + 1):
+            if len(order) < args.batch_size:
+                shuffled = list(range(len(examples)))
+                order_rng.shuffle(shuffled)
+                order += shuffled
+            batch_ids, order = order[:args.batch_size], order[args.batch_size:]
+            batch = {k: v.to(device) for k, v in collate_windows([examples[i] for i in batch_ids], pad_id).items()}
+            with _autocast(device):
+                loss = model(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            loss_sum += loss.item()
+            tokens += int(batch["attention_mask"].sum())
+            if step % args.log_steps == 0 or step == total:
+                elapsed = time.perf_counter() - started
+                steps = step - next((r["step"] for r in reversed(history) if "loss" in r), 0)
+                log({"step": step, "epoch": step / steps_per_epoch, "loss": loss_sum / steps,
+                     "learning_rate": scheduler.get_last_lr()[0], "tokens_per_second": tokens / elapsed})
+                task.note(f"loss {loss_sum / steps:.3f}" + (f" dev F1 {best_f1:.3f}" if best_f1 >= 0 else ""))
+                loss_sum, tokens, started = 0.0, 0, time.perf_counter()
+            if step % eval_steps == 0 or step == total:
+                model.eval()
+                scores = evaluate(model)
+                model.train()
+                log({"step": step, "dev_f1": scores["f1"], "dev_precision": scores["precision"],
+                     "dev_recall": scores["recall"]})
+                if scores["f1"] > best_f1:
+                    best_f1 = scores["f1"]
+                    model.save_pretrained(out / BEST)
+                    tokenizer.save_pretrained(out / BEST)
+                started = time.perf_counter()
+            task.update(step)
+    plot_curves(history, out / "curves.png")
+    return history
+
+
+@torch.no_grad()
+def _logits(model, examples: list, pad_id: int, batch_size: int, device: str):
+    """Logits of every example, in order (float32 on the CPU), batched by similar length."""
+    by_length = sorted(range(len(examples)), key=lambda i: len(examples[i].input_ids))
+    results: list = [None] * len(examples)
+    for begin in range(0, len(by_length), batch_size):
+        ids = by_length[begin:begin + batch_size]
+        batch = collate_windows([examples[i] for i in ids], pad_id)
+        with _autocast(device):
+            logits = model(input_ids=batch["input_ids"].to(device),
+                           attention_mask=batch["attention_mask"].to(device)).logits
+        for row, i in enumerate(ids):
+            results[i] = logits[row].float().cpu()
+    return results
+
+
+class NerTask:
+    """Encodes documents for the loop, predicts spans and scores them (strict, per type)."""
+
+    def __init__(self, tokenizer, labels: list[str], max_length: int, batch_size: int, device: str) -> None:
+        self.encoder = NerEncoder(tokenizer, labels, max_length)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.batch_size, self.device = batch_size, device
+
+    def predict(self, model, documents: list[TaggedDocument]) -> list[list]:
+        windows, _ = self.encoder.encode(documents, use_gold_boundaries=False)
+        logits = _logits(model, windows, self.pad_id, self.batch_size, self.device)
+        return self.encoder.spans(documents, windows, [row.argmax(-1).tolist() for row in logits])
+
+    def score(self, model, documents: list[TaggedDocument]) -> dict:
+        predicted = self.predict(model, documents)
+        gold = [(d, s.start, s.end, s.type) for d, doc in enumerate(documents) for s in doc.spans]
+        return entity_scores(gold, [(d, s.start, s.end, s.type) for d, spans in enumerate(predicted) for s in spans])
+
+
+class RelationTaskRunner:
+    """Pair examples for the loop; document-level pair scores (a pair is predicted when any example is)."""
+
+    def __init__(self, tokenizer, task: RelationTask, max_length: int, batch_size: int, device: str) -> None:
+        self.tokenizer, self.task, self.max_length = tokenizer, task, max_length
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.batch_size, self.device = batch_size, device
+
+    def predict(self, model, documents: list[TaggedDocument]) -> set[tuple[int, str, str]]:
+        examples, _ = pair_examples(documents, self.tokenizer, self.max_length, self.task)
+        logits = _logits(model, examples, self.pad_id, self.batch_size, self.device)
+        return {(e.doc, *e.pair) for e, row in zip(examples, logits, strict=True) if int(row.argmax()) == 1}
+
+    def score(self, model, documents: list[TaggedDocument]) -> dict:
+        return pair_scores(gold_pairs(documents, self.task), self.predict(model, documents))
+
+
+def _finish(model_cls_head: str, out: Path, runner, test_docs: list[TaggedDocument], device: str,
+            summary: dict, history: list[dict], labels: list[str]) -> dict:
+    """Reload the best model, score it on test, write results.json."""
+    model, _ = load_model(str(out / BEST), model_cls_head, labels)
+    model.to(device).eval()
+    summary["test"] = runner.score(model, test_docs)
+    dev = [r for r in history if "dev_f1" in r]
+    best = max(dev, key=lambda r: r["dev_f1"])
+    summary["best_step"], summary["dev_f1"] = best["step"], best["dev_f1"]
+    speeds = [r["tokens_per_second"] for r in history if "tokens_per_second" in r]
+    summary["train_tokens_per_second"] = sum(speeds) / len(speeds) if speeds else None
+    (out / RESULTS).write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return summary
+
+
+def finetune_ner(model_path: str, train: Path, dev: Path, test: Path, out: Path, args: FinetuneArgs,
+                 fmt: str = "auto", types: list[str] | None = None, predict: Path | None = None,
+                 kb_fingerprint: str | None = None, device: str | None = None,
+                 progress: Progress | None = None) -> dict:
+    """Fine-tune for NER; returns the summary written to out/results.json."""
+    progress = progress or NullProgress()
+    device = pick_device(device)
+    train_docs, dev_docs, test_docs = (read_tagged(p, fmt, types) for p in (train, dev, test))
+    train_types = entity_types(train_docs)
+    if not train_types:
+        raise KebiokgError(f"{train}: no entities" + (f" of types {', '.join(types)}" if types else ""))
+    for path, docs in ((dev, dev_docs), (test, test_docs)):
+        absent = sorted(set(entity_types(docs)) - set(train_types))
+        if absent:
+            raise KebiokgError(f"{path}: entity types absent from the training set: {', '.join(absent)} "
+                               f"(training has {', '.join(train_types)}; choose with --types)")
+    labels = bio_labels(train_types)
+    model, tokenizer = load_model(model_path, "token", labels, kb_fingerprint)
+    runner = NerTask(tokenizer, labels, args.max_length, args.eval_batch_size, device)
+    windows, stats = runner.encoder.encode(train_docs, use_gold_boundaries=True)
+    history = train_loop(model, tokenizer, windows, lambda m: runner.score(m, dev_docs), out, args, device, progress)
+    summary = {"task": "ner", "model": model_path, "model_type": model.config.model_type, "labels": labels,
+               "train_documents": len(train_docs), "train_windows": len(windows), "train_encoding": stats.as_dict(),
+               "args": asdict(args), "device": device}
+    summary = _finish("token", out, runner, test_docs, device, summary, history, labels)
+    if predict is not None:
+        best, _ = load_model(str(out / BEST), "token", labels)
+        documents = read_tagged(predict, fmt)
+        spans = runner.predict(best.to(device).eval(), documents)
+        predicted = [TaggedDocument(doc.id, doc.text, doc_spans, [], doc.title_length)
+                     for doc, doc_spans in zip(documents, spans, strict=True)]
+        write_pubtator(predicted, out / "predictions.pubtator")
+        summary["predictions"] = str(out / "predictions.pubtator")
+    return summary
+
+
+def finetune_re(model_path: str, train: Path, dev: Path, test: Path, out: Path, args: FinetuneArgs,
+                task: RelationTask = RelationTask(), per_pair: int = 3, kb_fingerprint: str | None = None,
+                device: str | None = None, progress: Progress | None = None) -> dict:
+    """Fine-tune document-level relation extraction (BC5CDR CID by default)."""
+    progress = progress or NullProgress()
+    device = pick_device(device)
+    train_docs, dev_docs, test_docs = (read_tagged(p, "pubtator") for p in (train, dev, test))
+    check_relation_corpus(train_docs, task, train)
+    labels = ["none", task.relation]
+    model, tokenizer = load_model(model_path, "sequence", labels, kb_fingerprint)
+    runner = RelationTaskRunner(tokenizer, task, args.max_length, args.eval_batch_size, device)
+    examples, stats = pair_examples(train_docs, tokenizer, args.max_length, task, per_pair)
+    history = train_loop(model, tokenizer, examples, lambda m: runner.score(m, dev_docs), out, args, device, progress)
+    summary = {"task": "re", "relation": task.relation, "model": model_path, "model_type": model.config.model_type,
+               "train_documents": len(train_docs), "train_examples": len(examples),
+               "train_positive_examples": sum(e.labels for e in examples), "train_pairs": stats.as_dict(),
+               "args": asdict(args), "device": device}
+    return _finish("sequence", out, runner, test_docs, device, summary, history, labels)
+
+
+def plot_curves(history: list[dict], path: Path) -> None:
+    """Training loss and dev F1 against the step."""
+    losses = [r for r in history if "loss" in r]
+    dev = [r for r in history if "dev_f1" in r]
+    if not losses:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot([r["step"] for r in losses], [r["loss"] for r in losses], color="tab:blue", label="train loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("train loss", color="tab:blue")
+    ax.grid(alpha=0.3)
+    if dev:
+        twin = ax.twinx()
+        twin.plot([r["step"] for r in dev], [r["dev_f1"] for r in dev], "o-", color="tab:orange", label="dev F1")
+        twin.set_ylabel("dev F1", color="tab:orange")
+        twin.set_ylim(0, 1)
+    ax.set_title("fine-tuning")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
