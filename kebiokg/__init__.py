@@ -15,6 +15,9 @@ __version__ = "0.1.0"
 
 
 def _register_models() -> None:
+    importing = sys.modules.get(f"{__name__}.modeling_kebio")
+    if importing is not None and not hasattr(importing, "register_auto_classes"):
+        return  # transformers was first imported by modeling_kebio itself, which registers when it ends
     from .modeling_kebio import register_auto_classes
 
     register_auto_classes()

@@ -512,3 +512,6 @@ def register_auto_classes() -> None:
     AutoModelForMaskedLM.register(KebioConfig, KebioForMaskedLM, exist_ok=True)
     AutoModelForTokenClassification.register(KebioConfig, KebioForTokenClassification, exist_ok=True)
     AutoModelForSequenceClassification.register(KebioConfig, KebioForSequenceClassification, exist_ok=True)
+
+
+register_auto_classes()

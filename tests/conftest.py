@@ -17,7 +17,7 @@ def shared_data() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def real_data() -> Path:
     data = shared_data()
     if data is None:

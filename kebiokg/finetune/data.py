@@ -24,7 +24,7 @@ _BIO_TAG = re.compile(r"^(O|[BI](?:-(.+))?)$")
 _GROUP_OF_TUI = {tui: group for group, tuis in SEMANTIC_GROUPS.items() for tui in tuis}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Span:
     start: int
     end: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Hashable
+from collections.abc import Hashable, Iterable
 
 
 def prf(tp: int, fp: int, fn: int) -> dict:
@@ -24,7 +24,9 @@ def entity_scores(gold: Iterable[tuple[Hashable, int, int, str]],
     hits = gold & predicted
     scores = prf(len(hits), len(predicted - hits), len(gold - hits))
     by_type: dict[str, dict] = {}
-    tp, fp, fn = Counter(i[3] for i in hits), Counter(i[3] for i in predicted - hits), Counter(i[3] for i in gold - hits)
+    tp = Counter(i[3] for i in hits)
+    fp = Counter(i[3] for i in predicted - hits)
+    fn = Counter(i[3] for i in gold - hits)
     for kind in sorted(set(tp) | set(fp) | set(fn)):
         by_type[kind] = prf(tp[kind], fp[kind], fn[kind])
     scores["by_type"] = by_type

@@ -79,16 +79,18 @@ class NerEncoder:
                 spans[-1] = (spans[-1][0], end)
         return DocumentWords(encoding["input_ids"], first_token, spans)
 
-    def encode(self, documents: list[TaggedDocument], use_gold_boundaries: bool) -> tuple[list[NerWindow],
+    def encode(self, documents: list[TaggedDocument], labelled: bool) -> tuple[list[NerWindow],
                                                                                            EncodingStats]:
+        """Windows of every document. `labelled`: labels from the gold spans, cuts never inside one
+        (training); else no labels and cuts blind to gold (evaluation and prediction see no gold)."""
         stats = EncodingStats()
         windows = []
         for d, doc in enumerate(documents):
             words = self.words(doc.text)
-            tags, inside = self._word_tags(doc.spans, words, stats)
-            can_cut = [not (use_gold_boundaries and inside_entity) for inside_entity in inside]
+            tags, inside = self._word_tags(doc.spans if labelled else [], words, stats)
+            can_cut = [not inside_entity for inside_entity in inside]
             for start, end, forced in self._cuts(doc.text, words, can_cut):
-                stats.forced_cuts += forced and use_gold_boundaries
+                stats.forced_cuts += forced
                 windows.append(self._window(d, words, tags, start, end))
         stats.windows = len(windows)
         return windows, stats

@@ -187,7 +187,7 @@ class NerTask:
         self.batch_size, self.device = batch_size, device
 
     def predict(self, model, documents: list[TaggedDocument]) -> list[list]:
-        windows, _ = self.encoder.encode(documents, use_gold_boundaries=False)
+        windows, _ = self.encoder.encode(documents, labelled=False)
         logits = _logits(model, windows, self.pad_id, self.batch_size, self.device)
         return self.encoder.spans(documents, windows, [row.argmax(-1).tolist() for row in logits])
 
@@ -248,7 +248,7 @@ def finetune_ner(model_path: str, train: Path, dev: Path, test: Path, out: Path,
     labels = bio_labels(train_types)
     model, tokenizer = load_model(model_path, "token", labels, kb_fingerprint)
     runner = NerTask(tokenizer, labels, args.max_length, args.eval_batch_size, device)
-    windows, stats = runner.encoder.encode(train_docs, use_gold_boundaries=True)
+    windows, stats = runner.encoder.encode(train_docs, labelled=True)
     history = train_loop(model, tokenizer, windows, lambda m: runner.score(m, dev_docs), out, args, device, progress)
     summary = {"task": "ner", "model": model_path, "model_type": model.config.model_type, "labels": labels,
                "train_documents": len(train_docs), "train_windows": len(windows), "train_encoding": stats.as_dict(),
@@ -266,10 +266,11 @@ def finetune_ner(model_path: str, train: Path, dev: Path, test: Path, out: Path,
 
 
 def finetune_re(model_path: str, train: Path, dev: Path, test: Path, out: Path, args: FinetuneArgs,
-                task: RelationTask = RelationTask(), per_pair: int = 3, kb_fingerprint: str | None = None,
+                task: RelationTask | None = None, per_pair: int = 3, kb_fingerprint: str | None = None,
                 device: str | None = None, progress: Progress | None = None) -> dict:
     """Fine-tune document-level relation extraction (BC5CDR CID by default)."""
     progress = progress or NullProgress()
+    task = task or RelationTask()
     device = pick_device(device)
     train_docs, dev_docs, test_docs = (read_tagged(p, "pubtator") for p in (train, dev, test))
     check_relation_corpus(train_docs, task, train)
