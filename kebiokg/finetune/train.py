@@ -178,6 +178,15 @@ def _logits(model, examples: list, pad_id: int, batch_size: int, device: str):
     return results
 
 
+def _cached(cache: list[tuple[list, list]], documents: list, encode: Callable[[], list]) -> list:
+    """The examples of `documents` (the same list object), encoded on first use."""
+    for known, examples in cache:
+        if known is documents:
+            return examples
+    cache.append((documents, encode()))
+    return cache[-1][1]
+
+
 class NerTask:
     """Encodes documents for the loop, predicts spans and scores them (strict, per type)."""
 
@@ -185,9 +194,10 @@ class NerTask:
         self.encoder = NerEncoder(tokenizer, labels, max_length)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.batch_size, self.device = batch_size, device
+        self._encoded: list[tuple[list, list]] = []  # (documents, windows): encoded once, evaluated often
 
     def predict(self, model, documents: list[TaggedDocument]) -> list[list]:
-        windows, _ = self.encoder.encode(documents, labelled=False)
+        windows = _cached(self._encoded, documents, lambda: self.encoder.encode(documents, labelled=False)[0])
         logits = _logits(model, windows, self.pad_id, self.batch_size, self.device)
         return self.encoder.spans(documents, windows, [row.argmax(-1).tolist() for row in logits])
 
@@ -204,9 +214,11 @@ class RelationTaskRunner:
         self.tokenizer, self.task, self.max_length = tokenizer, task, max_length
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.batch_size, self.device = batch_size, device
+        self._encoded: list[tuple[list, list]] = []
 
     def predict(self, model, documents: list[TaggedDocument]) -> set[tuple[int, str, str]]:
-        examples, _ = pair_examples(documents, self.tokenizer, self.max_length, self.task)
+        examples = _cached(self._encoded, documents,
+                           lambda: pair_examples(documents, self.tokenizer, self.max_length, self.task)[0])
         logits = _logits(model, examples, self.pad_id, self.batch_size, self.device)
         return {(e.doc, *e.pair) for e, row in zip(examples, logits, strict=True) if int(row.argmax()) == 1}
 

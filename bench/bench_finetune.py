@@ -1,0 +1,141 @@
+"""Does the knowledge help downstream? Base vs plain-MLM vs KeBioLM continuation, fine-tuned on
+BC5-chem, BC5-disease, NCBI-disease NER and BC5CDR CID relation extraction.
+
+    python bench/bench_finetune.py [--seeds 0,1,2] [--pretrain-steps 300] [--finetune-steps 200] [--workers 2]
+
+Real data only (../shared/data or $KEBIOKG_DATA). The pretraining corpus is the BC5CDR and
+NCBI-disease training sets plus the PubMed XML files, annotated by `kebiokg annotate` against
+SAMPLE_NCIM (no dev or test text). One random BERT is trained with plain MLM for
+`--pretrain-steps` (the base, (a)); from it, (b) plain MLM and (c) KeBioLM (`pretrain
+--base-model`) each continue for the same steps, batches and schedule. Every model is then
+fine-tuned with `kebiokg finetune` on every task with the same budget, once per seed; the table
+gives the mean test F1 and a 95% confidence interval over seeds, the run time and training
+tokens/s. Runs go `--workers` at a time, one thread each. NER is evaluated on dev twice, RE
+(the slow evaluation: thousands of pair examples) once, at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_probe import interval, kebiokg, make_base, train_plain  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tasks(data: Path) -> dict[str, list[str]]:
+    """Task name -> `kebiokg finetune` arguments (corpora and task options)."""
+    cdr, ncbi = data / "corpora" / "bc5cdr", data / "corpora" / "ncbi_disease"
+    bc5 = ["--train", str(cdr / "CDR_TrainingSet.PubTator.txt"), "--dev", str(cdr / "CDR_DevelopmentSet.PubTator.txt"),
+           "--test", str(cdr / "CDR_TestSet.PubTator.txt")]
+    return {
+        "BC5-chem": ["ner", *bc5, "--types", "Chemical"],
+        "BC5-disease": ["ner", *bc5, "--types", "Disease"],
+        "NCBI-disease": ["ner", "--train", str(ncbi / "NCBItrainset_corpus.txt"), "--dev",
+                         str(ncbi / "NCBIdevelopset_corpus.txt"), "--test", str(ncbi / "NCBItestset_corpus.txt")],
+        "BC5CDR CID": ["re", *bc5],
+    }
+
+
+def finetune(model: Path, task_args: list[str], out: Path, seed: int, args: argparse.Namespace) -> dict:
+    evaluations = 1 if task_args[0] == "re" else 2
+    command = [sys.executable, "-m", "kebiokg.cli.main", "finetune", *task_args, "--model", str(model),
+               "--out", str(out), "--seed", str(seed), "--max-steps", str(args.finetune_steps),
+               "--eval-steps", str(max(1, args.finetune_steps // evaluations)), "--batch-size", str(args.batch_size),
+               "--max-length", str(args.max_length), "--learning-rate", str(args.finetune_lr), "--quiet", "--json"]
+    started = time.perf_counter()
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    result = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    summary = json.loads(result.stdout)
+    summary["seconds"] = time.perf_counter() - started
+    return summary
+
+
+def main() -> None:
+    default_data = Path(os.environ.get("KEBIOKG_DATA", ROOT.parent / "shared" / "data"))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", default="0,1,2", help="fine-tuning seeds")
+    parser.add_argument("--pretrain-steps", type=int, default=300)
+    parser.add_argument("--finetune-steps", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--pretrain-lr", type=float, default=5e-4)
+    parser.add_argument("--finetune-lr", type=float, default=1e-3)
+    parser.add_argument("--tasks", default=None, help="comma-separated subset of the task names")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--data", type=Path, default=default_data)
+    parser.add_argument("--keep", type=Path, default=None, help="write results.json here")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    all_tasks = tasks(args.data)
+    chosen = {k: v for k, v in all_tasks.items() if not args.tasks or k in args.tasks.split(",")}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kebiokg-bench-finetune-") as name:
+        tmp = Path(name)
+        kb = tmp / "kb.duckdb"
+        kebiokg("load-umls", str(args.data / "umls" / "SAMPLE_NCIM"), "--db", str(kb), "--quiet")
+        sources = [args.data / "corpora" / "bc5cdr" / "CDR_TrainingSet.PubTator.txt",
+                   args.data / "corpora" / "ncbi_disease" / "NCBItrainset_corpus.txt", args.data / "pubmed"]
+        kebiokg("annotate", *map(str, sources), "--db", str(kb), "--out", str(tmp / "corpus"), "--quiet")
+        kebiokg("train-tokenizer", str(tmp / "corpus"), "--out", str(tmp / "tokenizer"), "--vocab-size", "12000")
+        make_base(tmp / "tokenizer", tmp / "random", args.hidden, args.layers, 0)
+        models = {"(a) base": tmp / "base", "(b) plain MLM": tmp / "plain", "(c) KeBioLM": tmp / "kebiolm"}
+        steps = args.pretrain_steps
+        train_plain(tmp / "random", tmp / "corpus", models["(a) base"], steps, args.batch_size, args.max_length, 0,
+                    args.pretrain_lr)
+        train_plain(models["(a) base"], tmp / "corpus", models["(b) plain MLM"], steps, args.batch_size,
+                    args.max_length, 1, args.pretrain_lr)
+        kebiokg("pretrain", "--db", str(kb), "--corpus", str(tmp / "corpus"), "--base-model", str(models["(a) base"]),
+                "--out", str(models["(c) KeBioLM"]), "--max-steps", str(steps), "--batch-size", str(args.batch_size),
+                "--max-length", str(args.max_length), "--learning-rate", str(args.pretrain_lr), "--seed", "1",
+                "--save-steps", str(steps), "--quiet")
+        pretrain_seconds = time.perf_counter() - started
+        print(f"pretraining done in {pretrain_seconds:.0f} s", flush=True)
+        jobs = [(model, task, seed) for task in chosen for model in models for seed in seeds]
+
+        def run(job: tuple[str, str, int]) -> tuple[tuple[str, str, int], dict]:
+            model, task, seed = job
+            out = tmp / "runs" / f"{model[1]}-{task.replace(' ', '_')}-{seed}"
+            summary = finetune(models[model], chosen[task], out, seed, args)
+            print(f"{task:13} {model:14} seed {seed}: test F1 {summary['test']['f1']:.4f} "
+                  f"(dev {summary['dev_f1']:.4f}) {summary['seconds']:.0f} s", flush=True)
+            return job, summary
+
+        with ThreadPoolExecutor(args.workers) as pool:
+            results = dict(pool.map(run, jobs))
+    total = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    print(f"\n{args.layers} layers x {args.hidden} wide; base: {steps} plain-MLM steps from random; (b) and (c): "
+          f"{steps} more steps each; fine-tuning: {args.finetune_steps} steps of {args.batch_size} x "
+          f"{args.max_length} tokens, lr {args.finetune_lr}, seeds {seeds}")
+    print(f"total {total / 60:.1f} min (pretraining {pretrain_seconds / 60:.1f} min), peak child RSS {peak:.2f} GiB\n")
+    print("| task | " + " | ".join(models) + " |")
+    print("|---|" + "---:|" * len(models))
+    for task in chosen:
+        cells = [interval([results[(m, task, s)]["test"]["f1"] for s in seeds]) for m in models]
+        print(f"| {task} | " + " | ".join(cells) + " |")
+    print("\nmean seconds per fine-tuning run / training tokens per second (one thread):")
+    for task in chosen:
+        runs = [results[(m, task, s)] for m in models for s in seeds]
+        print(f"  {task}: {sum(r['seconds'] for r in runs) / len(runs):.0f} s, "
+              f"{sum(r['train_tokens_per_second'] for r in runs) / len(runs):,.0f} tokens/s")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        (args.keep / "results.json").write_text(json.dumps(
+            {f"{m}|{t}|{s}": r for (m, t, s), r in results.items()}, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
