@@ -33,41 +33,21 @@ def kebiokg(*args: str) -> None:
 
 def train_plain(base: Path, corpus: Path, out: Path, steps: int, batch_size: int, max_length: int, seed: int,
                 learning_rate: float) -> None:
-    """BertForMaskedLM from `base`, whole-word masking, the pretraining loop's optimiser and schedule."""
-    import numpy as np
-    import torch
-    from transformers import AutoTokenizer, BertForMaskedLM, get_linear_schedule_with_warmup
+    """The plain-MLM baseline (`pretrain --objective mlm`) with the pretraining loop's optimiser and schedule."""
+    from kebiokg.pretraining.baseline import pretrain_plain_mlm
+    from kebiokg.pretraining.train import TrainArgs
 
-    from kebiokg.pretraining.data import EntityVocabulary, WindowStream, collate
-
-    torch.manual_seed(seed)
-    model = BertForMaskedLM.from_pretrained(base).train()
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    stream = WindowStream(corpus, tokenizer, EntityVocabulary([]), max_length, seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(0.06 * steps), steps)
-    for g, _, windows in stream.micro_batches(batch_size, iter(range(steps))):
-        batch = collate(windows, tokenizer, 0.15, np.random.default_rng([seed, g]), entity_units=False)
-        loss = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
+    pretrain_plain_mlm(str(base), corpus, out, TrainArgs(max_steps=steps, batch_size=batch_size, max_length=max_length,
+                                                         seed=seed, learning_rate=learning_rate))
 
 
 def make_base(tokenizer_dir: Path, out: Path, hidden: int, layers: int, seed: int) -> None:
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
+    from transformers import AutoTokenizer
+
+    from kebiokg.pretraining.baseline import random_bert
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    torch.manual_seed(seed)
-    model = BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
-                                       num_attention_heads=max(1, hidden // 64), intermediate_size=4 * hidden,
-                                       max_position_embeddings=256, pad_token_id=tokenizer.pad_token_id))
-    model.save_pretrained(out)
+    random_bert(tokenizer, hidden, layers, seed, max_positions=256).save_pretrained(out)
     tokenizer.save_pretrained(out)
 
 

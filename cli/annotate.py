@@ -15,6 +15,7 @@ from kebiokg.annotate.linker import DEFAULT_THRESHOLD, Linker, LinkOptions, expa
 from kebiokg.annotate.pubtator import read_pubtator
 from kebiokg.annotate.readers import FORMATS
 from kebiokg.annotate.run import RunOptions, annotate_corpus, report_json
+from kebiokg.errors import KebiokgError
 from kebiokg.kb import KnowledgeBase
 from kebiokg.progress import BarProgress, NullProgress
 
@@ -74,6 +75,8 @@ def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_f
             linker = Linker(dictionary, LinkOptions(threshold, expand_semantic_types(_csv(semantic_types)),
                                                     not no_abbreviations))
         report = annotate_corpus(list(inputs), out, linker, options, kb.fingerprint, mapper, progress)
+    if report.documents == 0:
+        raise KebiokgError(f"empty corpus: no documents in {', '.join(str(p) for p in inputs)}")
     if as_json:
         echo_json(report_json(report))
         return

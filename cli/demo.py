@@ -1,21 +1,47 @@
-"""`kebiokg demo`: the main job on built-in data (grows with each piece of kebiokg)."""
+"""`kebiokg demo`: the whole journey, RRF to fine-tuned model, each step as the command a user would type.
+
+Every step runs the real command in this process and prints it first (`$ kebiokg ...`), so the
+demo doubles as a tour. The report (report.md, report.json and the plots) lands in --out.
+"""
 
 from __future__ import annotations
 
+import json
+import random
 import re
 import shutil
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from kebiokg.graph import KnowledgeGraph
-from kebiokg.index import EntityIndex, LexicalEncoder, build_index
-from kebiokg.kb import KnowledgeBase
-from kebiokg.progress import BarProgress, NullProgress
-from kebiokg.umls_loader.load import LoadOptions, load_umls
+from kebiokg.errors import KebiokgError
 
 from .format import table
-from .umls import format_load_report, format_stats
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    concepts: int
+    documents: int  # generated pretraining abstracts
+    ner_documents: int  # generated tagged abstracts, split 60/20/20
+    hidden: int
+    layers: int
+    pretrain_steps: int
+    finetune_steps: int
+    max_length: int
+    probe_queries: int
+    vocab_size: int
+
+
+SIZES = {
+    "full": DemoSize(concepts=20_000, documents=3_000, ner_documents=600, hidden=128, layers=4, pretrain_steps=300,
+                     finetune_steps=150, max_length=128, probe_queries=400, vocab_size=6_000),
+    "small": DemoSize(concepts=1_000, documents=200, ner_documents=100, hidden=64, layers=2, pretrain_steps=20,
+                      finetune_steps=20, max_length=64, probe_queries=40, vocab_size=1_500),
+}
+NER_TYPES = ("CHEM", "DISO", "GENE", "ANAT")
 
 
 def _swap_letters(name: str) -> str:
@@ -26,42 +52,196 @@ def _swap_letters(name: str) -> str:
     return name.replace(word, typo, 1)
 
 
+class Journey:
+    """Runs commands in-process, printing each as typed; times the steps."""
+
+    def __init__(self, quiet: bool) -> None:
+        from kebiokg.cli.main import main
+
+        self.cli, self.quiet = main, quiet
+        self.timings: list[tuple[str, float]] = []
+
+    def step(self, title: str, *args: object, quiet_flag: bool = True) -> None:
+        words = [str(a) for a in args]
+        if quiet_flag and self.quiet:
+            words.append("--quiet")
+        shown = " ".join(f"'{w}'" if " " in w else w for w in words)
+        click.echo(f"\n## {title}\n$ kebiokg {shown}")
+        started = time.perf_counter()
+        self.cli.main(args=words, prog_name="kebiokg", standalone_mode=False)
+        self.timings.append((title, time.perf_counter() - started))
+
+    def note(self, title: str, seconds: float) -> None:
+        self.timings.append((title, seconds))
+
+
+def _pick_query(db: Path) -> tuple[str, str]:
+    """A concept with a plain multi-word name and relations, and a typo of its name."""
+    from kebiokg.graph import KnowledgeGraph
+    from kebiokg.kb import KnowledgeBase
+
+    with KnowledgeBase(db) as kb:
+        graph = KnowledgeGraph(kb)
+        for start in range(0, kb.concept_count, 1000):
+            for concept in kb.concepts_by_id(list(range(start, start + 1000))).values():
+                if re.fullmatch(r"[A-Za-z ,'-]{12,}", concept.preferred_name) and graph.neighbors(concept.cui):
+                    return concept.cui, _swap_letters(concept.preferred_name)
+    raise KebiokgError(f"{db}: no concept with relations and a plain name to query")
+
+
+def _write_ner_splits(documents: list, folder: Path, seed: int) -> dict[str, Path]:
+    """Tagged documents shuffled and split 60/20/20 into train/dev/test JSONL."""
+    from kebiokg.finetune.data import write_tagged_jsonl
+
+    if len(documents) < 5:
+        raise KebiokgError(f"only {len(documents)} tagged documents: too few to split for fine-tuning")
+    documents = list(documents)
+    random.Random(seed).shuffle(documents)
+    cut1, cut2 = int(0.6 * len(documents)), int(0.8 * len(documents))
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for split, part in (("train", documents[:cut1]), ("dev", documents[cut1:cut2]), ("test", documents[cut2:])):
+        paths[split] = folder / f"{split}.jsonl"
+        write_tagged_jsonl(part, paths[split])
+    return paths
+
+
 @click.command("demo")
 @click.option("--out", "out_dir", default="demo-out", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for everything the demo makes.")
-@click.option("--concepts", default=20000, show_default=True, type=click.IntRange(min=100),
-              help="Size of the synthetic release.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the synthetic release.")
+@click.option("--small", is_flag=True, help="A CI-size journey (under two minutes): tiny release, model and budgets.")
+@click.option("--meta", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Your UMLS release (its root or META/) instead of the generated one.")
+@click.option("--corpus", "corpus_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Your texts (PubMed XML, PubTator, JSONL or plain text; repeatable) instead of generated ones.")
+@click.option("--concepts", type=click.IntRange(min=100), default=None,
+              help="Size of the generated release [default: 20,000; --small: 1,000].")
+@click.option("--steps", type=click.IntRange(min=1), default=None,
+              help="Pretraining steps per model [default: 300; --small: 20].")
+@click.option("--seed", default=0, show_default=True, help="Seed of the generated release, texts and models.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def demo_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> None:
-    """Generate a synthetic UMLS release, load it, index it, and query it."""
-    from kebiokg.umls_loader.synth import generate_release
+def demo_command(out_dir: Path, small: bool, meta: Path | None, corpus_paths: tuple[Path, ...],
+                 concepts: int | None, steps: int | None, seed: int, quiet: bool) -> None:
+    """Run the whole journey: release -> KB -> index -> nearest -> annotate -> pretrain KeBioLM and a
+    plain-MLM baseline -> probe both -> fine-tune both for NER -> report (OUT/report.md)."""
+    from kebiokg.cli.model import quiet_transformers
 
-    progress = NullProgress() if quiet else BarProgress()
-    release_dir, db, index_dir = out_dir / "release", out_dir / "kb.duckdb", out_dir / "index"
-    if release_dir.exists():
-        shutil.rmtree(release_dir)
-    click.echo(f"[1/5] synth-umls: {concepts:,} concepts -> {release_dir}", err=True)
-    generate_release(release_dir, concepts=concepts, seed=seed)
-    click.echo(f"[2/5] load-umls -> {db}", err=True)
-    click.echo(format_load_report(load_umls(release_dir, db, LoadOptions(force=True), progress=progress)))
-    with KnowledgeBase(db) as kb:
-        click.echo("\n[3/5] stats", err=True)
-        click.echo(format_stats(kb.stats(top=5)))
-        click.echo(f"\n[4/5] build-index -> {index_dir}", err=True)
-        info = build_index(kb, LexicalEncoder(), index_dir, progress=progress)
-        click.echo(f"indexed {info.count:,} names with {info.index_type} in {info.build_seconds:.1f} s")
-        click.echo("\n[5/5] queries", err=True)
-        graph = KnowledgeGraph(kb)
-        concept = next(c for c in kb.concepts_by_id(list(range(1000))).values()
-                       if re.fullmatch(r"[A-Za-z ,'-]{12,}", c.preferred_name) and graph.neighbors(c.cui))
-        cui, name = concept.cui, concept.preferred_name
-        typo = _swap_letters(name)
-        hits = EntityIndex(index_dir, kb).search([typo], k=5)[0]
-        click.echo(table(["#", "cui", "preferred name", "matched name", "score"],
-                         [(i, h.cui, h.preferred_name, h.matched_name, f"{h.score:.3f}")
-                          for i, h in enumerate(hits, start=1)], title=f"\nnearest {typo!r} (a typo of {name!r})"))
-        edges = graph.neighbors(cui)[:8]
-        click.echo(table(["subject", "relation", "object"],
-                         [(e.subject_name, e.rela or e.rel, e.object_name) for e in edges],
-                         title=f"\nneighbors {cui} (first {len(edges)})"))
+    size = SIZES["small" if small else "full"]
+    concepts = concepts or size.concepts
+    steps = steps or size.pretrain_steps
+    started = time.perf_counter()
+    quiet_transformers(quiet)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("kebiolm", "plain-mlm", "base", "probe-report", "ner-kebiolm", "ner-plain-mlm", "corpus"):
+        shutil.rmtree(out_dir / stale, ignore_errors=True)
+    journey = Journey(quiet)
+    db, index = out_dir / "kb.duckdb", out_dir / "index"
+
+    if meta is None:
+        meta = out_dir / "release"
+        shutil.rmtree(meta, ignore_errors=True)
+        journey.step(f"Generate a synthetic UMLS release ({concepts:,} concepts)", "synth-umls", meta,
+                     "--concepts", concepts, "--seed", seed)
+    journey.step("Load it into a DuckDB knowledge base", "load-umls", meta, "--db", db, "--force")
+    journey.step("Index every name for nearest-entity search", "build-index", "--db", db, "--out", index)
+    cui, typo = _pick_query(db)
+    journey.step("Search the index with a misspelt name", "nearest", typo, "--db", db, "--index", index, "-k", 5,
+                 quiet_flag=False)
+    journey.step("Read the concept's neighbourhood in the graph", "neighbors", cui, "--db", db, quiet_flag=False)
+
+    corpus_dir = out_dir / "corpus"
+    corpus_dir.mkdir()
+    ner_documents = None
+    if not corpus_paths:
+        from kebiokg.kb import KnowledgeBase
+        from kebiokg.synthetic_text import generate_documents
+
+        began = time.perf_counter()
+        with KnowledgeBase(db) as kb:
+            texts = generate_documents(kb, size.documents, seed=seed)
+            ner_documents = generate_documents(kb, size.ner_documents, seed=seed + 1, prefix="ner")
+        (corpus_dir / "abstracts.txt").write_text("".join(d.text + "\n" for d in texts), encoding="utf-8")
+        corpus_paths = (corpus_dir / "abstracts.txt",)
+        click.echo(f"\n## Write {len(texts):,} abstracts from the KB's relations (and {len(ner_documents):,} "
+                   f"tagged ones for NER) -> {corpus_dir}")
+        journey.note("Generate texts", time.perf_counter() - began)
+    annotated = corpus_dir / "annotated.jsonl"
+    journey.step("Find and link every KB name in the texts", "annotate", *corpus_paths, "--db", db,
+                 "--out", annotated, "--workers", 1)
+    if ner_documents is None:  # the user's texts: silver tags from the annotation, typed by semantic group
+        from kebiokg.finetune.data import read_tagged
+
+        ner_documents = [d for d in read_tagged(annotated, "jsonl", list(NER_TYPES)) if d.spans]
+    ner = _write_ner_splits(ner_documents, corpus_dir / "ner", seed)
+
+    tokenizer_dir, base = out_dir / "tokenizer", out_dir / "base"
+    journey.step("Train a WordPiece tokenizer on the corpus", "train-tokenizer", annotated, "--out", tokenizer_dir,
+                 "--vocab-size", size.vocab_size, quiet_flag=False)
+    began = time.perf_counter()
+    from transformers import AutoTokenizer
+
+    from kebiokg.pretraining.baseline import random_bert
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    random_bert(tokenizer, size.hidden, size.layers, seed, max_positions=max(128, size.max_length)).save_pretrained(
+        base)
+    tokenizer.save_pretrained(base)
+    click.echo(f"\n## One random {size.layers}-layer, {size.hidden}-wide BERT -> {base}: the shared start")
+    journey.note("Random BERT", time.perf_counter() - began)
+    budget = ["--corpus", annotated, "--base-model", base, "--max-steps", steps, "--batch-size", 16,
+              "--max-length", size.max_length, "--learning-rate", "5e-4", "--seed", seed, "--log-steps",
+              max(1, steps // 20)]
+    journey.step("Pretrain the plain-MLM baseline", "pretrain", "--objective", "mlm", *budget,
+                 "--out", out_dir / "plain-mlm")
+    journey.step("Pretrain KeBioLM (whole-entity MLM + detection + linking)", "pretrain", "--db", db, *budget,
+                 "--save-steps", steps, "--out", out_dir / "kebiolm")
+
+    probe = out_dir / "probe.jsonl"
+    journey.step("Build knowledge probes from the KB's relations", "build-probe", "--db", db, "--out", probe,
+                 "--tokenizer", tokenizer_dir, "--max-answer-tokens", 3, quiet_flag=False)
+    journey.step("Probe both models", "probe", "--model", out_dir / "plain-mlm", "--model", out_dir / "kebiolm",
+                 "--probe", probe, "--split", "all", "--limit", size.probe_queries, "--max-tokens", 3,
+                 "--out", out_dir / "probe-report")
+    for name in ("plain-mlm", "kebiolm"):
+        journey.step(f"Fine-tune {name} for NER", "finetune", "ner", "--model", out_dir / name,
+                     "--train", ner["train"], "--dev", ner["dev"], "--test", ner["test"],
+                     "--out", out_dir / f"ner-{name}", "--max-steps", size.finetune_steps,
+                     "--eval-steps", max(1, size.finetune_steps // 3), "--learning-rate", "1e-3",
+                     "--max-length", size.max_length, "--seed", seed)
+    report = write_report(out_dir, journey.timings, time.perf_counter() - started)
+    click.echo("\n" + report)
+
+
+def write_report(out: Path, timings: list[tuple[str, float]], total: float) -> str:
+    """report.md and report.json in `out` from the runs' own result files; returns the markdown."""
+    probe = json.loads((out / "probe-report" / "report.json").read_text(encoding="utf-8"))
+    models = {"plain-mlm": "plain MLM", "kebiolm": "KeBioLM"}
+    summary: dict = {"seconds": round(total, 1), "steps": {title: round(s, 1) for title, s in timings}, "models": {}}
+    rows_probe, rows_ner, rows_pretrain = [], [], []
+    for folder, label in models.items():
+        log = [json.loads(line) for line in (out / folder / "log.jsonl").read_text().splitlines()]
+        ner = json.loads((out / f"ner-{folder}" / "results.json").read_text(encoding="utf-8"))
+        scores = probe[folder]["all"]
+        summary["models"][label] = {"final_mlm_loss": log[-1]["mlm_loss"], "probe": scores, "ner_test": ner["test"]}
+        rows_pretrain.append((label, log[-1]["step"], f"{log[-1]['mlm_loss']:.3f}",
+                              f"{log[-1].get('linking_loss', float('nan')):.3f}"))
+        rows_probe.append((label, scores["queries"], f"{scores['acc1']:.3f}", f"{scores['acc5']:.3f}",
+                           f"{scores['hit50']:.3f}"))
+        rows_ner.append((label, f"{ner['test']['precision']:.3f}", f"{ner['test']['recall']:.3f}",
+                         f"{ner['test']['f1']:.3f}", f"{ner['dev_f1']:.3f}"))
+    parts = [
+        "# kebiokg demo report",
+        f"Whole journey in {total / 60:.1f} min on this machine; every number below was measured in this run.",
+        table(["model", "steps", "final MLM loss", "final linking loss"], rows_pretrain, title="\n## Pretraining"),
+        table(["model", "queries", "Acc@1", "Acc@5", "hit@50"], rows_probe, title="\n## Knowledge probe"),
+        table(["model", "precision", "recall", "F1 (strict)", "best dev F1"], rows_ner,
+              title="\n## NER fine-tuning (test)"),
+        table(["step", "seconds"], [(title, f"{s:.1f}") for title, s in timings], title="\n## Time per step"),
+        "\nPlots: plain-mlm/loss.png, kebiolm/loss.png, probe-report/report.png, ner-plain-mlm/curves.png, "
+        "ner-kebiolm/curves.png. Tiny models and budgets: the numbers show the pipeline works end to end, "
+        "not what a base-size model reaches (docs/benchmarks.md).",
+    ]
+    markdown = "\n".join(parts) + "\n"
+    (out / "report.md").write_text(markdown, encoding="utf-8")
+    (out / "report.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return markdown

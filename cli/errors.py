@@ -18,6 +18,10 @@ class KebiokgGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a missing file, an unknown option: one line with where to look
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+            click.echo(f"kebiokg: error: {exc.format_message()}{where}", err=True)
+            sys.exit(2)
         except BrokenPipeError:  # output piped into `head` and friends: not an error
             sys.stderr.close()
             sys.exit(0)

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
+from kebiokg.errors import KebiokgError
 from kebiokg.kb import KnowledgeBase
 from kebiokg.progress import BarProgress, NullProgress
 
 from .format import echo_json, table
-from .query import db_option, json_option
+from .query import json_option
 
 
 def quiet_transformers(quiet: bool) -> None:
@@ -22,6 +23,23 @@ def quiet_transformers(quiet: bool) -> None:
         logging.disable_progress_bar()
 
 
+def _pretrain_plain(base_model: str | None, corpus: Path, out: Path, args, device: str | None, quiet: bool,
+                    as_json: bool) -> None:
+    from kebiokg.pretraining.baseline import pretrain_plain_mlm
+
+    if base_model is None:
+        raise KebiokgError("--objective mlm continues a masked LM: give --base-model")
+    history = pretrain_plain_mlm(base_model, corpus, out, args, NullProgress() if quiet else BarProgress(), device)
+    last = history[-1] if history else {}
+    if as_json:
+        echo_json({"out": str(out), "global_step": last.get("step", 0), "last": last})
+        return
+    click.echo(f"{last.get('step', 0):,} plain-MLM steps -> {out} (log.jsonl, loss.png)")
+    if last:
+        click.echo(table(["step", "mlm", "tokens/s"], [(last["step"], f"{last['mlm_loss']:.3f}",
+                                                       round(last["tokens_per_second"]))]))
+
+
 @click.command("train-tokenizer")
 @click.argument("corpora", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Tokenizer folder.")
@@ -31,15 +49,21 @@ def quiet_transformers(quiet: bool) -> None:
 def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: int, min_frequency: int,
                             cased: bool) -> None:
     """Train a WordPiece tokenizer on annotated corpora (JSONL files or annotate output folders)."""
-    from kebiokg.pretraining.tokenizer import train_tokenizer
+    from kebiokg.pretraining.tokenizer import SPECIAL_TOKENS, train_tokenizer
 
     tokenizer = train_tokenizer(list(corpora), vocab_size, min_frequency, lowercase=not cased)
+    if len(tokenizer) <= len(SPECIAL_TOKENS):
+        raise KebiokgError(f"empty corpus: no text in {', '.join(str(c) for c in corpora)}")
     tokenizer.save_pretrained(out)
     click.echo(f"WordPiece tokenizer of {len(tokenizer):,} tokens -> {out}")
 
 
 @click.command("pretrain")
-@db_option
+@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The KB file (made by load-umls); required for the kebiolm objective.")
+@click.option("--objective", type=click.Choice(["kebiolm", "mlm"]), default="kebiolm", show_default=True,
+              help="kebiolm: MLM with whole-entity masking + detection + linking; mlm: the plain-MLM baseline "
+                   "(whole-word masking, no entities; needs --base-model), same data and schedule.")
 @click.option("--corpus", required=True, type=click.Path(exists=True, path_type=Path),
               help="Annotated corpus (kebiokg annotate output: a .jsonl file or a shard folder).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -82,24 +106,29 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 ... [default: cuda when present].")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @json_option
-def pretrain_command(db_path: Path, corpus: Path, out: Path, base_model: str | None, from_config: str | None,
-                     tokenizer_path: Path | None, vocab_size: int, entity_init: str, transe_epochs: int,
-                     entity_scorer: str, candidate_search: str, index_refresh: int, entity_table_mode: str,
-                     max_steps: int, batch_size: int,
-                     grad_accum: int, learning_rate: float, warmup_ratio: float, max_length: int,
+def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Path, base_model: str | None,
+                     from_config: str | None, tokenizer_path: Path | None, vocab_size: int, entity_init: str,
+                     transe_epochs: int, entity_scorer: str, candidate_search: str, index_refresh: int,
+                     entity_table_mode: str, max_steps: int, batch_size: int, grad_accum: int,
+                     learning_rate: float, warmup_ratio: float, max_length: int,
                      mlm_probability: float, seed: int, save_steps: int, log_steps: int, resume: bool,
                      device: str | None, quiet: bool, as_json: bool) -> None:
     """Pretrain KeBioLM (MLM with whole-entity masking + entity detection + entity linking) on an
-    annotated corpus, against the entities of the KB."""
+    annotated corpus, against the entities of the KB; or, with --objective mlm, the plain-MLM baseline."""
     from kebiokg.pretraining.entity_index import export_entity_index
     from kebiokg.pretraining.train import TrainArgs, pretrain, setup_distributed, start_or_resume
 
     args = TrainArgs(max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, learning_rate=learning_rate,
                      warmup_ratio=warmup_ratio, seed=seed, save_steps=save_steps, log_steps=log_steps,
                      max_length=max_length, mlm_probability=mlm_probability)
+    quiet_transformers(quiet)
+    if objective == "mlm":
+        _pretrain_plain(base_model, corpus, out, args, device, quiet, as_json)
+        return
+    if db_path is None:
+        raise KebiokgError("pretrain: --db is required (the KB whose entities the model links to)")
     rank, world = setup_distributed()
     progress = NullProgress() if quiet or rank != 0 else BarProgress()
-    quiet_transformers(quiet)
     model_options = {"entity_scorer": entity_scorer, "candidate_search": candidate_search,
                      "entity_table_mode": entity_table_mode}
     with KnowledgeBase(db_path) as kb:

@@ -89,7 +89,7 @@ def load_umls_command(meta_dir: Path, db_path: Path, lang: str, keep_suppressed:
     report = load_umls(meta_dir, db_path, options, progress=NullProgress() if quiet else BarProgress())
     if as_json:
         echo_json(report)
-    elif not quiet:
+    else:
         click.echo(format_load_report(report))
 
 

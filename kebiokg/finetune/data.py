@@ -166,3 +166,12 @@ def write_pubtator(documents: list[TaggedDocument], path: Path | str) -> None:
             for relation in doc.relations:
                 handle.write(f"{doc.id}\t" + "\t".join(relation) + "\n")
             handle.write("\n")
+
+
+def write_tagged_jsonl(documents: list[TaggedDocument], path: Path | str) -> None:
+    """Documents as the JSONL corpus format, each entity with its "type" (read back by `read_tagged`)."""
+    with open(path, "w", encoding="utf-8") as handle:
+        for doc in documents:
+            entities = [{"start": s.start, "end": s.end, "text": doc.text[s.start:s.end],
+                         "cui": s.ids[0] if s.ids else None, "type": s.type} for s in doc.spans]
+            handle.write(json.dumps({"id": doc.id, "text": doc.text, "entities": entities}, ensure_ascii=False) + "\n")

@@ -50,6 +50,22 @@ def pick_device(device: str | None) -> str:
     return device or ("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def check_model_kb(model_path: str, kb_fingerprint: str | None) -> None:
+    """Refuse a kebiokg model trained against another KB than `kb_fingerprint` (when one is given)."""
+    if not kb_fingerprint:
+        return
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(model_path)
+    except (OSError, ValueError) as exc:
+        raise KebiokgError(f"{model_path}: not a model folder or hub id ({str(exc).splitlines()[0]})") from exc
+    model_fingerprint = getattr(config, "kb_fingerprint", None)
+    if model_fingerprint and model_fingerprint != kb_fingerprint:
+        raise KebiokgError(f"{model_path}: trained against another KB (fingerprint {model_fingerprint}, "
+                           f"this KB {kb_fingerprint})")
+
+
 def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: str | None = None):
     """(model, tokenizer): a kebiokg checkpoint or any Hugging Face encoder with a fresh `head`
     (token or sequence classification) over `labels`. A kebiokg model trained against another KB
@@ -68,10 +84,7 @@ def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: st
         tokenizer = AutoTokenizer.from_pretrained(model_path)
     except (OSError, ValueError) as exc:
         raise KebiokgError(f"{model_path}: not a model folder or hub id ({str(exc).splitlines()[0]})") from exc
-    model_fingerprint = getattr(config, "kb_fingerprint", None)
-    if kb_fingerprint and model_fingerprint and model_fingerprint != kb_fingerprint:
-        raise KebiokgError(f"{model_path}: trained against another KB (fingerprint {model_fingerprint}, "
-                           f"this KB {kb_fingerprint})")
+    check_model_kb(model_path, kb_fingerprint)
     auto = AutoModelForTokenClassification if head == "token" else AutoModelForSequenceClassification
     model = auto.from_pretrained(model_path, config=config)
     if config.model_type == "kebio":  # the entity table stays the KB's: linking keeps working, memory stays flat
@@ -247,6 +260,7 @@ def finetune_ner(model_path: str, train: Path, dev: Path, test: Path, out: Path,
                  progress: Progress | None = None) -> dict:
     """Fine-tune for NER; returns the summary written to out/results.json."""
     progress = progress or NullProgress()
+    check_model_kb(model_path, kb_fingerprint)
     device = pick_device(device)
     train_docs, dev_docs, test_docs = (read_tagged(p, fmt, types) for p in (train, dev, test))
     train_types = entity_types(train_docs)
@@ -283,6 +297,7 @@ def finetune_re(model_path: str, train: Path, dev: Path, test: Path, out: Path, 
     """Fine-tune document-level relation extraction (BC5CDR CID by default)."""
     progress = progress or NullProgress()
     task = task or RelationTask()
+    check_model_kb(model_path, kb_fingerprint)
     device = pick_device(device)
     train_docs, dev_docs, test_docs = (read_tagged(p, "pubtator") for p in (train, dev, test))
     check_relation_corpus(train_docs, task, train)

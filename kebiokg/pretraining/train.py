@@ -430,7 +430,9 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
     return state
 
 
-def plot_losses(history: list[dict], path: Path) -> None:
+def plot_losses(history: list[dict], path: Path, keys: tuple[str, ...] = ("loss", "mlm_loss", "detection_loss",
+                                                                          "linking_loss"),
+                title: str = "KeBioLM pretraining") -> None:
     """The loss components against the step, one line each."""
     if not history:
         return
@@ -441,11 +443,11 @@ def plot_losses(history: list[dict], path: Path) -> None:
 
     steps = [r["step"] for r in history]
     fig, ax = plt.subplots(figsize=(7, 4))
-    for key in ("loss", "mlm_loss", "detection_loss", "linking_loss"):
+    for key in keys:
         ax.plot(steps, [r[key] for r in history], label=key.replace("_", " "))
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
-    ax.set_title("KeBioLM pretraining")
+    ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -1,0 +1,80 @@
+"""The plain-MLM baseline KeBioLM is judged against: the same corpus, windows, optimiser and schedule,
+whole-word masking, no entities (`kebiokg pretrain --objective mlm`)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForMaskedLM
+
+from ..errors import KebiokgError
+from ..progress import NullProgress, Progress
+from .data import EntityVocabulary, WindowStream, collate
+from .train import TrainArgs, _parameter_groups, plot_losses
+
+
+def random_bert(tokenizer, hidden: int, layers: int, seed: int, max_positions: int = 512) -> BertForMaskedLM:
+    """A randomly initialised BERT masked LM sized for `tokenizer` (a shared start for both objectives)."""
+    torch.manual_seed(seed)
+    return BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
+                                      num_attention_heads=max(1, hidden // 64), intermediate_size=4 * hidden,
+                                      max_position_embeddings=max_positions, pad_token_id=tokenizer.pad_token_id))
+
+
+def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, progress: Progress | None = None,
+                       device: str | None = None) -> list[dict]:
+    """Continue a masked LM (folder or hub id) with plain MLM on the corpus; saves the model, its
+    tokenizer, log.jsonl and loss.png in `out`; returns the log."""
+    from transformers import get_linear_schedule_with_warmup
+
+    progress = progress or NullProgress()
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if (out / "config.json").exists():
+        raise KebiokgError(f"{out} already holds a model: choose another --out")
+    try:
+        model = AutoModelForMaskedLM.from_pretrained(base).to(device).train()
+        tokenizer = AutoTokenizer.from_pretrained(base)
+    except (OSError, ValueError) as exc:
+        raise KebiokgError(f"{base}: not a masked LM folder or hub id ({str(exc).splitlines()[0]})") from exc
+    torch.manual_seed(args.seed)
+    stream = WindowStream(corpus, tokenizer, EntityVocabulary([]), args.max_length, args.seed, args.shuffle_buffer)
+    optimizer = torch.optim.AdamW(_parameter_groups(model, args.weight_decay, set()), lr=args.learning_rate)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * args.max_steps), args.max_steps)
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda")
+                else torch.autocast("cpu", enabled=False))
+    out.mkdir(parents=True, exist_ok=True)
+    history: list[dict] = []
+    loss_sum, tokens, started = 0.0, 0, time.perf_counter()
+    with progress.task("pretrain (plain MLM)", total=args.max_steps, unit="steps") as task:
+        for g, epoch, windows in stream.micro_batches(args.batch_size, iter(range(args.max_steps))):
+            batch = collate(windows, tokenizer, args.mlm_probability, np.random.default_rng([args.seed, g]),
+                            entity_units=False)
+            with autocast:
+                loss = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device),
+                             labels=batch["labels"].to(device)).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            loss_sum += loss.item()
+            tokens += int(batch["attention_mask"].sum())
+            step = g + 1
+            if step % args.log_steps == 0 or step == args.max_steps:
+                steps = step - (history[-1]["step"] if history else 0)
+                elapsed = time.perf_counter() - started
+                history.append({"step": step, "loss": loss_sum / steps, "mlm_loss": loss_sum / steps,
+                                "learning_rate": scheduler.get_last_lr()[0], "epoch": epoch,
+                                "tokens_per_second": tokens / elapsed if elapsed else 0.0})
+                task.note(f"mlm {loss_sum / steps:.3f}")
+                loss_sum, tokens, started = 0.0, 0, time.perf_counter()
+            task.update(step)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    (out / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in history), encoding="utf-8")
+    plot_losses(history, out / "loss.png", keys=("mlm_loss",), title="plain MLM pretraining")
+    return history
