@@ -223,15 +223,17 @@ class NerTask:
 class RelationTaskRunner:
     """Pair examples for the loop; document-level pair scores (a pair is predicted when any example is)."""
 
-    def __init__(self, tokenizer, task: RelationTask, max_length: int, batch_size: int, device: str) -> None:
-        self.tokenizer, self.task, self.max_length = tokenizer, task, max_length
+    def __init__(self, tokenizer, task: RelationTask, max_length: int, batch_size: int, device: str,
+                 per_pair: int = 3) -> None:
+        self.tokenizer, self.task, self.max_length, self.per_pair = tokenizer, task, max_length, per_pair
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.batch_size, self.device = batch_size, device
         self._encoded: list[tuple[list, list]] = []
 
     def predict(self, model, documents: list[TaggedDocument]) -> set[tuple[int, str, str]]:
         examples = _cached(self._encoded, documents,
-                           lambda: pair_examples(documents, self.tokenizer, self.max_length, self.task)[0])
+                           lambda: pair_examples(documents, self.tokenizer, self.max_length, self.task,
+                                                 self.per_pair)[0])
         logits = _logits(model, examples, self.pad_id, self.batch_size, self.device)
         return {(e.doc, *e.pair) for e, row in zip(examples, logits, strict=True) if int(row.argmax()) == 1}
 
@@ -303,7 +305,7 @@ def finetune_re(model_path: str, train: Path, dev: Path, test: Path, out: Path, 
     check_relation_corpus(train_docs, task, train)
     labels = ["none", task.relation]
     model, tokenizer = load_model(model_path, "sequence", labels, kb_fingerprint)
-    runner = RelationTaskRunner(tokenizer, task, args.max_length, args.eval_batch_size, device)
+    runner = RelationTaskRunner(tokenizer, task, args.max_length, args.eval_batch_size, device, per_pair)
     examples, stats = pair_examples(train_docs, tokenizer, args.max_length, task, per_pair)
     history = train_loop(model, tokenizer, examples, lambda m: runner.score(m, dev_docs), out, args, device, progress)
     summary = {"task": "re", "relation": task.relation, "model": model_path, "model_type": model.config.model_type,
