@@ -110,7 +110,8 @@ def main() -> None:
             out = tmp / "runs" / f"{model[1]}-{task.replace(' ', '_')}-{seed}"
             summary = finetune(models[model], chosen[task], out, seed, args)
             print(f"{task:13} {model:14} seed {seed}: test F1 {summary['test']['f1']:.4f} "
-                  f"(dev {summary['dev_f1']:.4f}) {summary['seconds']:.0f} s", flush=True)
+                  f"(dev {summary['dev_f1']:.4f}; {summary['train_documents']} training documents, "
+                  f"{summary['train_documents_left_out']} left out as dev/test) {summary['seconds']:.0f} s", flush=True)
             return job, summary
 
         with ThreadPoolExecutor(args.workers) as pool:

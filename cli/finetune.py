@@ -39,6 +39,8 @@ def _common(command):
         click.option("--eval-steps", type=click.IntRange(1), default=None,
                      help="Steps between dev evaluations [default: once per epoch]."),
         click.option("--seed", type=int, default=42, show_default=True),
+        click.option("--allow-overlap", is_flag=True,
+                     help="Train on training documents that are also in dev or test (left out by default)."),
         click.option("--device", default=None, help="cpu, cuda, cuda:1 ... [default: cuda when present]."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
         json_option,
@@ -70,6 +72,9 @@ def _report(summary: dict, as_json: bool) -> None:
     if as_json:
         echo_json(summary)
         return
+    if summary["train_documents_left_out"]:
+        click.echo(f"left out {summary['train_documents_left_out']:,} training documents that are also in dev or "
+                   f"test ({summary['train_documents']:,} trained on)")
     test = summary["test"]
     rows = [("all", f"{test['precision']:.4f}", f"{test['recall']:.4f}", f"{test['f1']:.4f}",
              test["tp"] + test["fn"])]
@@ -101,7 +106,7 @@ def ner_command(fmt: str, types: str | None, predict: Path | None, **options) ->
     summary = finetune_ner(options["model_path"], options["train"], options["dev"], options["test"], options["out"],
                            _args(options), fmt, [t.strip() for t in types.split(",") if t.strip()] if types else None,
                            predict, _fingerprint(options["db_path"]), options["device"],
-                           NullProgress() if options["quiet"] else BarProgress())
+                           NullProgress() if options["quiet"] else BarProgress(), options["allow_overlap"])
     _report(summary, options["as_json"])
 
 
@@ -121,5 +126,5 @@ def re_command(relation: str, head_type: str, tail_type: str, per_pair: int, **o
     summary = finetune_re(options["model_path"], options["train"], options["dev"], options["test"], options["out"],
                           _args(options), RelationTask(relation, head_type, tail_type), per_pair,
                           _fingerprint(options["db_path"]), options["device"],
-                          NullProgress() if options["quiet"] else BarProgress())
+                          NullProgress() if options["quiet"] else BarProgress(), options["allow_overlap"])
     _report(summary, options["as_json"])

@@ -18,7 +18,7 @@ from kebiokg.finetune.data import Span, TaggedDocument, read_tagged, write_pubta
 from kebiokg.finetune.metrics import entity_scores, pair_scores
 from kebiokg.finetune.ner import IGNORE, NerEncoder, bio_labels
 from kebiokg.finetune.relations import HEAD_MARKERS, TAIL_MARKERS, RelationTask, pair_examples
-from kebiokg.finetune.train import FinetuneArgs, NerTask, finetune_ner, load_model
+from kebiokg.finetune.train import FinetuneArgs, NerTask, finetune_ner, held_out_training, load_model
 from kebiokg.modeling_kebio import KebioForPreTraining, preset_config
 from kebiokg.pretraining.tokenizer import train_tokenizer
 
@@ -184,6 +184,15 @@ def test_pair_examples_mark_both_mentions_and_label_from_cid(tmp_path: Path) -> 
     assert pair_examples(docs, tokenizer, 8, RelationTask())[1].pairs_without_example == 2
 
 
+def test_training_documents_also_in_dev_or_test_are_left_out(tmp_path: Path) -> None:
+    """BC5CDR's training file here holds its 500 development abstracts too: they must not train."""
+    train = [TaggedDocument(str(i), f"Document {i} text.") for i in range(5)]
+    dev, test = [TaggedDocument("x", "Document 3 text.")], [TaggedDocument("y", "Document 9 text.")]
+    kept, left_out = held_out_training(train, dev, test, allow_overlap=False, path=tmp_path)
+    assert [d.id for d in kept] == ["0", "1", "2", "4"] and left_out == 1
+    assert held_out_training(train, dev, test, allow_overlap=True, path=tmp_path) == (train, 0)
+
+
 # -- training ------------------------------------------------------------------------------------------------------
 
 
@@ -191,7 +200,7 @@ def test_tiny_kebio_model_overfits_real_sentences_and_reloads_to_identical_predi
         titles: Path, kebio_checkpoint: Path, tmp_path: Path) -> None:
     args = FinetuneArgs(max_steps=120, batch_size=8, learning_rate=3e-3, warmup_ratio=0.05, eval_steps=40,
                         max_length=64, seed=0)
-    summary = finetune_ner(str(kebio_checkpoint), titles, titles, titles, tmp_path / "run", args)
+    summary = finetune_ner(str(kebio_checkpoint), titles, titles, titles, tmp_path / "run", args, allow_overlap=True)
     assert summary["model_type"] == "kebio" and summary["test"]["f1"] == 1.0
     assert set(summary["test"]["by_type"]) == {"Chemical", "Disease"}
     labels = summary["labels"]
@@ -220,7 +229,8 @@ def _invoke(*args: str):
 
 def test_finetune_cli_predicts_pubtator_and_error_paths_are_one_line(
         titles: Path, kebio_checkpoint: Path, tiny_release: Path, tmp_path: Path) -> None:
-    common = ["--train", str(titles), "--dev", str(titles), "--test", str(titles), "--max-length", "64"]
+    common = ["--train", str(titles), "--dev", str(titles), "--test", str(titles), "--max-length", "64",
+              "--allow-overlap"]
     out = tmp_path / "run"
     result, _ = _invoke("finetune", "ner", "--model", str(kebio_checkpoint), *common, "--out", str(out),
                         "--max-steps", "4", "--predict", str(titles), "--types", "Chemical", "--quiet", "--json")
@@ -243,8 +253,11 @@ def test_finetune_cli_predicts_pubtator_and_error_paths_are_one_line(
     write_pubtator([TaggedDocument(d.id, d.text, [s for s in d.spans if s.type == "Chemical"])
                     for d in read_tagged(titles)], chemicals)
     result, lines = _invoke("finetune", "ner", "--model", str(kebio_checkpoint), "--train", str(chemicals),
-                            "--dev", str(titles), "--test", str(titles), "--out", str(out))
+                            "--dev", str(titles), "--test", str(titles), "--out", str(out), "--allow-overlap")
     assert result.exit_code == 1 and len(lines) == 1 and "types absent from the training set: Disease" in lines[0]
+
+    result, lines = _invoke("finetune", "ner", "--model", str(kebio_checkpoint), *common[:-1], "--out", str(out))
+    assert result.exit_code == 1 and len(lines) == 1 and "every training document is also in dev or test" in lines[0]
 
     result, lines = _invoke("finetune", "re", "--model", str(kebio_checkpoint), *common, "--out", str(out))
     assert result.exit_code == 1 and len(lines) == 1 and "no CID relation lines" in lines[0]

@@ -256,15 +256,30 @@ def _finish(model_cls_head: str, out: Path, runner, test_docs: list[TaggedDocume
     return summary
 
 
+def held_out_training(train_docs: list[TaggedDocument], dev_docs: list[TaggedDocument],
+                      test_docs: list[TaggedDocument], allow_overlap: bool, path: Path) -> tuple[list, int]:
+    """Training documents whose text is also in dev or test are left out (a corpus's training file
+    sometimes includes its development set): (kept, number left out)."""
+    if allow_overlap:
+        return train_docs, 0
+    held_out = {d.text for d in dev_docs} | {d.text for d in test_docs}
+    kept = [d for d in train_docs if d.text not in held_out]
+    if not kept:
+        raise KebiokgError(f"{path}: every training document is also in dev or test (--allow-overlap trains on "
+                           f"them anyway)")
+    return kept, len(train_docs) - len(kept)
+
+
 def finetune_ner(model_path: str, train: Path, dev: Path, test: Path, out: Path, args: FinetuneArgs,
                  fmt: str = "auto", types: list[str] | None = None, predict: Path | None = None,
                  kb_fingerprint: str | None = None, device: str | None = None,
-                 progress: Progress | None = None) -> dict:
+                 progress: Progress | None = None, allow_overlap: bool = False) -> dict:
     """Fine-tune for NER; returns the summary written to out/results.json."""
     progress = progress or NullProgress()
     check_model_kb(model_path, kb_fingerprint)
     device = pick_device(device)
     train_docs, dev_docs, test_docs = (read_tagged(p, fmt, types) for p in (train, dev, test))
+    train_docs, left_out = held_out_training(train_docs, dev_docs, test_docs, allow_overlap, train)
     train_types = entity_types(train_docs)
     if not train_types:
         raise KebiokgError(f"{train}: no entities" + (f" of types {', '.join(types)}" if types else ""))
@@ -279,7 +294,8 @@ def finetune_ner(model_path: str, train: Path, dev: Path, test: Path, out: Path,
     windows, stats = runner.encoder.encode(train_docs, labelled=True)
     history = train_loop(model, tokenizer, windows, lambda m: runner.score(m, dev_docs), out, args, device, progress)
     summary = {"task": "ner", "model": model_path, "model_type": model.config.model_type, "labels": labels,
-               "train_documents": len(train_docs), "train_windows": len(windows), "train_encoding": stats.as_dict(),
+               "train_documents": len(train_docs), "train_documents_left_out": left_out,
+               "train_windows": len(windows), "train_encoding": stats.as_dict(),
                "args": asdict(args), "device": device}
     summary = _finish("token", out, runner, test_docs, device, summary, history, labels)
     if predict is not None:
@@ -295,13 +311,14 @@ def finetune_ner(model_path: str, train: Path, dev: Path, test: Path, out: Path,
 
 def finetune_re(model_path: str, train: Path, dev: Path, test: Path, out: Path, args: FinetuneArgs,
                 task: RelationTask | None = None, per_pair: int = 3, kb_fingerprint: str | None = None,
-                device: str | None = None, progress: Progress | None = None) -> dict:
+                device: str | None = None, progress: Progress | None = None, allow_overlap: bool = False) -> dict:
     """Fine-tune document-level relation extraction (BC5CDR CID by default)."""
     progress = progress or NullProgress()
     task = task or RelationTask()
     check_model_kb(model_path, kb_fingerprint)
     device = pick_device(device)
     train_docs, dev_docs, test_docs = (read_tagged(p, "pubtator") for p in (train, dev, test))
+    train_docs, left_out = held_out_training(train_docs, dev_docs, test_docs, allow_overlap, train)
     check_relation_corpus(train_docs, task, train)
     labels = ["none", task.relation]
     model, tokenizer = load_model(model_path, "sequence", labels, kb_fingerprint)
@@ -309,7 +326,8 @@ def finetune_re(model_path: str, train: Path, dev: Path, test: Path, out: Path, 
     examples, stats = pair_examples(train_docs, tokenizer, args.max_length, task, per_pair)
     history = train_loop(model, tokenizer, examples, lambda m: runner.score(m, dev_docs), out, args, device, progress)
     summary = {"task": "re", "relation": task.relation, "model": model_path, "model_type": model.config.model_type,
-               "train_documents": len(train_docs), "train_examples": len(examples),
+               "train_documents": len(train_docs), "train_documents_left_out": left_out,
+               "train_examples": len(examples),
                "train_positive_examples": sum(e.labels for e in examples), "train_pairs": stats.as_dict(),
                "args": asdict(args), "device": device}
     return _finish("sequence", out, runner, test_docs, device, summary, history, labels)
