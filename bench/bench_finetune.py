@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_probe import interval, kebiokg, make_base, train_plain  # noqa: E402
+from bench_probe import interval, kebiokg, make_base, prepare_corpus, train_plain  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,12 +84,7 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kebiokg-bench-finetune-") as name:
         tmp = Path(name)
-        kb = tmp / "kb.duckdb"
-        kebiokg("load-umls", str(args.data / "umls" / "SAMPLE_NCIM"), "--db", str(kb), "--quiet")
-        sources = [args.data / "corpora" / "bc5cdr" / "CDR_TrainingSet.PubTator.txt",
-                   args.data / "corpora" / "ncbi_disease" / "NCBItrainset_corpus.txt", args.data / "pubmed"]
-        kebiokg("annotate", *map(str, sources), "--db", str(kb), "--out", str(tmp / "corpus"), "--quiet")
-        kebiokg("train-tokenizer", str(tmp / "corpus"), "--out", str(tmp / "tokenizer"), "--vocab-size", "12000")
+        kb = prepare_corpus(args.data, tmp)
         make_base(tmp / "tokenizer", tmp / "random", args.hidden, args.layers, 0)
         models = {"(a) base": tmp / "base", "(b) plain MLM": tmp / "plain", "(c) KeBioLM": tmp / "kebiolm"}
         steps = args.pretrain_steps

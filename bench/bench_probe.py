@@ -51,6 +51,18 @@ def make_base(tokenizer_dir: Path, out: Path, hidden: int, layers: int, seed: in
     tokenizer.save_pretrained(out)
 
 
+def prepare_corpus(data: Path, tmp: Path) -> Path:
+    """SAMPLE_NCIM as the KB (returned), and the training texts annotated against it -> tmp/corpus,
+    with a WordPiece tokenizer trained on them -> tmp/tokenizer (no development or test text)."""
+    kb = tmp / "kb.duckdb"
+    kebiokg("load-umls", str(data / "umls" / "SAMPLE_NCIM"), "--db", str(kb), "--quiet")
+    sources = [data / "corpora" / "bc5cdr" / "CDR_TrainingSet.PubTator.txt",
+               data / "corpora" / "ncbi_disease" / "NCBItrainset_corpus.txt", data / "pubmed"]
+    kebiokg("annotate", *map(str, sources), "--db", str(kb), "--out", str(tmp / "corpus"), "--quiet")
+    kebiokg("train-tokenizer", str(tmp / "corpus"), "--out", str(tmp / "tokenizer"), "--vocab-size", "12000")
+    return kb
+
+
 def interval(values: list[float]) -> str:
     mean = statistics.fmean(values)
     if len(values) < 2:
@@ -76,12 +88,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     with tempfile.TemporaryDirectory(prefix="kebiokg-bench-probe-") as name:
         tmp = Path(name)
-        kb = tmp / "kb.duckdb"
-        kebiokg("load-umls", str(args.data / "umls" / "SAMPLE_NCIM"), "--db", str(kb), "--quiet")
-        sources = [args.data / "corpora" / "bc5cdr" / "CDR_TrainingSet.PubTator.txt",
-                   args.data / "corpora" / "ncbi_disease" / "NCBItrainset_corpus.txt", args.data / "pubmed"]
-        kebiokg("annotate", *map(str, sources), "--db", str(kb), "--out", str(tmp / "corpus"), "--quiet")
-        kebiokg("train-tokenizer", str(tmp / "corpus"), "--out", str(tmp / "tokenizer"), "--vocab-size", "12000")
+        kb = prepare_corpus(args.data, tmp)
         kebiokg("build-probe", "--db", str(kb), "--out", str(tmp / "probe.jsonl"), "--tokenizer",
                 str(tmp / "tokenizer"), "--max-answer-tokens", str(args.max_tokens))
         results: dict[str, list[dict]] = {"plain MLM": [], "KeBioLM": []}

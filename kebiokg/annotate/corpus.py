@@ -83,18 +83,23 @@ def corpus_files(path: Path | str) -> list[Path]:
     return [path / shard["file"] for shard in info["shards"]]
 
 
+def json_records(file: Path) -> Iterator[tuple[dict, str]]:
+    """(record, "FILE:LINE") for each non-blank line of a JSONL file; a line that is not JSON is an error."""
+    with open(file, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line), f"{file}:{line_no}"
+            except json.JSONDecodeError as exc:
+                raise KebiokgError(f"{file}:{line_no}: not JSON ({exc.msg})") from exc
+
+
 def read_corpus(path: Path | str) -> Iterator[AnnotatedDocument]:
     """Stream the documents of a corpus (file or shard folder), validating offsets."""
     for file in corpus_files(path):
-        with open(file, encoding="utf-8") as handle:
-            for line_no, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise KebiokgError(f"{file}:{line_no}: not JSON ({exc.msg})") from exc
-                yield document_from_json(record, f"{file}:{line_no}")
+        for record, where in json_records(file):
+            yield document_from_json(record, where)
 
 
 def write_jsonl(documents: Iterable[AnnotatedDocument], path: Path | str) -> int:

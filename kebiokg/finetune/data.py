@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..annotate.corpus import document_from_json
+from ..annotate.corpus import document_from_json, json_records
 from ..annotate.linker import SEMANTIC_GROUPS
 from ..annotate.problems import Problems
 from ..annotate.pubtator import read_pubtator
@@ -133,18 +133,11 @@ def _span_type(item: dict) -> str:
 
 def _read_jsonl(path: Path, problems: Problems) -> list[TaggedDocument]:
     documents = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise KebiokgError(f"{path}:{line_no}: not JSON ({exc.msg})") from exc
-            doc = document_from_json(record, f"{path}:{line_no}")  # checks every offset
-            spans = [Span(e.start, e.end, _span_type(item), (e.cui,) if e.cui else ())
-                     for e, item in zip(doc.entities, record.get("entities") or [], strict=True)]
-            documents.append(TaggedDocument(doc.id or f"{path.name}:{line_no}", doc.text, spans))
+    for record, where in json_records(path):
+        doc = document_from_json(record, where)  # checks every offset
+        spans = [Span(e.start, e.end, _span_type(item), (e.cui,) if e.cui else ())
+                 for e, item in zip(doc.entities, record.get("entities") or [], strict=True)]
+        documents.append(TaggedDocument(doc.id or where.rsplit("/", 1)[-1], doc.text, spans))
     return documents
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from ..errors import KebiokgError
+from ..pretraining.train import optimizer_step, parameter_groups
 from ..progress import NullProgress, Progress
 from .data import TaggedDocument, entity_types, read_tagged, write_pubtator
 from .metrics import entity_scores, pair_scores
@@ -93,14 +94,6 @@ def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: st
     return model, tokenizer
 
 
-def _parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
-    decay, no_decay = [], []
-    for name, param in model.named_parameters():
-        if param.requires_grad:
-            (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-
-
 def _autocast(device: str):
     return (torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda")
             else torch.autocast("cpu", enabled=False))
@@ -119,7 +112,7 @@ def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], di
     total = args.max_steps or max(1, math.ceil(args.epochs * steps_per_epoch))
     eval_steps = args.eval_steps or min(steps_per_epoch, total)
     model.to(device).train()
-    optimizer = torch.optim.AdamW(_parameter_groups(model, args.weight_decay), lr=args.learning_rate)
+    optimizer = torch.optim.AdamW(parameter_groups(model, args.weight_decay), lr=args.learning_rate)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * total), total)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     out.mkdir(parents=True, exist_ok=True)
@@ -146,10 +139,7 @@ def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], di
             with _autocast(device):
                 loss = model(**batch).loss
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
+            optimizer_step(model, optimizer, scheduler, args.max_grad_norm)
             loss_sum += loss.item()
             tokens += int(batch["attention_mask"].sum())
             if step % args.log_steps == 0 or step == total:

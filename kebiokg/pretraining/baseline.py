@@ -14,7 +14,7 @@ from transformers import AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertFo
 from ..errors import KebiokgError
 from ..progress import NullProgress, Progress
 from .data import EntityVocabulary, WindowStream, collate
-from .train import TrainArgs, _parameter_groups, plot_losses
+from .train import TrainArgs, optimizer_step, parameter_groups, plot_losses
 
 
 def random_bert(tokenizer, hidden: int, layers: int, seed: int, max_positions: int = 512) -> BertForMaskedLM:
@@ -42,7 +42,7 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
         raise KebiokgError(f"{base}: not a masked LM folder or hub id ({str(exc).splitlines()[0]})") from exc
     torch.manual_seed(args.seed)
     stream = WindowStream(corpus, tokenizer, EntityVocabulary([]), args.max_length, args.seed, args.shuffle_buffer)
-    optimizer = torch.optim.AdamW(_parameter_groups(model, args.weight_decay, set()), lr=args.learning_rate)
+    optimizer = torch.optim.AdamW(parameter_groups(model, args.weight_decay), lr=args.learning_rate)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * args.max_steps), args.max_steps)
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda")
                 else torch.autocast("cpu", enabled=False))
@@ -57,10 +57,7 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
                 loss = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device),
                              labels=batch["labels"].to(device)).loss
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
+            optimizer_step(model, optimizer, scheduler, args.max_grad_norm)
             loss_sum += loss.item()
             tokens += int(batch["attention_mask"].sum())
             step = g + 1

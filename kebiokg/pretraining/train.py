@@ -247,13 +247,22 @@ def load_checkpoint_state(checkpoint: Path) -> dict:
 # -- the loop -------------------------------------------------------------------------------------------------
 
 
-def _parameter_groups(model: torch.nn.Module, weight_decay: float, skip: set[int]) -> list[dict]:
+def parameter_groups(model: torch.nn.Module, weight_decay: float, skip: frozenset[int] = frozenset()) -> list[dict]:
+    """AdamW groups: decay on matrices, none on biases and norms; parameters in `skip` (ids) left out."""
     decay, no_decay = [], []
     for name, param in model.named_parameters():
         if not param.requires_grad or id(param) in skip:
             continue
         (no_decay if param.ndim < 2 or "LayerNorm" in name or "norm" in name else decay).append(param)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def optimizer_step(model: torch.nn.Module, optimizer, scheduler, max_grad_norm: float) -> None:
+    """Clip, step, advance the schedule, clear the gradients: one update of a single-optimizer loop."""
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
 
 
 class Optimizers:
@@ -264,7 +273,7 @@ class Optimizers:
         table = model.kebio.entity_embeddings.weight
         mode = model.config.entity_table_mode
         table.requires_grad_(mode != "frozen")
-        groups = _parameter_groups(model, args.weight_decay, {id(table)})
+        groups = parameter_groups(model, args.weight_decay, frozenset({id(table)}))
         if mode == "dense":
             groups.append({"params": [table], "weight_decay": 0.0})
         warmup = int(args.warmup_ratio * args.max_steps)
