@@ -61,6 +61,41 @@ def finetune(model: Path, task_args: list[str], out: Path, seed: int, args: argp
     return summary
 
 
+def print_table(results: dict, models: list[str], tasks_run: list[str], seeds: list[int]) -> None:
+    """Mean test F1 ± 95% interval over seeds, one row per task."""
+    print("| task | " + " | ".join(models) + " |")
+    print("|---|" + "---:|" * len(models))
+    for task in tasks_run:
+        cells = [interval([results[(m, task, s)]["test"]["f1"] for s in seeds]) for m in models]
+        print(f"| {task} | " + " | ".join(cells) + " |")
+
+
+def plot_f1(results: dict, models: list[str], tasks_run: list[str], seeds: list[int], path: Path) -> None:
+    """Grouped bars: mean test F1 per task and model, each seed as a dot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    width = 0.8 / len(models)
+    for i, model in enumerate(models):
+        for j, task in enumerate(tasks_run):
+            values = [results[(model, task, s)]["test"]["f1"] for s in seeds]
+            x = j + (i - (len(models) - 1) / 2) * width
+            ax.bar(x, sum(values) / len(values), width, color=f"C{i}", label=model if j == 0 else None)
+            ax.plot([x] * len(values), values, "k.", markersize=4)
+    ax.set_xticks(range(len(tasks_run)), tasks_run)
+    ax.set_ylabel("test F1 (strict)")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"fine-tuned from three continuations of one base ({len(seeds)} seeds each)")
+    ax.legend(loc="upper right")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main() -> None:
     default_data = Path(os.environ.get("KEBIOKG_DATA", ROOT.parent / "shared" / "data"))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,7 +112,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--keep", type=Path, default=None, help="write results.json here")
+    parser.add_argument("--plot", type=Path, default=None, help="bar chart of test F1 per task and model (PNG)")
+    parser.add_argument("--from-results", type=Path, default=None,
+                        help="a results.json written by --keep: print its table (and --plot) without running")
     args = parser.parse_args()
+    if args.from_results:
+        kept = json.loads(args.from_results.read_text(encoding="utf-8"))
+        results = {tuple(k.split("|")[:2]) + (int(k.split("|")[2]),): v for k, v in kept.items()}
+        models = list(dict.fromkeys(m for m, _, _ in results))
+        tasks_run = list(dict.fromkeys(t for _, t, _ in results))
+        seeds = sorted({s for _, _, s in results})
+        print_table(results, models, tasks_run, seeds)
+        if args.plot:
+            plot_f1(results, models, tasks_run, seeds, args.plot)
+        return
     seeds = [int(s) for s in args.seeds.split(",")]
     all_tasks = tasks(args.data)
     chosen = {k: v for k, v in all_tasks.items() if not args.tasks or k in args.tasks.split(",")}
@@ -117,11 +165,9 @@ def main() -> None:
           f"{steps} more steps each; fine-tuning: {args.finetune_steps} steps of {args.batch_size} x "
           f"{args.max_length} tokens, lr {args.finetune_lr}, seeds {seeds}")
     print(f"total {total / 60:.1f} min (pretraining {pretrain_seconds / 60:.1f} min), peak child RSS {peak:.2f} GiB\n")
-    print("| task | " + " | ".join(models) + " |")
-    print("|---|" + "---:|" * len(models))
-    for task in chosen:
-        cells = [interval([results[(m, task, s)]["test"]["f1"] for s in seeds]) for m in models]
-        print(f"| {task} | " + " | ".join(cells) + " |")
+    print_table(results, list(models), list(chosen), seeds)
+    if args.plot:
+        plot_f1(results, list(models), list(chosen), seeds, args.plot)
     print("\nmean seconds per fine-tuning run / training tokens per second (one thread):")
     for task in chosen:
         runs = [results[(m, task, s)] for m in models for s in seeds]

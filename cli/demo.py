@@ -76,7 +76,7 @@ class Journey:
 
 
 def _pick_query(db: Path) -> tuple[str, str]:
-    """A concept with a plain multi-word name and relations, and a typo of its name."""
+    """A concept with a plain multi-word name and a handful of relations, and a typo of its name."""
     from kebiokg.graph import KnowledgeGraph
     from kebiokg.kb import KnowledgeBase
 
@@ -84,7 +84,8 @@ def _pick_query(db: Path) -> tuple[str, str]:
         graph = KnowledgeGraph(kb)
         for start in range(0, kb.concept_count, 1000):
             for concept in kb.concepts_by_id(list(range(start, start + 1000))).values():
-                if re.fullmatch(r"[A-Za-z ,'-]{12,}", concept.preferred_name) and graph.neighbors(concept.cui):
+                if (re.fullmatch(r"[A-Za-z ,'-]{12,}", concept.preferred_name)
+                        and 3 <= len(graph.neighbors(concept.cui)) <= 12):
                     return concept.cui, _swap_letters(concept.preferred_name)
     raise KebiokgError(f"{db}: no concept with relations and a plain name to query")
 

@@ -140,7 +140,7 @@ def build_index_command(db_path: Path, out_dir: Path, kind: str, exact_max: int,
         info = build_index(kb, encoder, out_dir, options, progress=NullProgress() if quiet else BarProgress())
     if as_json:
         echo_json(info)
-    elif not quiet:
+    else:
         click.echo(f"indexed {info.count:,} {info.unit}s of {info.release} into {out_dir} with {info.index_type} "
                    f"in {info.build_seconds:.1f} s")
 

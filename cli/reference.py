@@ -20,7 +20,8 @@ def _commands(group: click.Group, ctx: click.Context) -> list[tuple[click.Comman
 
 def cli_reference() -> str:
     """Markdown: the top-level help, then every command's --help in a code block, in order."""
-    root = click.Context(main, info_name="kebiokg", terminal_width=100, max_content_width=100)
+    settings = {**main.context_settings, "terminal_width": 100, "max_content_width": 100}
+    root = click.Context(main, info_name="kebiokg", **settings)
     parts = ["# CLI reference", "",
              "Generated from the commands' `--help` by `python -m kebiokg.cli.reference > docs/cli.md`; a test "
              "keeps it current.", "", "```text", main.get_help(root), "```"]

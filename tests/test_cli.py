@@ -100,12 +100,3 @@ def test_query_errors_are_one_line(tiny_release: Path, tmp_path: Path) -> None:
     one_line_error(invoke("neighbors", "C0000003", "--db", db, "--rel", "PAR"), "no relations matching")
     one_line_error(invoke("nearest", "x", "--db", db, "--index", tmp_path / "idx"), "built from another KB")
     one_line_error(invoke("nearest", "x", "--db", db, "--index", tmp_path / "none"), "no index here")
-
-
-def test_demo_runs_end_to_end(tmp_path: Path) -> None:
-    result = invoke("demo", "--out", tmp_path / "demo", "--concepts", "300", "--quiet")
-    assert result.exit_code == 0, result.output
-    assert "loaded 2099AA" in result.stdout
-    assert "Top semantic types" in result.stdout
-    assert "indexed" in result.stdout and "nearest" in result.stdout and "neighbors" in result.stdout
-    assert (tmp_path / "demo" / "kb.duckdb").exists() and (tmp_path / "demo" / "index" / "index.json").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -12,8 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_cli_reference_is_current() -> None:
-    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == cli_reference(), \
-        "regenerate: python -m kebiokg.cli.reference > docs/cli.md"
+    written, current = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8").splitlines(), cli_reference().splitlines()
+    diff = "\n".join(difflib.unified_diff(written, current, "docs/cli.md", "the commands", lineterm="", n=1))
+    assert not diff, f"regenerate with python -m kebiokg.cli.reference > docs/cli.md:\n{diff}"
 
 
 def test_readme_names_only_real_commands() -> None:
