@@ -18,7 +18,7 @@ from kebiokg.finetune.data import Span, TaggedDocument, read_tagged, write_pubta
 from kebiokg.finetune.metrics import entity_scores, pair_scores
 from kebiokg.finetune.ner import IGNORE, NerEncoder, bio_labels
 from kebiokg.finetune.relations import HEAD_MARKERS, TAIL_MARKERS, RelationTask, pair_examples
-from kebiokg.finetune.train import FinetuneArgs, NerTask, finetune_ner, held_out_training, load_model
+from kebiokg.finetune.train import FinetuneArgs, NerRunner, finetune_ner, held_out_training, load_model
 from kebiokg.modeling_kebio import KebioForPreTraining, preset_config
 from kebiokg.pretraining.tokenizer import train_tokenizer
 
@@ -206,7 +206,7 @@ def test_tiny_kebio_model_overfits_real_sentences_and_reloads_to_identical_predi
     labels = summary["labels"]
     model, tokenizer = load_model(str(tmp_path / "run" / "best"), "token", labels)
     assert type(model).__name__ == "KebioForTokenClassification"
-    task = NerTask(tokenizer, labels, 64, 16, "cpu")
+    task = NerRunner(tokenizer, labels, 64, 16, "cpu")
     docs = read_tagged(titles)
     first = task.predict(model.eval(), docs)
     model.save_pretrained(tmp_path / "again")

@@ -190,7 +190,7 @@ def _cached(cache: list[tuple[list, list]], documents: list, encode: Callable[[]
     return cache[-1][1]
 
 
-class NerTask:
+class NerRunner:
     """Encodes documents for the loop, predicts spans and scores them (strict, per type)."""
 
     def __init__(self, tokenizer, labels: list[str], max_length: int, batch_size: int, device: str) -> None:
@@ -210,7 +210,7 @@ class NerTask:
         return entity_scores(gold, [(d, s.start, s.end, s.type) for d, spans in enumerate(predicted) for s in spans])
 
 
-class RelationTaskRunner:
+class RelationRunner:
     """Pair examples for the loop; document-level pair scores (a pair is predicted when any example is)."""
 
     def __init__(self, tokenizer, task: RelationTask, max_length: int, batch_size: int, device: str,
@@ -280,7 +280,7 @@ def finetune_ner(model_path: str, train: Path, dev: Path, test: Path, out: Path,
                                f"(training has {', '.join(train_types)}; choose with --types)")
     labels = bio_labels(train_types)
     model, tokenizer = load_model(model_path, "token", labels, kb_fingerprint)
-    runner = NerTask(tokenizer, labels, args.max_length, args.eval_batch_size, device)
+    runner = NerRunner(tokenizer, labels, args.max_length, args.eval_batch_size, device)
     windows, stats = runner.encoder.encode(train_docs, labelled=True)
     history = train_loop(model, tokenizer, windows, lambda m: runner.score(m, dev_docs), out, args, device, progress)
     summary = {"task": "ner", "model": model_path, "model_type": model.config.model_type, "labels": labels,
@@ -312,7 +312,7 @@ def finetune_re(model_path: str, train: Path, dev: Path, test: Path, out: Path, 
     check_relation_corpus(train_docs, task, train)
     labels = ["none", task.relation]
     model, tokenizer = load_model(model_path, "sequence", labels, kb_fingerprint)
-    runner = RelationTaskRunner(tokenizer, task, args.max_length, args.eval_batch_size, device, per_pair)
+    runner = RelationRunner(tokenizer, task, args.max_length, args.eval_batch_size, device, per_pair)
     examples, stats = pair_examples(train_docs, tokenizer, args.max_length, task, per_pair)
     history = train_loop(model, tokenizer, examples, lambda m: runner.score(m, dev_docs), out, args, device, progress)
     summary = {"task": "re", "relation": task.relation, "model": model_path, "model_type": model.config.model_type,
