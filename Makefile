@@ -33,6 +33,7 @@ bench: venv
 	$(BIN)/python bench/bench_pretrain.py --steps 10
 	$(BIN)/python bench/bench_scale.py --sizes 10000,100000 --steps 4
 	$(BIN)/python bench/bench_probe.py --seeds 0 --steps 100
+	$(BIN)/python bench/bench_finetune.py --seeds 0 --pretrain-steps 20 --finetune-steps 20 --tasks NCBI-disease
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info
