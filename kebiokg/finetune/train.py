@@ -150,6 +150,7 @@ def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], di
                 task.note(f"loss {loss_sum / steps:.3f}" + (f" dev F1 {best_f1:.3f}" if best_f1 >= 0 else ""))
                 loss_sum, tokens, started = 0.0, 0, time.perf_counter()
             if step % eval_steps == 0 or step == total:
+                eval_began = time.perf_counter()
                 model.eval()
                 scores = evaluate(model)
                 model.train()
@@ -159,7 +160,7 @@ def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], di
                     best_f1 = scores["f1"]
                     model.save_pretrained(out / BEST)
                     tokenizer.save_pretrained(out / BEST)
-                started = time.perf_counter()
+                started += time.perf_counter() - eval_began  # tokens/s counts training time only
             task.update(step)
     plot_curves(history, out / "curves.png")
     return history
