@@ -30,6 +30,7 @@ class NerWindow:
     input_ids: list[int]
     labels: list[int]  # IGNORE except on first sub-tokens of words
     words: list[int]  # document word index at each labelled position, -1 elsewhere
+    word_spans: dict[int, tuple[int, int]]  # characters [start, end) of each word in the window
 
 
 @dataclass
@@ -159,29 +160,31 @@ class NerEncoder:
         input_ids = [tokenizer.cls_token_id, *words.token_ids[first:last], tokenizer.sep_token_id]
         labels = [IGNORE] * len(input_ids)
         word_at = [-1] * len(input_ids)
+        word_spans = {}
         for w in range(start, end):
             position = words.first_token[w] - first + 1
             if position < len(input_ids) - 1:
                 labels[position] = tags[w]
                 word_at[position] = w
-        return NerWindow(doc, input_ids, labels, word_at)
+                word_spans[w] = words.spans[w]
+        return NerWindow(doc, input_ids, labels, word_at, word_spans)
 
     def spans(self, documents: list[TaggedDocument], windows: list[NerWindow],
               predictions: list[list[int]]) -> list[list[Span]]:
         """Predicted label ids (one list per window, aligned with its positions) to character spans."""
         word_tags: list[dict[int, str]] = [{} for _ in documents]
+        word_spans: list[dict[int, tuple[int, int]]] = [{} for _ in documents]
         for window, labels in zip(windows, predictions, strict=True):
+            word_spans[window.doc].update(window.word_spans)
             for w, label in zip(window.words, labels[:len(window.words)], strict=True):
                 if w >= 0:
                     word_tags[window.doc][w] = self.labels[label]
         result = []
-        for doc, tags in zip(documents, word_tags, strict=True):
-            words = self.words(doc.text).spans
+        for tags, words in zip(word_tags, word_spans, strict=True):
             spans: list[list] = []
             open_span = None
-            for w in range(len(words)):
-                tag = tags.get(w, "O")
-                kind, _, label = tag.partition("-")
+            for w in range(max(words, default=-1) + 1):
+                kind, _, label = (tags.get(w, "O") if w in words else "O").partition("-")
                 if kind == "B" or (kind == "I" and (open_span is None or open_span[2] != label)):
                     open_span = [words[w][0], words[w][1], label]
                     spans.append(open_span)

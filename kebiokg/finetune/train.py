@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from ..errors import KebiokgError
-from ..pretraining.train import optimizer_step, parameter_groups
+from ..pretraining.train import autocast_for, optimizer_step, parameter_groups
 from ..progress import NullProgress, Progress
 from .data import TaggedDocument, entity_types, read_tagged, write_pubtator
 from .metrics import entity_scores, pair_scores
@@ -51,16 +51,17 @@ def pick_device(device: str | None) -> str:
     return device or ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def check_model_kb(model_path: str, kb_fingerprint: str | None) -> None:
+def check_model_kb(model_path: str, kb_fingerprint: str | None, config=None) -> None:
     """Refuse a kebiokg model trained against another KB than `kb_fingerprint` (when one is given)."""
     if not kb_fingerprint:
         return
-    from transformers import AutoConfig
+    if config is None:
+        from transformers import AutoConfig
 
-    try:
-        config = AutoConfig.from_pretrained(model_path)
-    except (OSError, ValueError) as exc:
-        raise KebiokgError(f"{model_path}: not a model folder or hub id ({str(exc).splitlines()[0]})") from exc
+        try:
+            config = AutoConfig.from_pretrained(model_path)
+        except (OSError, ValueError) as exc:
+            raise KebiokgError(f"{model_path}: not a model folder or hub id ({str(exc).splitlines()[0]})") from exc
     model_fingerprint = getattr(config, "kb_fingerprint", None)
     if model_fingerprint and model_fingerprint != kb_fingerprint:
         raise KebiokgError(f"{model_path}: trained against another KB (fingerprint {model_fingerprint}, "
@@ -85,7 +86,7 @@ def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: st
         tokenizer = AutoTokenizer.from_pretrained(model_path)
     except (OSError, ValueError) as exc:
         raise KebiokgError(f"{model_path}: not a model folder or hub id ({str(exc).splitlines()[0]})") from exc
-    check_model_kb(model_path, kb_fingerprint)
+    check_model_kb(model_path, kb_fingerprint, config)
     auto = AutoModelForTokenClassification if head == "token" else AutoModelForSequenceClassification
     model = auto.from_pretrained(model_path, config=config)
     if config.model_type == "kebio":  # the entity table stays the KB's: linking keeps working, memory stays flat
@@ -94,9 +95,8 @@ def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: st
     return model, tokenizer
 
 
-def _autocast(device: str):
-    return (torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda")
-            else torch.autocast("cpu", enabled=False))
+def _pad_id(tokenizer) -> int:
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
 
 def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], dict], out: Path, args: FinetuneArgs,
@@ -114,7 +114,7 @@ def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], di
     model.to(device).train()
     optimizer = torch.optim.AdamW(parameter_groups(model, args.weight_decay), lr=args.learning_rate)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * total), total)
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    pad_id = _pad_id(tokenizer)
     out.mkdir(parents=True, exist_ok=True)
     log_path = out / "log.jsonl"
     log_path.write_text("", encoding="utf-8")
@@ -136,7 +136,7 @@ def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], di
                 order += shuffled
             batch_ids, order = order[:args.batch_size], order[args.batch_size:]
             batch = {k: v.to(device) for k, v in collate_windows([examples[i] for i in batch_ids], pad_id).items()}
-            with _autocast(device):
+            with autocast_for(device):
                 loss = model(**batch).loss
             loss.backward()
             optimizer_step(model, optimizer, scheduler, args.max_grad_norm)
@@ -174,7 +174,7 @@ def _logits(model, examples: list, pad_id: int, batch_size: int, device: str):
     for begin in range(0, len(by_length), batch_size):
         ids = by_length[begin:begin + batch_size]
         batch = collate_windows([examples[i] for i in ids], pad_id)
-        with _autocast(device):
+        with autocast_for(device):
             logits = model(input_ids=batch["input_ids"].to(device),
                            attention_mask=batch["attention_mask"].to(device)).logits
         for row, i in enumerate(ids):
@@ -196,7 +196,7 @@ class NerRunner:
 
     def __init__(self, tokenizer, labels: list[str], max_length: int, batch_size: int, device: str) -> None:
         self.encoder = NerEncoder(tokenizer, labels, max_length)
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.pad_id = _pad_id(tokenizer)
         self.batch_size, self.device = batch_size, device
         self._encoded: list[tuple[list, list]] = []  # (documents, windows): encoded once, evaluated often
 
@@ -217,7 +217,7 @@ class RelationRunner:
     def __init__(self, tokenizer, task: RelationTask, max_length: int, batch_size: int, device: str,
                  per_pair: int = 3) -> None:
         self.tokenizer, self.task, self.max_length, self.per_pair = tokenizer, task, max_length, per_pair
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.pad_id = _pad_id(tokenizer)
         self.batch_size, self.device = batch_size, device
         self._encoded: list[tuple[list, list]] = []
 
@@ -233,8 +233,8 @@ class RelationRunner:
 
 
 def _finish(model_cls_head: str, out: Path, runner, test_docs: list[TaggedDocument], device: str,
-            summary: dict, history: list[dict], labels: list[str]) -> dict:
-    """Reload the best model, score it on test, write results.json."""
+            summary: dict, history: list[dict], labels: list[str]) -> tuple[dict, object]:
+    """Reload the best model, score it on test, write results.json; returns the summary and the model."""
     model, _ = load_model(str(out / BEST), model_cls_head, labels)
     model.to(device).eval()
     summary["test"] = runner.score(model, test_docs)
@@ -244,7 +244,7 @@ def _finish(model_cls_head: str, out: Path, runner, test_docs: list[TaggedDocume
     speeds = [r["tokens_per_second"] for r in history if "tokens_per_second" in r]
     summary["train_tokens_per_second"] = sum(speeds) / len(speeds) if speeds else None
     (out / RESULTS).write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    return summary
+    return summary, model
 
 
 def held_out_training(train_docs: list[TaggedDocument], dev_docs: list[TaggedDocument],
@@ -288,11 +288,10 @@ def finetune_ner(model_path: str, train: Path, dev: Path, test: Path, out: Path,
                "train_documents": len(train_docs), "train_documents_left_out": left_out,
                "train_windows": len(windows), "train_encoding": stats.as_dict(),
                "args": asdict(args), "device": device}
-    summary = _finish("token", out, runner, test_docs, device, summary, history, labels)
+    summary, best = _finish("token", out, runner, test_docs, device, summary, history, labels)
     if predict is not None:
-        best, _ = load_model(str(out / BEST), "token", labels)
         documents = read_tagged(predict, fmt)
-        spans = runner.predict(best.to(device).eval(), documents)
+        spans = runner.predict(best, documents)
         predicted = [TaggedDocument(doc.id, doc.text, doc_spans, [], doc.title_length)
                      for doc, doc_spans in zip(documents, spans, strict=True)]
         write_pubtator(predicted, out / "predictions.pubtator")
@@ -321,7 +320,7 @@ def finetune_re(model_path: str, train: Path, dev: Path, test: Path, out: Path, 
                "train_examples": len(examples),
                "train_positive_examples": sum(e.labels for e in examples), "train_pairs": stats.as_dict(),
                "args": asdict(args), "device": device}
-    return _finish("sequence", out, runner, test_docs, device, summary, history, labels)
+    return _finish("sequence", out, runner, test_docs, device, summary, history, labels)[0]
 
 
 def plot_curves(history: list[dict], path: Path) -> None:

@@ -14,7 +14,7 @@ from transformers import AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertFo
 from ..errors import KebiokgError
 from ..progress import NullProgress, Progress
 from .data import EntityVocabulary, WindowStream, collate
-from .train import TrainArgs, optimizer_step, parameter_groups, plot_losses
+from .train import TrainArgs, autocast_for, optimizer_step, parameter_groups, plot_losses
 
 
 def random_bert(tokenizer, hidden: int, layers: int, seed: int, max_positions: int = 512) -> BertForMaskedLM:
@@ -44,8 +44,7 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
     stream = WindowStream(corpus, tokenizer, EntityVocabulary([]), args.max_length, args.seed, args.shuffle_buffer)
     optimizer = torch.optim.AdamW(parameter_groups(model, args.weight_decay), lr=args.learning_rate)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * args.max_steps), args.max_steps)
-    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda")
-                else torch.autocast("cpu", enabled=False))
+    autocast = autocast_for(device)
     out.mkdir(parents=True, exist_ok=True)
     history: list[dict] = []
     loss_sum, tokens, started = 0.0, 0, time.perf_counter()

@@ -257,6 +257,12 @@ def parameter_groups(model: torch.nn.Module, weight_decay: float, skip: frozense
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
+def autocast_for(device: str):
+    """bf16 autocast on CUDA, none on the CPU (where bf16 matmuls are slower than float32)."""
+    return (torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda")
+            else torch.autocast("cpu", enabled=False))
+
+
 def optimizer_step(model: torch.nn.Module, optimizer, scheduler, max_grad_norm: float) -> None:
     """Clip, step, advance the schedule, clear the gradients: one update of a single-optimizer loop."""
     torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
@@ -377,8 +383,7 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
             step += 1
 
     batches = stream.micro_batches(args.batch_size, my_micro_batches())
-    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda")
-                else torch.autocast("cpu", enabled=False))
+    autocast = autocast_for(device)
     # loss, mlm, detection, linking summed since the last log (kept in checkpoints: logs resume exactly too)
     sums = torch.tensor(state.get("pending_sums", [0.0] * 4), device=device)
     tokens = 0
