@@ -12,6 +12,10 @@ fine-tuned with `kebiokg finetune` on every task with the same budget, once per 
 gives the mean test F1 and a 95% confidence interval over seeds, the run time and training
 tokens/s. Runs go `--workers` at a time, one thread each. NER is evaluated on dev twice, RE
 (the slow evaluation: thousands of pair examples) once, at the end.
+
+`--pretrained PATH` adds an encoder that was pretrained elsewhere (a folder or hub id, e.g. the
+MiniLM checkpoint) as one more column, fine-tuned with the same budget; `--skip-scratch` leaves
+out the three from-scratch models and their pretraining.
 """
 
 from __future__ import annotations
@@ -96,6 +100,29 @@ def plot_f1(results: dict, models: list[str], tasks_run: list[str], seeds: list[
     plt.close(fig)
 
 
+def encoder_name(path: str) -> str:
+    """A short column name for a pretrained encoder: its folder (or its package, for a folder named model)."""
+    parts = Path(path).parts
+    return parts[-2] if len(parts) > 1 and parts[-1] == "model" else parts[-1]
+
+
+def pretrain_scratch(tmp: Path, args: argparse.Namespace) -> dict[str, Path]:
+    """(a) a random BERT trained with plain MLM; (b) plain MLM and (c) KeBioLM continuing from it."""
+    kb = prepare_corpus(args.data, tmp)
+    make_base(tmp / "tokenizer", tmp / "random", args.hidden, args.layers, 0)
+    models = {"(a) base": tmp / "base", "(b) plain MLM": tmp / "plain", "(c) KeBioLM": tmp / "kebiolm"}
+    steps = args.pretrain_steps
+    train_plain(tmp / "random", tmp / "corpus", models["(a) base"], steps, args.batch_size, args.max_length, 0,
+                args.pretrain_lr)
+    train_plain(models["(a) base"], tmp / "corpus", models["(b) plain MLM"], steps, args.batch_size,
+                args.max_length, 1, args.pretrain_lr)
+    kebiokg("pretrain", "--db", str(kb), "--corpus", str(tmp / "corpus"), "--base-model", str(models["(a) base"]),
+            "--out", str(models["(c) KeBioLM"]), "--max-steps", str(steps), "--batch-size", str(args.batch_size),
+            "--max-length", str(args.max_length), "--learning-rate", str(args.pretrain_lr), "--seed", "1",
+            "--save-steps", str(steps), "--quiet")
+    return models
+
+
 def main() -> None:
     default_data = Path(os.environ.get("KEBIOKG_DATA", ROOT.parent / "shared" / "data"))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -108,6 +135,10 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--pretrain-lr", type=float, default=5e-4)
     parser.add_argument("--finetune-lr", type=float, default=1e-3)
+    parser.add_argument("--pretrained", action="append", default=[], metavar="PATH",
+                        help="also fine-tune this pretrained encoder (repeatable)")
+    parser.add_argument("--skip-scratch", action="store_true",
+                        help="only the --pretrained encoders: no from-scratch pretraining")
     parser.add_argument("--tasks", default=None, help="comma-separated subset of the task names")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data", type=Path, default=default_data)
@@ -126,24 +157,17 @@ def main() -> None:
         if args.plot:
             plot_f1(results, models, tasks_run, seeds, args.plot)
         return
+    if args.skip_scratch and not args.pretrained:
+        parser.error("--skip-scratch needs at least one --pretrained encoder")
     seeds = [int(s) for s in args.seeds.split(",")]
     all_tasks = tasks(args.data)
     chosen = {k: v for k, v in all_tasks.items() if not args.tasks or k in args.tasks.split(",")}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kebiokg-bench-finetune-") as name:
         tmp = Path(name)
-        kb = prepare_corpus(args.data, tmp)
-        make_base(tmp / "tokenizer", tmp / "random", args.hidden, args.layers, 0)
-        models = {"(a) base": tmp / "base", "(b) plain MLM": tmp / "plain", "(c) KeBioLM": tmp / "kebiolm"}
-        steps = args.pretrain_steps
-        train_plain(tmp / "random", tmp / "corpus", models["(a) base"], steps, args.batch_size, args.max_length, 0,
-                    args.pretrain_lr)
-        train_plain(models["(a) base"], tmp / "corpus", models["(b) plain MLM"], steps, args.batch_size,
-                    args.max_length, 1, args.pretrain_lr)
-        kebiokg("pretrain", "--db", str(kb), "--corpus", str(tmp / "corpus"), "--base-model", str(models["(a) base"]),
-                "--out", str(models["(c) KeBioLM"]), "--max-steps", str(steps), "--batch-size", str(args.batch_size),
-                "--max-length", str(args.max_length), "--learning-rate", str(args.pretrain_lr), "--seed", "1",
-                "--save-steps", str(steps), "--quiet")
+        models = {} if args.skip_scratch else pretrain_scratch(tmp, args)
+        for letter, path in zip("defghijklmnopqrstuvwxyz", args.pretrained, strict=False):
+            models[f"({letter}) {encoder_name(path)}"] = Path(path)
         pretrain_seconds = time.perf_counter() - started
         print(f"pretraining done in {pretrain_seconds:.0f} s", flush=True)
         jobs = [(model, task, seed) for task in chosen for model in models for seed in seeds]
@@ -161,8 +185,10 @@ def main() -> None:
             results = dict(pool.map(run, jobs))
     total = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
-    print(f"\n{args.layers} layers x {args.hidden} wide; base: {steps} plain-MLM steps from random; (b) and (c): "
-          f"{steps} more steps each; fine-tuning: {args.finetune_steps} steps of {args.batch_size} x "
+    if not args.skip_scratch:
+        print(f"\n{args.layers} layers x {args.hidden} wide; base: {args.pretrain_steps} plain-MLM steps from random; "
+              f"(b) and (c): {args.pretrain_steps} more steps each")
+    print(f"fine-tuning: {args.finetune_steps} steps of {args.batch_size} x "
           f"{args.max_length} tokens, lr {args.finetune_lr}, seeds {seeds}")
     print(f"total {total / 60:.1f} min (pretraining {pretrain_seconds / 60:.1f} min), peak child RSS {peak:.2f} GiB\n")
     print_table(results, list(models), list(chosen), seeds)

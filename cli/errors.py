@@ -29,6 +29,9 @@ class KebiokgGroup(click.Group):
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             click.echo(f"kebiokg: error: {message}", err=True)
             sys.exit(1)
+        except UnicodeDecodeError as exc:  # readers name file and line; this catches any that does not
+            click.echo(f"kebiokg: error: an input file is not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("kebiokg: interrupted", err=True)
             sys.exit(130)

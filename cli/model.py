@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from kebiokg.errors import KebiokgError
 from kebiokg.kb import KnowledgeBase
@@ -87,7 +88,8 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
               help="Candidates for the sampled scorer: chunked exact top-k in torch (GPU), or a FAISS index over "
                    "the table rebuilt every --index-refresh steps; auto: torch on CUDA, faiss on CPU.")
 @click.option("--index-refresh", type=click.IntRange(1), default=1000, show_default=True,
-              help="Steps between rebuilds of the FAISS candidate index.")
+              help="Steps between rebuilds of the FAISS candidate index (also rebuilt after each checkpoint, "
+                   "so a resumed run matches one never stopped).")
 @click.option("--entity-table", "entity_table_mode", type=click.Choice(["dense", "sparse", "frozen"]),
               default="dense", show_default=True,
               help="Train the entity table densely (AdamW), sparsely (SparseAdam, touched rows only; needs the "
@@ -115,6 +117,7 @@ def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Pa
                      device: str | None, quiet: bool, as_json: bool) -> None:
     """Pretrain KeBioLM (MLM with whole-entity masking + entity detection + entity linking) on an
     annotated corpus, against the entities of the KB; or, with --objective mlm, the plain-MLM baseline."""
+    from kebiokg.devices import pick_device
     from kebiokg.pretraining.entity_index import export_entity_index
     from kebiokg.pretraining.train import TrainArgs, pretrain, setup_distributed, start_or_resume
 
@@ -122,6 +125,8 @@ def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Pa
                      warmup_ratio=warmup_ratio, seed=seed, save_steps=save_steps, log_steps=log_steps,
                      max_length=max_length, mlm_probability=mlm_probability)
     quiet_transformers(quiet)
+    if device is not None:
+        pick_device(device)  # a wrong --device fails here, before any loading
     if objective == "mlm":
         _pretrain_plain(base_model, corpus, out, args, device, quiet, as_json)
         return
@@ -131,6 +136,9 @@ def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Pa
     progress = NullProgress() if quiet or rank != 0 else BarProgress()
     model_options = {"entity_scorer": entity_scorer, "candidate_search": candidate_search,
                      "entity_table_mode": entity_table_mode}
+    if resume:  # only what the command line asks for is checked against the checkpoint's config
+        given = click.get_current_context().get_parameter_source
+        model_options = {k: v for k, v in model_options.items() if given(k) == ParameterSource.COMMANDLINE}
     with KnowledgeBase(db_path) as kb:
         model, tokenizer, checkpoint = start_or_resume(
             kb, corpus, out, resume=resume, base_model=base_model, from_config=from_config,

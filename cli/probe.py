@@ -77,9 +77,9 @@ def build_probe_command(db_path: Path, out: Path, templates: Path | None, tokeni
 def probe_command(models: tuple[str, ...], probe_path: Path, out: Path, split: str, max_tokens: int, beam: int,
                   batch_size: int, limit: int | None, device: str | None, quiet: bool, as_json: bool) -> None:
     """Evaluate masked LMs on a probe: Acc@1, Acc@5, hit@50, micro and macro, trivial and not."""
-    import torch
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
+    from kebiokg.devices import pick_device
     from kebiokg.probe.build import read_probe
     from kebiokg.probe.evaluate import DecodeOptions, decode_queries, score_queries, write_report
 
@@ -87,7 +87,7 @@ def probe_command(models: tuple[str, ...], probe_path: Path, out: Path, split: s
     queries = read_probe(probe_path, None if split == "all" else split)[:limit]
     if not queries:
         raise KebiokgError(f"{probe_path}: no queries in split {split!r}")
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = pick_device(device)
     progress = NullProgress() if quiet else BarProgress()
     reports: dict[str, dict] = {}
     for model_path in models:

@@ -36,7 +36,7 @@ from transformers import initialization as init
 from transformers.masking_utils import create_bidirectional_mask
 from transformers.modeling_outputs import MaskedLMOutput, SequenceClassifierOutput
 from transformers.models.bert.modeling_bert import BertEmbeddings, BertLayer, BertLMPredictionHead, BertOnlyMLMHead
-from transformers.utils import ModelOutput
+from transformers.utils import ModelOutput, cached_file
 
 from .errors import KebiokgError
 
@@ -208,8 +208,7 @@ class SampledScorer(nn.Module):
             return
         import faiss
 
-        vectors = table.detach().float().cpu().numpy()
-        vectors[ENTITY_PAD] = 0.0
+        vectors = table.detach().float().cpu().numpy()  # may share the weight's memory: read only
         if len(vectors) <= 200_000:
             index = faiss.IndexFlatIP(vectors.shape[1])
         else:
@@ -228,8 +227,8 @@ class SampledScorer(nn.Module):
                 self.refresh(table)
             _, ids = self._index.search(mentions.detach().float().cpu().numpy(), k + 1)
             ids = torch.from_numpy(ids).to(mentions.device)
-            ids = torch.where(ids < 0, torch.full_like(ids, ENTITY_UNKNOWN), ids)  # IVF may find fewer than k
-            keep = (ids != ENTITY_PAD).long().argsort(dim=1, descending=True, stable=True)[:, :k]
+            ids = torch.where(ids < 0, torch.full_like(ids, ENTITY_PAD), ids)  # IVF may find fewer than k
+            keep = (ids != ENTITY_PAD).long().argsort(dim=1, descending=True, stable=True)[:, :k]  # PAD slots last
             return ids.gather(1, keep)
         return chunked_top_k(mentions.detach(), table.detach(), k, self.chunk)
 
@@ -237,12 +236,13 @@ class SampledScorer(nn.Module):
                 targets: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         top_ids = self.candidates(mentions, entities.weight, top_k)
         top_logits = torch.einsum("nd,nkd->nk", mentions, entities(top_ids))
+        floor = torch.finfo(top_logits.dtype).min
+        top_logits = top_logits.masked_fill(top_ids == ENTITY_PAD, floor)  # slots the search left empty
         loss = None
         if targets is not None:
             valid = targets >= 0
             golds = torch.unique(targets.masked_fill(~valid, ENTITY_PAD))  # sorted; ENTITY_PAD stands for none
             gold_logits = mentions @ entities(golds).T  # [n, g]: every gold of the batch, for every mention
-            floor = torch.finfo(top_logits.dtype).min
             gold_logits = gold_logits.masked_fill(golds == ENTITY_PAD, floor)
             in_golds = torch.isin(top_ids, golds)  # already a column of gold_logits: do not count twice
             logits = torch.cat([top_logits.masked_fill(in_golds, floor), gold_logits], dim=1)
@@ -291,20 +291,29 @@ class KebioPreTrainedModel(PreTrainedModel):
             init.copy_(module.position_ids, torch.arange(module.position_ids.shape[-1]).expand((1, -1)))
             init.zeros_(module.token_type_ids)
 
-    def save_pretrained(self, save_directory, *args, **kwargs) -> None:
-        """transformers' save, plus the entity vocabulary (one CUI per table row from ENTITY_OFFSET)."""
+    def save_pretrained(self, save_directory, *args, push_to_hub: bool = False, **kwargs) -> None:
+        """transformers' save, plus the entity vocabulary (one CUI per table row from ENTITY_OFFSET);
+        with `push_to_hub`, the folder is uploaded once the vocabulary is in it."""
         super().save_pretrained(save_directory, *args, **kwargs)
         if self.entity_vocab is not None:
             text = "".join(cui + "\n" for cui in self.entity_vocab)
             (Path(save_directory) / ENTITY_VOCAB_FILE).write_text(text, encoding="utf-8")
+        if push_to_hub:
+            hub = {k: kwargs[k] for k in ("commit_message", "private", "token", "create_pr") if k in kwargs}
+            self.push_to_hub(kwargs.get("repo_id", Path(save_directory).name), **hub)
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
-        model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
-        vocab = Path(pretrained_model_name_or_path) / ENTITY_VOCAB_FILE
-        if vocab.is_file():
-            model.entity_vocab = vocab.read_text(encoding="utf-8").split()
-        return model
+        """transformers' load (a folder or a hub id), plus the entity vocabulary when the model has one."""
+        loaded = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        model = loaded[0] if isinstance(loaded, tuple) else loaded  # output_loading_info=True gives a pair
+        hub = {k: kwargs[k] for k in ("cache_dir", "force_download", "token", "revision", "local_files_only",
+                                      "subfolder") if k in kwargs}
+        vocab = cached_file(pretrained_model_name_or_path, ENTITY_VOCAB_FILE, **hub,
+                            _raise_exceptions_for_missing_entries=False, _raise_exceptions_for_connection_errors=False)
+        if vocab is not None:
+            model.entity_vocab = Path(vocab).read_text(encoding="utf-8").split()
+        return loaded
 
 
 class KebioModel(KebioPreTrainedModel):

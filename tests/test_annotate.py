@@ -336,3 +336,7 @@ def test_cli_errors_are_one_line(kb: KnowledgeBase, tmp_path: Path) -> None:
     bad.write_text('{"id": 1, "text": "x"}\nnot json\n')
     result = runner.invoke(main, ["annotate", str(bad), "--db", db, "--out", str(tmp_path / "q.jsonl"), "--quiet"])
     assert result.exit_code == 1 and "bad.jsonl:2: not JSON" in result.output
+    zipped = tmp_path / "corpus.jsonl"
+    zipped.write_bytes(gzip.compress(b'{"id": 1, "text": "x"}\n'))
+    result = runner.invoke(main, ["train-tokenizer", str(zipped), "--out", str(tmp_path / "tok")])
+    assert result.exit_code == 1 and "corpus.jsonl:1: not UTF-8 text (gzip-compressed" in result.output

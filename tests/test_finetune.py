@@ -148,6 +148,18 @@ def test_long_documents_are_cut_between_words_and_never_inside_an_entity(tmp_pat
     assert words == len(encoder.words(text).spans)  # every word in exactly one window
 
 
+def test_an_entity_longer_than_a_window_is_cut_without_losing_a_word(tmp_path: Path) -> None:
+    text = "alpha beta gamma delta epsilon zeta eta theta iota kappa"
+    doc = TaggedDocument("1", text, [Span(0, len(text), "Disease")])  # one entity over all ten words
+    tokenizer = _tokenizer(tmp_path, [text] * 20)
+    encoder = NerEncoder(tokenizer, bio_labels(["Disease"]), max_length=8)
+    assert all(len(tokenizer.tokenize(word)) == 1 for word in text.split())
+    windows, stats = encoder.encode([doc], labelled=True)
+    assert stats.forced_cuts >= 1 and all(len(w.input_ids) <= 8 for w in windows)
+    labelled = sorted(i for w in windows for i in w.words if i >= 0)
+    assert labelled == list(range(10))  # every word in exactly one window, none lost at a forced cut
+
+
 # -- metric --------------------------------------------------------------------------------------------------------
 
 
@@ -264,3 +276,20 @@ def test_finetune_cli_predicts_pubtator_and_error_paths_are_one_line(
 
     result, lines = _invoke("finetune", "ner", "--model", str(tmp_path), *common, "--out", str(out))
     assert result.exit_code == 1 and len(lines) == 1 and "not a model folder" in lines[0]
+
+    result, lines = _invoke("finetune", "ner", "--model", str(kebio_checkpoint), *common[:6], "--allow-overlap",
+                            "--max-length", "300", "--out", str(out))
+    assert result.exit_code == 1 and len(lines) == 1 and "longer than the model's 256 positions" in lines[0]
+
+    wrong = [("gpu", "not a device"), ("mps", "only cpu and cuda")]
+    wrong += [] if torch.cuda.is_available() else [("cuda", "no CUDA GPU")]
+    for device, message in wrong:
+        result, lines = _invoke("finetune", "ner", "--model", str(kebio_checkpoint), *common, "--out", str(out),
+                                "--device", device)
+        assert result.exit_code == 1 and len(lines) == 1 and message in lines[0], result.output
+
+    latin1 = tmp_path / "latin1.pubtator"
+    latin1.write_bytes(titles.read_bytes().replace(b"|t|", b"|t|caf\xe9 ", 1))
+    result, lines = _invoke("finetune", "ner", "--model", str(kebio_checkpoint), "--train", str(latin1),
+                            *common[2:], "--out", str(out))
+    assert result.exit_code == 1 and len(lines) == 1 and "latin1.pubtator:1: not UTF-8 text" in lines[0]

@@ -129,6 +129,25 @@ def test_malformed_rows_name_file_and_line(tmp_path: Path, stem: str, bad_line: 
     assert not (tmp_path / "kb.duckdb").exists()
 
 
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_pieces_cut_mid_line_load_whole_and_name_the_piece_of_a_bad_row(tmp_path: Path, gz: bool) -> None:
+    conso = "".join(line + "\n" for line in TINY["MRCONSO"]).encode()
+    cut = conso.index(b"\n") + 5  # inside line 2: piece ab starts with its rest
+    bad = list(TINY["MRCONSO"])
+    bad.insert(3, "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|too few|")  # line 4
+    for name, lines in (("good", conso), ("bad", "".join(line + "\n" for line in bad).encode())):
+        release = write_release(tmp_path / name, {"MRCONSO": None})
+        for suffix, part in (("aa", lines[:cut]), ("ab", lines[cut:])):
+            path = release / "META" / f"MRCONSO.RRF.{suffix}{'.gz' if gz else ''}"
+            path.write_bytes(gzip.compress(part) if gz else part)
+    load_umls(tmp_path / "good", tmp_path / "good.duckdb")
+    load_umls(write_release(tmp_path / "plain"), tmp_path / "plain.duckdb")
+    assert table_digest(tmp_path / "good.duckdb") == table_digest(tmp_path / "plain.duckdb")
+    with pytest.raises(BadRowError) as caught:  # the joined file's line 4 is line 3 of piece ab
+        load_umls(tmp_path / "bad", tmp_path / "bad.duckdb")
+    assert str(caught.value).startswith(f"MRCONSO.RRF.ab{'.gz' if gz else ''}:3: expected 18")
+
+
 def test_bad_integer_is_an_error_when_the_column_is_used(tmp_path: Path) -> None:
     lines = list(TINY["MRCONSO"])
     lines.insert(2, "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|x|high|N||")

@@ -21,12 +21,16 @@ from kebiokg.modeling_kebio import (
     BIO_OUTSIDE,
     KebioForPreTraining,
     KebioForTokenClassification,
+    SampledScorer,
     decode_spans,
     default_valid_tokens,
     preset_config,
 )
+from kebiokg.pretraining import baseline as baseline_module
 from kebiokg.pretraining import train as train_module
+from kebiokg.pretraining.baseline import pretrain_plain_mlm, random_bert
 from kebiokg.pretraining.data import EntityVocabulary, collate, encode_document
+from kebiokg.pretraining.entity_index import kebio_encoder
 from kebiokg.pretraining.tokenizer import train_tokenizer
 from kebiokg.pretraining.train import TrainArgs, from_bert, pretrain
 
@@ -111,6 +115,8 @@ def test_save_load_round_trip_and_auto_classes(tmp_path: Path) -> None:
     with torch.no_grad():
         assert torch.equal(model(**inputs).logits, loaded(**inputs).logits)
     assert loaded.entity_vocab == CUIS
+    again, info = KebioForPreTraining.from_pretrained(tmp_path, output_loading_info=True)
+    assert again.entity_vocab == CUIS and not info["missing_keys"]
     assert type(AutoModel.from_pretrained(tmp_path)).__name__ == "KebioModel"
     assert type(AutoModelForMaskedLM.from_pretrained(tmp_path)).__name__ == "KebioForMaskedLM"
     classifier = AutoModelForTokenClassification.from_pretrained(tmp_path, num_labels=5)
@@ -227,18 +233,32 @@ def _weights(folder: Path) -> dict:
     return load_file(folder / "model.safetensors")
 
 
-def test_interrupted_training_resumes_to_the_same_weights(corpus_and_tokenizer, tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("scoring", [{}, {"entity_scorer": "sampled", "candidate_search": "faiss", "entity_top_k": 2}],
+                         ids=["exact", "faiss-candidates"])
+def test_interrupted_training_resumes_to_the_same_weights(corpus_and_tokenizer, tmp_path: Path, monkeypatch,
+                                                          scoring: dict) -> None:
+    """With FAISS candidates the checkpoint (step 3) falls between index refreshes (every 4 steps):
+    the resumed run must search the same snapshot the uninterrupted one did."""
     corpus, tokenizer, _ = corpus_and_tokenizer
     args = TrainArgs(max_steps=6, batch_size=4, save_steps=3, log_steps=2, max_length=32, learning_rate=1e-3)
 
     def fresh() -> KebioForPreTraining:
         model = KebioForPreTraining(preset_config("tiny", vocab_size=len(tokenizer), entity_vocab_size=6,
-                                                  pad_token_id=tokenizer.pad_token_id))
+                                                  pad_token_id=tokenizer.pad_token_id, **scoring))
         model.entity_vocab = CUIS
         return model
 
+    def train(*a, **k):
+        return pretrain(*a, **k, index_refresh=4)
+
+    snapshots: dict[str, list[torch.Tensor]] = {"full": [], "resumed": []}  # the tables each run's index saw
+    refresh = SampledScorer.refresh
+    run = "full"
+    monkeypatch.setattr(SampledScorer, "refresh",
+                        lambda self, table: snapshots[run].append(table.detach().clone()) or refresh(self, table))
     torch.manual_seed(0)
-    pretrain(fresh(), tokenizer, corpus, tmp_path / "full", args, "f" * 32, device="cpu")
+    train(fresh(), tokenizer, corpus, tmp_path / "full", args, "f" * 32, device="cpu")
+    run = "resumed"
 
     original = train_module._save_checkpoint
 
@@ -249,21 +269,58 @@ def test_interrupted_training_resumes_to_the_same_weights(corpus_and_tokenizer, 
     monkeypatch.setattr(train_module, "_save_checkpoint", save_then_crash)
     torch.manual_seed(0)
     with pytest.raises(KeyboardInterrupt):
-        pretrain(fresh(), tokenizer, corpus, tmp_path / "resumed", args, "f" * 32, device="cpu")
+        train(fresh(), tokenizer, corpus, tmp_path / "resumed", args, "f" * 32, device="cpu")
     monkeypatch.setattr(train_module, "_save_checkpoint", original)
     checkpoint = tmp_path / "resumed" / "checkpoint-3"
     with pytest.raises(KebiokgError, match="another KB"):
-        pretrain(KebioForPreTraining.from_pretrained(checkpoint), tokenizer, corpus, tmp_path / "resumed", args,
-                 "0" * 32, resume_from=checkpoint, device="cpu")
-    state = pretrain(KebioForPreTraining.from_pretrained(checkpoint), tokenizer, corpus, tmp_path / "resumed", args,
-                     "f" * 32, resume_from=checkpoint, device="cpu")
+        train(KebioForPreTraining.from_pretrained(checkpoint), tokenizer, corpus, tmp_path / "resumed", args,
+              "0" * 32, resume_from=checkpoint, device="cpu")
+    state = train(KebioForPreTraining.from_pretrained(checkpoint), tokenizer, corpus, tmp_path / "resumed", args,
+                  "f" * 32, resume_from=checkpoint, device="cpu")
     assert state["global_step"] == 6
+    if scoring:  # resumed at step 3 with a fresh index: it must be built from the table the full run used
+        after = snapshots["resumed"][-2:]
+        assert len(after) == 2 and all(torch.equal(a, b) for a, b in zip(after, snapshots["full"][-2:], strict=True))
     full, resumed = _weights(tmp_path / "full"), _weights(tmp_path / "resumed")
     assert full.keys() == resumed.keys()
     assert all(torch.equal(full[k], resumed[k]) for k in full)
     full_log = (tmp_path / "full" / "log.jsonl").read_text().splitlines()
     resumed_log = (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()
     assert [json.loads(r)["loss"] for r in full_log] == [json.loads(r)["loss"] for r in resumed_log]
+
+
+def test_plain_mlm_baseline_accumulates_like_kebiolm_and_refuses_torchrun(corpus_and_tokenizer, tmp_path: Path,
+                                                                           monkeypatch) -> None:
+    """The baseline's step takes --grad-accum micro-batches, as KeBioLM's does in one process."""
+    corpus, tokenizer, _ = corpus_and_tokenizer
+    base = tmp_path / "base"
+    random_bert(tokenizer, 32, 2, 0, max_positions=64).save_pretrained(base)
+    tokenizer.save_pretrained(base)
+    collated = []
+    original = baseline_module.collate
+    monkeypatch.setattr(baseline_module, "collate", lambda *a, **k: collated.append(1) or original(*a, **k))
+    args = TrainArgs(max_steps=3, batch_size=4, grad_accum=2, max_length=32, log_steps=1)
+    history = pretrain_plain_mlm(str(base), corpus, tmp_path / "plain", args)
+    assert len(collated) == 6
+    assert [r["step"] for r in history] == [1, 2, 3]
+    assert AutoModelForMaskedLM.from_pretrained(tmp_path / "plain").num_parameters() > 0
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(KebiokgError, match="one process"):
+        pretrain_plain_mlm(str(base), corpus, tmp_path / "ddp", args)
+
+
+def test_model_entity_index_ranks_by_the_linkers_inner_product(corpus_and_tokenizer, tmp_path: Path) -> None:
+    """`nearest --model` ranks as the linker scores: the entity rows keep their norms."""
+    _, tokenizer, _ = corpus_and_tokenizer
+    model = KebioForPreTraining(preset_config("tiny", vocab_size=len(tokenizer), entity_vocab_size=6,
+                                              pad_token_id=tokenizer.pad_token_id))
+    with torch.no_grad():
+        model.kebio.entity_embeddings.weight[3:] *= torch.tensor([[1.0], [5.0], [0.2]])
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    encoder = kebio_encoder(tmp_path)
+    table = model.kebio.entity_embeddings.weight[3:].detach().numpy()
+    np.testing.assert_allclose(encoder.vectors, table)
 
 
 def test_pretrain_command_on_a_real_corpus(real_data: Path, tmp_path: Path) -> None:
@@ -312,6 +369,8 @@ def test_resume_refuses_a_mismatched_or_corrupt_checkpoint(tiny_release: Path, t
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, [*common, "--from-config", "small", "--max-steps", "4", "--resume"])
     assert result.exit_code == 1 and "differs from --from-config small" in result.output
+    result = runner.invoke(main, [*common, "--entity-table", "frozen", "--max-steps", "4", "--resume"])
+    assert result.exit_code == 1 and "trained with entity_table_mode dense; cannot resume with frozen" in result.output
     (out / "checkpoint-2" / "model.safetensors").write_bytes(b"not a tensor file")
     result = runner.invoke(main, [*common, "--max-steps", "4", "--resume"])
     assert result.exit_code == 1 and "corrupt checkpoint" in result.output

@@ -4,6 +4,7 @@ metrics on hand-made predictions, the commands."""
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from kebiokg.cli.main import main
 from kebiokg.kb import KnowledgeBase
 from kebiokg.pretraining.tokenizer import train_tokenizer
 from kebiokg.probe.build import ProbeOptions, build_probe, clean_name, read_probe
-from kebiokg.probe.evaluate import DecodeOptions, decode_queries, score_queries
+from kebiokg.probe.evaluate import DecodeOptions, _decode_length, _slot_text, decode_queries, score_queries
 from kebiokg.umls_loader.load import load_umls
 
 
@@ -64,6 +65,11 @@ def test_probe_from_real_relations(nci_kb: KnowledgeBase, tmp_path: Path) -> Non
     assert max(per_relation.values()) <= 3
     assert capped == build_probe(nci_kb, ProbeOptions(per_relation=3, max_per_answer=1))  # deterministic
     assert {q["split"] for q in queries} == {"train", "dev", "test"}
+    twins: dict = defaultdict(list)  # the same question through a relation and its inverse
+    for q in queries:
+        twins[(q["known"]["cui"], frozenset(o["cui"] for o in q["objects"]))].append(q)
+    assert any({q["relation"] for q in group} != {group[0]["relation"]} for group in twins.values())
+    assert all(len({q["split"] for q in group}) == 1 for group in twins.values())
 
 
 FACTS = [("aspirin may treat [Y] .", "headache"), ("warfarin may cause [Y] .", "heart attack"),
@@ -117,6 +123,21 @@ def test_a_model_that_memorised_facts_answers_them(memorised) -> None:
     assert "heart attack" in [text for text, _ in predictions[1][:5]]  # two masks, filled by confidence
     assert all(p[0][1] >= p[-1][1] for p in predictions)  # ranked by length-normalised log-probability
     assert score_queries(queries, predictions)["all"]["acc5"] == 1.0
+
+
+def test_decoding_keeps_enough_candidates_for_hit50_and_never_fills_special_tokens(memorised) -> None:
+    _, model, tokenizer = memorised
+    queries = [{"query": q, "relation": "r", "objects": [{"cui": "C1", "names": [a]}]} for q, a in FACTS]
+    ranked = decode_queries(model, tokenizer, queries, DecodeOptions(max_tokens=1, beam=1, max_candidates=50), "cpu")
+    assert all(10 < len(candidates) <= 50 for candidates in ranked)  # a beam of 1 still pools 50 for hit@50
+    encoded = [tuple(tokenizer(part.strip(), add_special_tokens=False)["input_ids"] for part in _slot_text(query))
+               for query in queries]
+    special = set(tokenizer.all_special_ids)
+    plain = len(tokenizer) - len(special)
+    fillings = _decode_length(model, tokenizer, encoded, 2, DecodeOptions(beam=5, max_candidates=200), "cpu")
+    for filling in fillings:
+        assert len(filling) == min(200, 5 * plain)
+        assert not any(special & set(ids) for ids, _ in filling)
 
 
 def test_metrics_on_hand_made_predictions() -> None:

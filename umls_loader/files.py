@@ -135,9 +135,16 @@ def open_release(path: Path | str) -> Release:
 
 
 def piece_ends_mid_line(piece: Path) -> bool:
-    """True when an uncompressed piece does not end with a newline (split by bytes, not lines)."""
-    if piece.suffix == ".gz" or piece.stat().st_size == 0:
+    """True when a piece does not end with a newline (split by bytes, not lines). A gzip piece is
+    read to its end to find its last byte (only releases split into several pieces ask)."""
+    if piece.stat().st_size == 0:
         return False
+    if piece.suffix == ".gz":
+        last = b""
+        with gzip.open(piece, "rb") as handle:
+            while chunk := handle.read(1 << 22):
+                last = chunk[-1:]
+        return last not in (b"", b"\n")
     with open(piece, "rb") as handle:
         handle.seek(-1, 2)
         return handle.read(1) != b"\n"

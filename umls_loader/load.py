@@ -196,6 +196,7 @@ class _Builder:
         self.options = options
         self.progress = progress
         self.work = work
+        self.joined_pieces: dict[str, list[tuple[str, int]]] = {}  # joined file -> its pieces' first lines
         self.reports: dict[str, FileReport] = {}
 
     def build(self) -> LoadReport:
@@ -293,11 +294,16 @@ class _Builder:
         """Pieces as DuckDB reads them; pieces split mid-line (split -b) are joined into one file."""
         if len(rrf.pieces) > 1 and any(piece_ends_mid_line(p) for p in rrf.pieces[:-1]):
             joined = self.work / rrf.name
+            starts, lines = [], 0  # (piece, lines of the joined file before it): errors name piece and line
             with open(joined, "wb") as out:
                 for piece in rrf.pieces:
+                    starts.append((piece.name, lines))
                     opener = gzip.open if piece.suffix == ".gz" else open
                     with opener(piece, "rb") as handle:
-                        shutil.copyfileobj(handle, out, 1 << 22)
+                        while chunk := handle.read(1 << 22):
+                            out.write(chunk)
+                            lines += chunk.count(b"\n")
+            self.joined_pieces[str(joined)] = starts
             return [joined]
         return list(rrf.pieces)
 
@@ -343,8 +349,11 @@ class _Builder:
         if self.options.on_error == "fail" and (rejects or extra):
             if rejects:
                 path, line, kind, message, text = rejects[0]
-                raise BadRowError(Path(path).name, line, _describe(kind, message, text, len(layout)),
-                                  len(rejects) + extra)
+                name = Path(path).name
+                if path in self.joined_pieces:  # the piece the line is in, and its line there
+                    name, line = next((piece, line - before) for piece, before in reversed(self.joined_pieces[path])
+                                      if before < line)
+                raise BadRowError(name, line, _describe(kind, message, text, len(layout)), len(rejects) + extra)
             piece, line_no, text = _first_long_row(rrf, len(layout))
             raise BadRowError(piece, line_no, _describe("TOO MANY COLUMNS", "", text, len(layout)), extra)
         if extra and delete:  # flagged stages mark these rows dropped_by = 'rejected' instead

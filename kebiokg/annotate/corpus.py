@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import KebiokgError
+from ..textfiles import numbered_lines
 
 MANIFEST = "manifest.json"
 
@@ -58,12 +59,16 @@ def document_from_json(record: dict, where: str) -> AnnotatedDocument:
             start, end = int(item["start"]), int(item["end"])
         except (KeyError, TypeError, ValueError) as exc:
             raise KebiokgError(f"{where}: entity without integer start/end: {item!r}") from exc
+        try:
+            score = float(item.get("score", 1.0))
+        except (TypeError, ValueError) as exc:
+            raise KebiokgError(f"{where}: entity score is not a number: {item.get('score')!r}") from exc
         if not 0 <= start < end <= len(text):
             raise KebiokgError(f"{where}: entity [{start}, {end}) outside the text ({len(text)} characters)")
         if "text" in item and item["text"] != text[start:end]:
             raise KebiokgError(f"{where}: entity text {item['text']!r} does not match the text at "
                                f"[{start}, {end}): {text[start:end]!r}")
-        entities.append(Entity(start, end, text[start:end], item.get("cui"), float(item.get("score", 1.0)),
+        entities.append(Entity(start, end, text[start:end], item.get("cui"), score,
                                list(item.get("types") or [])))
     return AnnotatedDocument(str(record.get("id", "")), text, entities)
 
@@ -85,14 +90,13 @@ def corpus_files(path: Path | str) -> list[Path]:
 
 def json_records(file: Path) -> Iterator[tuple[dict, str]]:
     """(record, "FILE:LINE") for each non-blank line of a JSONL file; a line that is not JSON is an error."""
-    with open(file, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line), f"{file}:{line_no}"
-            except json.JSONDecodeError as exc:
-                raise KebiokgError(f"{file}:{line_no}: not JSON ({exc.msg})") from exc
+    for line_no, line in numbered_lines(file):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line), f"{file}:{line_no}"
+        except json.JSONDecodeError as exc:
+            raise KebiokgError(f"{file}:{line_no}: not JSON ({exc.msg})") from exc
 
 
 def read_corpus(path: Path | str) -> Iterator[AnnotatedDocument]:

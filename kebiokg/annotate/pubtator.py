@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import KebiokgError
+from ..textfiles import numbered_lines
 from .problems import Problems
 
 _ID_SEPARATORS = re.compile(r"[|+,]")
@@ -55,47 +56,46 @@ def read_pubtator(path: Path | str, problems: Problems | None = None) -> Iterato
     problems = problems or Problems()
     doc_text: str | None = None  # the current document's text, built once for its mention lines
     doc: Document | None = None
-    with open(path, encoding="utf-8") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            line = raw.rstrip("\n")
-            if not line.strip():
+    for line_no, raw in numbered_lines(path):
+        line = raw.rstrip("\n")
+        if not line.strip():
+            if doc is not None:
+                yield doc
+                doc = None
+            continue
+        title = _TEXT_LINE.match(line) if "|" in line[:40] else None
+        if title:
+            pmid, kind, text = title.groups()
+            if doc is None or doc.id != pmid:
                 if doc is not None:
                     yield doc
-                    doc = None
-                continue
-            title = _TEXT_LINE.match(line) if "|" in line[:40] else None
-            if title:
-                pmid, kind, text = title.groups()
-                if doc is None or doc.id != pmid:
-                    if doc is not None:
-                        yield doc
-                    doc = Document(pmid, "", "")
-                if kind == "t":
-                    doc.title = text
-                else:
-                    doc.abstract = text
-                doc_text = None
-                continue
-            fields = line.split("\t")
-            if doc is None or fields[0] != doc.id:
-                raise KebiokgError(f"{path}:{line_no}: annotation line outside its document")
-            if len(fields) >= 5 and fields[1].isdigit() and fields[2].isdigit():  # a 7th field names parts
-                mention = Mention(int(fields[1]), int(fields[2]), fields[3], fields[4],
-                                  split_ids(fields[5]) if len(fields) >= 6 else [])
-                doc_text = doc_text if doc_text is not None else doc.text
-                text = doc_text
-                if not 0 <= mention.start < mention.end <= len(text):
-                    problems.report(f"{path}:{line_no}", f"mention [{mention.start}, {mention.end}) outside the "
-                                    f"text of document {doc.id} ({len(text)} characters)", "bad_mention")
-                elif text[mention.start:mention.end].strip() != mention.text.strip():  # NCBI pads some
-                    problems.report(f"{path}:{line_no}", f"mention {mention.text!r} does not match the text at "
-                                    f"[{mention.start}, {mention.end}): {text[mention.start:mention.end]!r}",
-                                    "bad_mention")
-                else:
-                    doc.mentions.append(mention)
-            elif len(fields) == 4:
-                doc.relations.append((fields[1], fields[2], fields[3]))
+                doc = Document(pmid, "", "")
+            if kind == "t":
+                doc.title = text
             else:
-                raise KebiokgError(f"{path}:{line_no}: not a PubTator title, abstract, mention or relation line")
+                doc.abstract = text
+            doc_text = None
+            continue
+        fields = line.split("\t")
+        if doc is None or fields[0] != doc.id:
+            raise KebiokgError(f"{path}:{line_no}: annotation line outside its document")
+        if len(fields) >= 5 and fields[1].isdigit() and fields[2].isdigit():  # a 7th field names parts
+            mention = Mention(int(fields[1]), int(fields[2]), fields[3], fields[4],
+                              split_ids(fields[5]) if len(fields) >= 6 else [])
+            doc_text = doc_text if doc_text is not None else doc.text
+            text = doc_text
+            if not 0 <= mention.start < mention.end <= len(text):
+                problems.report(f"{path}:{line_no}", f"mention [{mention.start}, {mention.end}) outside the "
+                                f"text of document {doc.id} ({len(text)} characters)", "bad_mention")
+            elif text[mention.start:mention.end].strip() != mention.text.strip():  # NCBI pads some
+                problems.report(f"{path}:{line_no}", f"mention {mention.text!r} does not match the text at "
+                                f"[{mention.start}, {mention.end}): {text[mention.start:mention.end]!r}",
+                                "bad_mention")
+            else:
+                doc.mentions.append(mention)
+        elif len(fields) == 4:
+            doc.relations.append((fields[1], fields[2], fields[3]))
+        else:
+            raise KebiokgError(f"{path}:{line_no}: not a PubTator title, abstract, mention or relation line")
     if doc is not None:
         yield doc

@@ -159,7 +159,7 @@ def annotate_corpus(inputs: list[Path], out: Path, linker: Linker | None, option
     out = Path(out)
     settings = _settings(inputs, options, None if options.gold_passthrough else linker, kb_fingerprint)
     folder, manifest = _prepare(out, settings, options)
-    problems = Problems(options.on_error)
+    problems = Problems(options.on_error, hint="use --on-error skip to skip such input")
     report = RunReport(str(out))
     done = sum(shard["documents"] for shard in manifest["shards"])
     report.resumed_documents = report.documents = done

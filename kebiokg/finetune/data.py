@@ -16,6 +16,7 @@ from ..annotate.linker import SEMANTIC_GROUPS
 from ..annotate.problems import Problems
 from ..annotate.pubtator import read_pubtator
 from ..errors import KebiokgError
+from ..textfiles import numbered_lines
 
 UNTYPED = "Entity"  # the type of CoNLL tags without one ("B", "I")
 FORMATS = ("auto", "pubtator", "conll", "jsonl")
@@ -44,10 +45,9 @@ class TaggedDocument:
 def detect_format(path: Path) -> str:
     if path.suffix == ".jsonl":
         return "jsonl"
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                return "pubtator" if _PUBTATOR_LINE.match(line) else "conll"
+    for _, line in numbered_lines(path):
+        if line.strip():
+            return "pubtator" if _PUBTATOR_LINE.match(line) else "conll"
     raise KebiokgError(f"{path}: empty file")
 
 
@@ -57,11 +57,13 @@ def read_tagged(path: Path | str, fmt: str = "auto", types: list[str] | None = N
     path = Path(path)
     if not path.is_file():
         raise KebiokgError(f"{path}: no such file")
-    fmt = detect_format(path) if fmt == "auto" else fmt
+    detected = fmt == "auto"
+    fmt = detect_format(path) if detected else fmt
     readers = {"pubtator": _read_pubtator, "conll": _read_conll, "jsonl": _read_jsonl}
     if fmt not in readers:
         raise KebiokgError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
-    documents = readers[fmt](path, problems or Problems())
+    hint = f"read as {fmt}: --format chooses another" if detected else None
+    documents = readers[fmt](path, problems or Problems(hint=hint))
     if not documents:
         raise KebiokgError(f"{path}: no documents")
     if types:
@@ -107,18 +109,17 @@ def _read_conll(path: Path, problems: Problems) -> list[TaggedDocument]:
                                         [Span(s, e, t) for s, e, t in spans]))
         tokens.clear()
 
-    with open(path, encoding="utf-8") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            fields = raw.split()
-            if not fields or fields[0] == "-DOCSTART-":
-                flush()
-                first_line = line_no + 1
-                continue
-            if len(fields) < 2 or not _BIO_TAG.match(fields[-1]):
-                problems.report(f"{path}:{line_no}", f"expected 'TOKEN TAG' with a BIO tag (O, B-X, I-X), "
-                                f"got {raw.strip()!r}")
-                continue
-            tokens.append((fields[0], fields[-1]))
+    for line_no, raw in numbered_lines(path):
+        fields = raw.split()
+        if not fields or fields[0] == "-DOCSTART-":
+            flush()
+            first_line = line_no + 1
+            continue
+        if len(fields) < 2 or not _BIO_TAG.match(fields[-1]):
+            problems.report(f"{path}:{line_no}", f"expected 'TOKEN TAG' with a BIO tag (O, B-X, I-X), "
+                            f"got {raw.strip()!r}")
+            continue
+        tokens.append((fields[0], fields[-1]))
     flush()
     return documents
 

@@ -147,7 +147,9 @@ class NerEncoder:
             elif allowed is not None:
                 cut, forced = allowed, False
             else:
-                cut, forced = end, True  # every word boundary that fits is inside an entity
+                # every word boundary that fits is inside an entity: cut after the last word that fits
+                # (`end` is the first that does not), or after one word longer than a window
+                cut, forced = max(end - 1, start + 1), True
             cuts.append((start, cut, forced))
             start = cut
         return cuts

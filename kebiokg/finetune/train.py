@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from ..devices import pick_device
 from ..errors import KebiokgError
 from ..pretraining.train import autocast_for, optimizer_step, parameter_groups
 from ..progress import NullProgress, Progress
@@ -47,10 +48,6 @@ class FinetuneArgs:
     seed: int = 42
 
 
-def pick_device(device: str | None) -> str:
-    return device or ("cuda" if torch.cuda.is_available() else "cpu")
-
-
 def check_model_kb(model_path: str, kb_fingerprint: str | None, config=None) -> None:
     """Refuse a kebiokg model trained against another KB than `kb_fingerprint` (when one is given)."""
     if not kb_fingerprint:
@@ -68,10 +65,11 @@ def check_model_kb(model_path: str, kb_fingerprint: str | None, config=None) -> 
                            f"this KB {kb_fingerprint})")
 
 
-def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: str | None = None):
+def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: str | None = None,
+               max_length: int | None = None):
     """(model, tokenizer): a kebiokg checkpoint or any Hugging Face encoder with a fresh `head`
     (token or sequence classification) over `labels`. A kebiokg model trained against another KB
-    than `kb_fingerprint` is refused."""
+    than `kb_fingerprint`, or one with fewer positions than `max_length`, is refused."""
     from transformers import (
         AutoConfig,
         AutoModelForSequenceClassification,
@@ -87,6 +85,10 @@ def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: st
     except (OSError, ValueError) as exc:
         raise KebiokgError(f"{model_path}: not a model folder or hub id ({str(exc).splitlines()[0]})") from exc
     check_model_kb(model_path, kb_fingerprint, config)
+    positions = getattr(config, "max_position_embeddings", None)
+    if max_length is not None and positions is not None and max_length > positions:
+        raise KebiokgError(f"{model_path}: --max-length {max_length} is longer than the model's {positions} "
+                           f"positions")
     auto = AutoModelForTokenClassification if head == "token" else AutoModelForSequenceClassification
     model = auto.from_pretrained(model_path, config=config)
     if config.model_type == "kebio":  # the entity table stays the KB's: linking keeps working, memory stays flat
@@ -280,7 +282,7 @@ def finetune_ner(model_path: str, train: Path, dev: Path, test: Path, out: Path,
             raise KebiokgError(f"{path}: entity types absent from the training set: {', '.join(absent)} "
                                f"(training has {', '.join(train_types)}; choose with --types)")
     labels = bio_labels(train_types)
-    model, tokenizer = load_model(model_path, "token", labels, kb_fingerprint)
+    model, tokenizer = load_model(model_path, "token", labels, kb_fingerprint, args.max_length)
     runner = NerRunner(tokenizer, labels, args.max_length, args.eval_batch_size, device)
     windows, stats = runner.encoder.encode(train_docs, labelled=True)
     history = train_loop(model, tokenizer, windows, lambda m: runner.score(m, dev_docs), out, args, device, progress)
@@ -311,7 +313,7 @@ def finetune_re(model_path: str, train: Path, dev: Path, test: Path, out: Path, 
     train_docs, left_out = held_out_training(train_docs, dev_docs, test_docs, allow_overlap, train)
     check_relation_corpus(train_docs, task, train)
     labels = ["none", task.relation]
-    model, tokenizer = load_model(model_path, "sequence", labels, kb_fingerprint)
+    model, tokenizer = load_model(model_path, "sequence", labels, kb_fingerprint, args.max_length)
     runner = RelationRunner(tokenizer, task, args.max_length, args.eval_batch_size, device, per_pair)
     examples, stats = pair_examples(train_docs, tokenizer, args.max_length, task, per_pair)
     history = train_loop(model, tokenizer, examples, lambda m: runner.score(m, dev_docs), out, args, device, progress)

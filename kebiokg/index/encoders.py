@@ -3,7 +3,8 @@
 An encoder indexes either names (`unit = "name"`: one vector per row of `names`, hits map back to
 concepts) or entities (`unit = "entity"`: one vector per `entity_id`, e.g. a trained model's entity
 table). Queries are always encoded from text. Vectors are float32 and L2-normalized, so inner
-product is cosine similarity.
+product is cosine similarity; a trained model's entity table keeps its norms (the linker scores
+by inner product, and the index ranks as it does).
 
 Encoders are saved in an index's metadata as `config()` and rebuilt with `encoder_from_config`;
 a new kind (the KeBioLM model's entity table and mention encoder) registers itself with
@@ -73,9 +74,10 @@ class ArrayEncoder:
     unit: Literal["name", "entity"] = "entity"
 
     def __init__(self, kind: str, entity_vectors: np.ndarray, query_fn: Callable[[Sequence[str]], np.ndarray],
-                 extra_config: dict | None = None) -> None:
+                 extra_config: dict | None = None, normalize_entities: bool = True) -> None:
         self.kind = kind
-        self.vectors = l2_normalize(entity_vectors)
+        self.vectors = (l2_normalize(entity_vectors) if normalize_entities
+                        else np.ascontiguousarray(entity_vectors, dtype=np.float32))
         self.dim = int(self.vectors.shape[1])
         self._query_fn = query_fn
         self._extra = extra_config or {}

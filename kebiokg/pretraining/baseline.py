@@ -4,6 +4,7 @@ whole-word masking, no entities (`kebiokg pretrain --objective mlm`)."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import numpy as np
 import torch
 from transformers import AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForMaskedLM
 
+from ..devices import pick_device
 from ..errors import KebiokgError
 from ..progress import NullProgress, Progress
 from .data import EntityVocabulary, WindowStream, collate
@@ -32,7 +34,10 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
     from transformers import get_linear_schedule_with_warmup
 
     progress = progress or NullProgress()
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = pick_device(device)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise KebiokgError("the plain-MLM baseline trains in one process: run it without torchrun "
+                           "(--grad-accum gives it the same global batch as a DDP run)")
     if (out / "config.json").exists():
         raise KebiokgError(f"{out} already holds a model: choose another --out")
     try:
@@ -49,17 +54,20 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
     history: list[dict] = []
     loss_sum, tokens, started = 0.0, 0, time.perf_counter()
     with progress.task("pretrain (plain MLM)", total=args.max_steps, unit="steps") as task:
-        for g, epoch, windows in stream.micro_batches(args.batch_size, iter(range(args.max_steps))):
-            batch = collate(windows, tokenizer, args.mlm_probability, np.random.default_rng([args.seed, g]),
-                            entity_units=False)
-            with autocast:
-                loss = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device),
-                             labels=batch["labels"].to(device)).loss
-            loss.backward()
+        micro_batches = stream.micro_batches(args.batch_size, iter(range(args.max_steps * args.grad_accum)))
+        for step in range(1, args.max_steps + 1):
+            for _ in range(args.grad_accum):  # the micro-batches KeBioLM's step takes in one process
+                g, epoch, windows = next(micro_batches)
+                batch = collate(windows, tokenizer, args.mlm_probability, np.random.default_rng([args.seed, g]),
+                                entity_units=False)
+                with autocast:
+                    loss = model(input_ids=batch["input_ids"].to(device),
+                                 attention_mask=batch["attention_mask"].to(device),
+                                 labels=batch["labels"].to(device)).loss
+                (loss / args.grad_accum).backward()
+                loss_sum += loss.item() / args.grad_accum
+                tokens += int(batch["attention_mask"].sum())
             optimizer_step(model, optimizer, scheduler, args.max_grad_norm)
-            loss_sum += loss.item()
-            tokens += int(batch["attention_mask"].sum())
-            step = g + 1
             if step % args.log_steps == 0 or step == args.max_steps:
                 steps = step - (history[-1]["step"] if history else 0)
                 elapsed = time.perf_counter() - started

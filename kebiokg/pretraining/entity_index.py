@@ -2,7 +2,8 @@
 
 Entities are the rows of the trained entity table; a query string is encoded as the model encodes
 a mention during linking: the text-only layers over `[CLS] query [SEP]`, the whole query as one
-span, start and end states projected to the entity space. The index lives in `MODEL/entity_index/`
+span, start and end states projected to the entity space; entities rank by the linker's score,
+the inner product with their (unnormalised) rows. The index lives in `MODEL/entity_index/`
 and records the model folder, so it reopens with its query encoder.
 """
 
@@ -59,7 +60,9 @@ def kebio_encoder(model_dir: Path | str, batch_size: int = 256) -> ArrayEncoder:
             out.append(model.mention_projection(torch.cat([first, last], dim=-1))[:, 0].float().numpy())
         return np.concatenate(out) if out else np.zeros((0, vectors.shape[1]), dtype=np.float32)
 
-    return ArrayEncoder("kebio", vectors, encode, {"model": str(model_dir)})
+    # unnormalised rows: the index ranks by mention . entity, the linker's score (a query's own norm
+    # does not change its ranking)
+    return ArrayEncoder("kebio", vectors, encode, {"model": str(model_dir)}, normalize_entities=False)
 
 
 register_encoder("kebio", lambda config: kebio_encoder(config["model"]))

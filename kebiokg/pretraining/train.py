@@ -172,6 +172,10 @@ def start_or_resume(kb: KnowledgeBase, corpus: Path, out: Path, *, resume: bool,
         if model.config.kb_fingerprint != kb.fingerprint:
             raise KebiokgError(f"{checkpoint}: trained against another KB (fingerprint "
                                f"{model.config.kb_fingerprint}, this KB {kb.fingerprint})")
+        for key, value in (model_options or {}).items():
+            if getattr(model.config, key) != value:
+                raise KebiokgError(f"{checkpoint}: trained with {key} {getattr(model.config, key)}; "
+                                   f"cannot resume with {value}")
         if from_config in PRESETS:
             changed = [k for k, v in PRESETS[from_config].items() if getattr(model.config, k) != v]
             if changed:
@@ -215,10 +219,12 @@ def latest_checkpoint(out: Path) -> Path | None:
 def _save_checkpoint(out: Path, model, tokenizer, optimizers: Optimizers, state: dict, rank: int,
                      world: int) -> Path | None:
     """Rank 0 writes the checkpoint (every rank's RNG state gathered); the others wait for it."""
-    torch_states = [torch.get_rng_state()]
+    cuda = torch.cuda.is_available()
+    own = (torch.get_rng_state(), torch.cuda.get_rng_state() if cuda else None)  # this process's own device
+    states = [own]
     if world > 1:
-        torch_states = [None] * world
-        torch.distributed.all_gather_object(torch_states, torch.get_rng_state())
+        states = [None] * world
+        torch.distributed.all_gather_object(states, own)
     final = out / f"checkpoint-{state['global_step']}"
     if rank == 0:
         tmp = out / f".checkpoint-{state['global_step']}.tmp"
@@ -226,8 +232,8 @@ def _save_checkpoint(out: Path, model, tokenizer, optimizers: Optimizers, state:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         torch.save(optimizers.state_dict(), tmp / "optimizer.pt")
-        rng = {"numpy": np.random.get_state(), "torch": torch_states,
-               "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+        rng = {"numpy": np.random.get_state(), "torch": [cpu for cpu, _ in states],
+               "cuda": [device for _, device in states] if cuda else None}
         torch.save(rng, tmp / "rng_state.pth")
         (tmp / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
         shutil.rmtree(final, ignore_errors=True)
@@ -359,9 +365,9 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
         except (OSError, RuntimeError, ValueError, KeyError) as exc:
             raise KebiokgError(f"{resume_from}: corrupt checkpoint ({exc})") from exc
         if state.get("world_size", 1) == world:  # the same processes: each continues its own RNG
-            torch.set_rng_state(rng["torch"][rank] if isinstance(rng["torch"], list) else rng["torch"])
+            torch.set_rng_state(rng["torch"][rank])
             if rng.get("cuda") is not None and torch.cuda.is_available():
-                torch.cuda.set_rng_state_all(rng["cuda"])
+                torch.cuda.set_rng_state(rng["cuda"][rank])  # each rank's own device
             np.random.set_state(rng["numpy"])
     state["world_size"] = world
     trained = model
@@ -391,7 +397,9 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
     with progress.task("pretrain", total=args.max_steps, unit="steps") as task:
         task.update(state["global_step"])
         while state["global_step"] < args.max_steps:
-            if state["global_step"] % index_refresh == 0 or scorer.needs_refresh:
+            step = state["global_step"]
+            # also after each checkpoint: a run resumed there rebuilds from the same table as this one
+            if step % index_refresh == 0 or (step and step % args.save_steps == 0) or scorer.needs_refresh:
                 scorer.refresh(model.kebio.entity_embeddings.weight)
             for m in range(args.grad_accum):
                 g, state["epoch"], windows = next(batches)

@@ -8,7 +8,10 @@ bracketed qualifiers dropped, dashes to spaces) and at most `max_answer_tokens` 
 Per relation at most `per_relation` queries, no answer concept in more than `max_per_answer`
 queries (undersampling over-frequent answers, as BioLAMA does), relations with fewer than
 `min_triples` triples left out; deterministic in `seed`; each query is assigned to train, dev or
-test by a hash of its id. A query is trivial when an answer name appears in its text.
+test by a hash of its known concept, so that every query about one concept, including its twin
+through the inverse relation (UMLS states each relation both ways: "[X] may treat cystitis" and
+"cystitis may be treated by [Y]" ask the same), lands in one split. A query is trivial when an
+answer name appears in its text.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import sqlalchemy as sa
 from .. import schema as t
 from ..errors import KebiokgError
 from ..kb import KnowledgeBase
+from ..textfiles import numbered_lines
 
 _BRACKETS = re.compile(r"\s*[\(\[][^()\[\]]*[\)\]]")
 _NOS = re.compile(r"(,\s*|\s+)nos\b")
@@ -74,8 +78,8 @@ class ProbeOptions:
     test_fraction: float = 0.8
 
 
-def _split(query_id: str, seed: int, options: ProbeOptions) -> str:
-    value = int(hashlib.sha1(f"{seed}:{query_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+def _split(known_cui: str, seed: int, options: ProbeOptions) -> str:
+    value = int(hashlib.sha1(f"{seed}:{known_cui}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     if value < options.test_fraction:
         return "test"
     return "dev" if value < options.test_fraction + options.dev_fraction else "train"
@@ -126,7 +130,7 @@ def build_probe(kb: KnowledgeBase, options: ProbeOptions = ProbeOptions(), templ
                     "id": query_id, "relation": relation, "direction": direction, "template": template,
                     "query": text, "known": {"cui": known, "name": known_name}, "objects": objects,
                     "trivial": any(re.search(rf"\b{re.escape(n)}\b", text.lower()) for n in flat),
-                    "split": _split(query_id, options.seed, options)})
+                    "split": _split(known, options.seed, options)})
                 for a in answers:
                     used[a] += 1
                 kept += 1
@@ -161,18 +165,17 @@ def write_probe(queries: list[dict], path: Path) -> None:
 def read_probe(path: Path, split: str | None = None) -> list[dict]:
     """Queries of a probe file (optionally one split); a malformed line names file and line."""
     queries = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                query = json.loads(line)
-                if not isinstance(query["query"], str) or not query["objects"]:
-                    raise ValueError("empty query or no answers")
-                if "[X]" not in query["query"] and "[Y]" not in query["query"]:
-                    raise ValueError("no [X] or [Y] slot in the query")
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise KebiokgError(f"{path}:{line_no}: not a probe query ({exc})") from exc
-            if split is None or query.get("split") == split:
-                queries.append(query)
+    for line_no, line in numbered_lines(path):
+        if not line.strip():
+            continue
+        try:
+            query = json.loads(line)
+            if not isinstance(query["query"], str) or not query["objects"]:
+                raise ValueError("empty query or no answers")
+            if "[X]" not in query["query"] and "[Y]" not in query["query"]:
+                raise ValueError("no [X] or [Y] slot in the query")
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise KebiokgError(f"{path}:{line_no}: not a probe query ({exc})") from exc
+        if split is None or query.get("split") == split:
+            queries.append(query)
     return queries

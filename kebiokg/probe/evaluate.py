@@ -2,7 +2,9 @@
 
 Decoding follows BioLAMA's confidence order with a beam: for each answer length L the slot becomes
 L mask tokens; at each of L rounds every beam fills its most confident open position with its
-`beam` best tokens and the `beam` best partial fillings (by summed log-probability) survive.
+`beam` best tokens and the `beam` best partial fillings (by summed log-probability) survive; the
+last round keeps `max_candidates` fillings, so that hit@50 looks at 50. Special tokens ([MASK],
+[PAD], ...) are never filled in.
 Candidates of all lengths are pooled, cleaned like the answers (candidates of punctuation alone are
 dropped) and ranked by length-normalised log-probability; the first `max_candidates` distinct
 strings are kept. Any masked LM works: a kebiokg model
@@ -73,10 +75,12 @@ def decode_queries(model, tokenizer, queries: list[dict], options: DecodeOptions
     return [sorted(p.items(), key=lambda item: -item[1])[:options.max_candidates] for p in pooled]
 
 
+@torch.no_grad()
 def _decode_length(model, tokenizer, encoded: list[tuple[list[int], list[int]]], length: int,
                    options: DecodeOptions, device: str) -> list[list[tuple[list[int], float]]]:
     """For each query, its best fillings of `length` masks: (token ids, mean log-probability)."""
     mask_id, beam = tokenizer.mask_token_id, options.beam
+    special = torch.tensor(sorted(set(tokenizer.all_special_ids)), dtype=torch.long)
     limit = getattr(model.config, "max_position_embeddings", 512)
     rows, slots = [], []
     for before, after in encoded:
@@ -92,27 +96,30 @@ def _decode_length(model, tokenizer, encoded: list[tuple[list[int], list[int]]],
         attention[row, :len(tokens)] = 1
     positions = torch.tensor(slots).unsqueeze(1) + torch.arange(length)  # [n, length]
     scores = torch.zeros((n, 1))  # summed log-probabilities of each beam
-    for _ in range(length):
+    for round_ in range(length):
         b = ids.shape[1]
+        width_k = max(beam, options.max_candidates) if round_ == length - 1 else beam
         logits = model(input_ids=ids.view(n * b, width).to(device),
                        attention_mask=attention.repeat_interleave(b, 0).to(device)).logits
         where = positions.repeat_interleave(b, 0).to(device)  # [n*b, length]
         slot_logits = logits.gather(1, where[..., None].expand(-1, -1, logits.shape[-1]))
         logprobs = slot_logits.float().log_softmax(-1).cpu().view(n, b, length, -1)
+        logprobs[..., special] = -float("inf")
         open_ = ids.gather(2, positions[:, None, :].expand(n, b, length)) == mask_id
         confidence = logprobs.max(-1).values.masked_fill(~open_, -float("inf"))
         chosen = confidence.argmax(-1)  # [n, b]: each beam's most confident open position
         choice = logprobs.gather(2, chosen[..., None, None].expand(n, b, 1, logprobs.shape[-1]))[:, :, 0]
-        top_lp, top_tok = choice.topk(beam, dim=-1)  # [n, b, beam]
-        keep = (scores[..., None] + top_lp).view(n, -1).topk(min(beam, b * beam), dim=-1)
-        parent = keep.indices // beam
+        per_beam = min(width_k, choice.shape[-1])
+        top_lp, top_tok = choice.topk(per_beam, dim=-1)  # [n, b, per_beam]
+        keep = (scores[..., None] + top_lp).view(n, -1).topk(min(width_k, b * per_beam), dim=-1)
+        parent = keep.indices // per_beam
         token = top_tok.view(n, -1).gather(1, keep.indices)
         ids = ids.gather(1, parent[..., None].expand(-1, -1, width)).clone()
         filled = positions.gather(1, chosen.gather(1, parent))  # [n, kept]: absolute positions
         ids.scatter_(2, filled[..., None], token[..., None])
         scores = keep.values
-    return [[(ids[row, k, positions[row]].tolist(), float(scores[row, k]) / length) for k in range(ids.shape[1])]
-            for row in range(n)]
+    return [[(ids[row, k, positions[row]].tolist(), float(scores[row, k]) / length) for k in range(ids.shape[1])
+             if torch.isfinite(scores[row, k])] for row in range(n)]  # a special token in a filling: none
 
 
 def score_queries(queries: list[dict], predictions: list[list[tuple[str, float]]]) -> dict:
