@@ -208,6 +208,13 @@ def test_training_documents_also_in_dev_or_test_are_left_out(tmp_path: Path) -> 
 # -- training ------------------------------------------------------------------------------------------------------
 
 
+def test_the_fresh_head_starts_from_the_run_seed(kebio_checkpoint: Path) -> None:
+    """Without this a run could not be repeated: the process's own random state drew the head."""
+    labels = bio_labels(["Chemical"])
+    heads = [load_model(str(kebio_checkpoint), "token", labels, seed=seed)[0].classifier.weight for seed in (1, 1, 2)]
+    assert torch.equal(heads[0], heads[1]) and not torch.equal(heads[0], heads[2])
+
+
 def test_tiny_kebio_model_overfits_real_sentences_and_reloads_to_identical_predictions(
         titles: Path, kebio_checkpoint: Path, tmp_path: Path) -> None:
     args = FinetuneArgs(max_steps=120, batch_size=8, learning_rate=3e-3, warmup_ratio=0.05, eval_steps=40,

@@ -66,7 +66,7 @@ def check_model_kb(model_path: str, kb_fingerprint: str | None, config=None) -> 
 
 
 def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: str | None = None,
-               max_length: int | None = None):
+               max_length: int | None = None, seed: int = 0):
     """(model, tokenizer): a kebiokg checkpoint or any Hugging Face encoder with a fresh `head`
     (token or sequence classification) over `labels`. A kebiokg model trained against another KB
     than `kb_fingerprint`, or one with fewer positions than `max_length`, is refused."""
@@ -90,6 +90,7 @@ def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: st
         raise KebiokgError(f"{model_path}: --max-length {max_length} is longer than the model's {positions} "
                            f"positions")
     auto = AutoModelForTokenClassification if head == "token" else AutoModelForSequenceClassification
+    torch.manual_seed(seed)  # the fresh head's initial weights: a run is repeatable from its --seed
     model = auto.from_pretrained(model_path, config=config)
     if config.model_type == "kebio":  # the entity table stays the KB's: linking keeps working, memory stays flat
         model.kebio.entity_embeddings.weight.requires_grad_(False)
@@ -282,7 +283,7 @@ def finetune_ner(model_path: str, train: Path, dev: Path, test: Path, out: Path,
             raise KebiokgError(f"{path}: entity types absent from the training set: {', '.join(absent)} "
                                f"(training has {', '.join(train_types)}; choose with --types)")
     labels = bio_labels(train_types)
-    model, tokenizer = load_model(model_path, "token", labels, kb_fingerprint, args.max_length)
+    model, tokenizer = load_model(model_path, "token", labels, kb_fingerprint, args.max_length, args.seed)
     runner = NerRunner(tokenizer, labels, args.max_length, args.eval_batch_size, device)
     windows, stats = runner.encoder.encode(train_docs, labelled=True)
     history = train_loop(model, tokenizer, windows, lambda m: runner.score(m, dev_docs), out, args, device, progress)
@@ -313,7 +314,7 @@ def finetune_re(model_path: str, train: Path, dev: Path, test: Path, out: Path, 
     train_docs, left_out = held_out_training(train_docs, dev_docs, test_docs, allow_overlap, train)
     check_relation_corpus(train_docs, task, train)
     labels = ["none", task.relation]
-    model, tokenizer = load_model(model_path, "sequence", labels, kb_fingerprint, args.max_length)
+    model, tokenizer = load_model(model_path, "sequence", labels, kb_fingerprint, args.max_length, args.seed)
     runner = RelationRunner(tokenizer, task, args.max_length, args.eval_batch_size, device, per_pair)
     examples, stats = pair_examples(train_docs, tokenizer, args.max_length, task, per_pair)
     history = train_loop(model, tokenizer, examples, lambda m: runner.score(m, dev_docs), out, args, device, progress)

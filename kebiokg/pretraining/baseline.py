@@ -40,6 +40,7 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
                            "(--grad-accum gives it the same global batch as a DDP run)")
     if (out / "config.json").exists():
         raise KebiokgError(f"{out} already holds a model: choose another --out")
+    torch.manual_seed(args.seed)  # a head missing from `base` starts from the same weights every run
     try:
         model = AutoModelForMaskedLM.from_pretrained(base).to(device).train()
         tokenizer = AutoTokenizer.from_pretrained(base)

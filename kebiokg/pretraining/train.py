@@ -188,6 +188,7 @@ def start_or_resume(kb: KnowledgeBase, corpus: Path, out: Path, *, resume: bool,
         raise KebiokgError("give exactly one of --base-model and --from-config")
     vocab = EntityVocabulary.from_kb(kb)
     options = model_options or {}
+    torch.manual_seed(seed)  # the new parts' initial weights (heads, projections, the table): repeatable
     if base_model:
         model, tokenizer = from_bert(base_model, vocab, kb.fingerprint, **options)
     else:
