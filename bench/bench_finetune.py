@@ -92,7 +92,7 @@ def plot_f1(results: dict, models: list[str], tasks_run: list[str], seeds: list[
     ax.set_xticks(range(len(tasks_run)), tasks_run)
     ax.set_ylabel("test F1 (strict)")
     ax.set_ylim(0, 1)
-    ax.set_title(f"fine-tuned from three continuations of one base ({len(seeds)} seeds each)")
+    ax.set_title(f"test F1 after fine-tuning ({len(seeds)} seed{'s' if len(seeds) > 1 else ''} each)")
     ax.legend(loc="upper right")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()

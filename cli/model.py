@@ -89,7 +89,7 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
                    "the table rebuilt every --index-refresh steps; auto: torch on CUDA, faiss on CPU.")
 @click.option("--index-refresh", type=click.IntRange(1), default=1000, show_default=True,
               help="Steps between rebuilds of the FAISS candidate index (also rebuilt after each checkpoint, "
-                   "so a resumed run matches one never stopped).")
+                   "so a run resumed with the same --save-steps and --index-refresh matches one never stopped).")
 @click.option("--entity-table", "entity_table_mode", type=click.Choice(["dense", "sparse", "frozen"]),
               default="dense", show_default=True,
               help="Train the entity table densely (AdamW), sparsely (SparseAdam, touched rows only; needs the "

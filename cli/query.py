@@ -121,8 +121,9 @@ def path_command(cui_from: str, cui_to: str, db_path: Path, rel: str | None, rel
 @click.option("--kind", type=click.Choice(["auto", "flat", "ivf"]), default="auto", show_default=True,
               help="flat = exact inner product; ivf = IVF + HNSW quantizer + SQ8; auto picks by size.")
 @click.option("--exact-max", default=200_000, show_default=True, help="auto: exact search up to this many names.")
-@click.option("--nlist", type=int, default=None, help="IVF lists (default: about sqrt(names), a power of two).")
-@click.option("--nprobe", type=int, default=None,
+@click.option("--nlist", type=click.IntRange(1), default=None,
+              help="IVF lists (default: about sqrt(names), a power of two).")
+@click.option("--nprobe", type=click.IntRange(1), default=None,
               help="IVF lists probed per query (default: nlist/128, >= 16; see docs/benchmarks.md).")
 @click.option("--dim", default=256, show_default=True, help="Lexical encoder dimension (a power of two).")
 @click.option("--no-gpu", is_flag=True, help="Stay on the CPU even when faiss sees a GPU.")
@@ -161,9 +162,11 @@ def _read_queries(path: str) -> list[str]:
 @click.option("-k", "k", default=10, show_default=True, type=click.IntRange(min=1), help="Concepts per query.")
 @click.option("--queries", "queries_file", default=None,
               help="A file with one query per line ('-' for stdin), searched in batches.")
-@click.option("--semantic-types", default=None, help="Only concepts with these TUIs or type names, comma-separated.")
-@click.option("--nprobe", type=int, default=None, help="Override the IVF lists probed per query.")
-@click.option("--batch-size", default=1024, show_default=True, help="Queries per batch.")
+@click.option("--semantic-types", default=None,
+              help="Only concepts of these types, comma-separated: TUIs (T047), semantic type names (any case) "
+                   "or semantic groups (CHEM, DISO, GENE, ANAT).")
+@click.option("--nprobe", type=click.IntRange(1), default=None, help="Override the IVF lists probed per query.")
+@click.option("--batch-size", type=click.IntRange(1), default=1024, show_default=True, help="Queries per batch.")
 @json_option
 def nearest_command(query: str | None, db_path: Path, index_dir: Path | None, model_dir: Path | None, k: int,
                     queries_file: str | None,

@@ -291,16 +291,24 @@ class KebioPreTrainedModel(PreTrainedModel):
             init.copy_(module.position_ids, torch.arange(module.position_ids.shape[-1]).expand((1, -1)))
             init.zeros_(module.token_type_ids)
 
-    def save_pretrained(self, save_directory, *args, push_to_hub: bool = False, **kwargs) -> None:
+    def save_pretrained(self, save_directory, is_main_process: bool = True, *, push_to_hub: bool = False,
+                        **kwargs) -> None:
         """transformers' save, plus the entity vocabulary (one CUI per table row from ENTITY_OFFSET);
         with `push_to_hub`, the folder is uploaded once the vocabulary is in it."""
-        super().save_pretrained(save_directory, *args, **kwargs)
+        super().save_pretrained(save_directory, is_main_process, **kwargs)
+        if not is_main_process:
+            return
         if self.entity_vocab is not None:
             text = "".join(cui + "\n" for cui in self.entity_vocab)
             (Path(save_directory) / ENTITY_VOCAB_FILE).write_text(text, encoding="utf-8")
         if push_to_hub:
-            hub = {k: kwargs[k] for k in ("commit_message", "private", "token", "create_pr") if k in kwargs}
-            self.push_to_hub(kwargs.get("repo_id", Path(save_directory).name), **hub)
+            from huggingface_hub import HfApi
+
+            api = HfApi(token=kwargs.get("token"))
+            repo_id = api.create_repo(kwargs.get("repo_id", Path(save_directory).name), private=kwargs.get("private"),
+                                      exist_ok=True).repo_id
+            api.upload_folder(folder_path=save_directory, repo_id=repo_id, commit_message=kwargs.get("commit_message"),
+                              create_pr=kwargs.get("create_pr", False))
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):

@@ -13,11 +13,12 @@ from helpers import TINY, write_release
 
 from kebiokg.annotate import run as run_module
 from kebiokg.annotate.abbreviations import find_abbreviations
-from kebiokg.annotate.corpus import read_corpus
+from kebiokg.annotate.corpus import AnnotatedDocument, Entity, read_corpus, to_pubtator
 from kebiokg.annotate.dictionary import Dictionary, DictionaryOptions, load_or_build, tokenize
 from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.linker import Linker, LinkOptions, expand_semantic_types
 from kebiokg.annotate.problems import Problems
+from kebiokg.annotate.pubtator import read_pubtator
 from kebiokg.annotate.readers import detect_format, read_documents, read_pubmed_xml
 from kebiokg.annotate.run import RunOptions, annotate_corpus
 from kebiokg.cli.main import main
@@ -71,12 +72,14 @@ def linked(linker: Linker, text: str) -> list[tuple[str, str]]:
 # -- tokenization and matching ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["Sjögren's syndrome", "Crohn’s disease (CD)", "5-FU and IL-2/IL-4 ", "naïve ÅB ﬁ x"])
+@pytest.mark.parametrize("text", ["Sjögren's syndrome", "Crohn’s disease (CD)", "5-FU and IL-2/IL-4 ", "naïve ÅB ﬁ x",
+                                  "Sjo\u0308gren syndrome", "the 'asthma' attack"])
 def test_tokenize_agrees_with_normalize_name_and_keeps_offsets(text: str) -> None:
     words, starts, ends = tokenize(text)
     assert " ".join(words) == normalize_name(text)
     for word, start, end in zip(words, starts, ends, strict=True):
         assert normalize_name(text[start:end]) == word
+        assert text[start] not in "'’" and text[end - 1] not in "'’"  # quotes around a word stay outside
 
 
 def test_longest_match_wins_at_word_boundaries(dictionary: Dictionary) -> None:
@@ -256,6 +259,24 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(kb: KnowledgeBase, d
     assert out.read_text() == (tmp_path / "full.jsonl").read_text()
     assert not (tmp_path / "resumed.jsonl.parts").exists()
 
+    # interrupted while joining the finished shards into one file: --resume finishes the join
+    joined = tmp_path / "joined.jsonl"
+    original_join = run_module._join
+
+    def join_then_crash(folder, manifest, target):
+        target.with_name(target.name + ".tmp").write_text("half a copy")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_module, "_join", join_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        annotate_corpus([source], joined, linker, RunOptions(shard_size=10), kb.fingerprint)
+    monkeypatch.setattr(run_module, "_join", original_join)
+    with pytest.raises(KebiokgError, match="joining its shards into one file was interrupted"):
+        annotate_corpus([source], joined, linker, RunOptions(shard_size=10), kb.fingerprint)
+    annotate_corpus([source], joined, linker, RunOptions(shard_size=10, resume=True), kb.fingerprint)
+    assert joined.read_text() == (tmp_path / "full.jsonl").read_text()
+    assert not (tmp_path / "joined.jsonl.tmp").exists() and not (tmp_path / "joined.jsonl.parts").exists()
+
 
 def test_pubtator_output_round_trips(kb: KnowledgeBase, dictionary: Dictionary, tmp_path: Path) -> None:
     source = tmp_path / "in.PubTator"
@@ -265,6 +286,22 @@ def test_pubtator_output_round_trips(kb: KnowledgeBase, dictionary: Dictionary, 
     docs = list(read_documents([out], "pubtator", Problems()))
     assert docs[0].text == "Cisplatin toxicity Breast cancer relapsed."
     assert [(m.text, m.ids) for m in docs[0].gold] == [("Cisplatin", ["C0000017"]), ("Breast cancer", ["C0000010"])]
+
+
+def test_gold_ids_map_bare_cuis_mesh_and_prefixed_ids(kb: KnowledgeBase) -> None:
+    mapper = IdMapper(kb)
+    assert mapper.cuis("C0000017") == ["C0000017"]  # a bare CUI, though C + digits also looks like MeSH
+    assert mapper.cuis("UMLS:C0000017") == ["C0000017"]
+    assert mapper.cuis("C9999999") == [] and mapper.cuis("UMLS:C9999999") == []
+
+
+def test_pubtator_output_keeps_a_mention_across_a_line_break_on_one_line(tmp_path: Path) -> None:
+    text = "Heart\nattack\tafter cisplatin."
+    doc = AnnotatedDocument("7", text, [Entity(0, 12, text[0:12], "C0000001")])
+    path = tmp_path / "out.pubtator"
+    path.write_text(to_pubtator(doc))
+    read = list(read_pubtator(path))[0]
+    assert [(m.start, m.end, m.text) for m in read.mentions] == [(0, 12, "Heart attack")]
 
 
 # -- gold corpora, evaluation, the command ---------------------------------------------------------------------

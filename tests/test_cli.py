@@ -100,3 +100,11 @@ def test_query_errors_are_one_line(tiny_release: Path, tmp_path: Path) -> None:
     one_line_error(invoke("neighbors", "C0000003", "--db", db, "--rel", "PAR"), "no relations matching")
     one_line_error(invoke("nearest", "x", "--db", db, "--index", tmp_path / "idx"), "built from another KB")
     one_line_error(invoke("nearest", "x", "--db", db, "--index", tmp_path / "none"), "no index here")
+    invoke("build-index", "--db", db, "--out", tmp_path / "own", "--quiet")
+    one_line_error(invoke("nearest", "heart", "--db", db, "--index", tmp_path / "own", "--semantic-types", "Diseese"),
+                   "'Diseese': not a TUI, semantic type name or semantic group")
+    one_line_error(invoke("build-index", "--db", db, "--out", tmp_path / "ivf", "--kind", "ivf", "--nlist", "100000"),
+                   "more IVF lists than the")
+    for option in ("--nprobe", "--batch-size"):
+        result = invoke("nearest", "heart", "--db", db, "--index", tmp_path / "own", option, "0")
+        assert result.exit_code == 2 and "is not in the range x>=1" in result.output

@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from kebiokg.index import ArrayEncoder, EntityIndex, IndexOptions, LexicalEncoder, build_index, register_encoder
+from kebiokg.annotate.linker import SEMANTIC_GROUPS
+from kebiokg.index import (
+    ArrayEncoder,
+    EntityIndex,
+    IndexOptions,
+    LexicalEncoder,
+    build_index,
+    faiss_index,
+    register_encoder,
+)
 from kebiokg.index.faiss_index import EntityIndexError
 from kebiokg.kb import KnowledgeBase
 from kebiokg.umls_loader.load import LoadOptions, load_umls
@@ -101,6 +110,25 @@ def test_semantic_type_filter_and_edge_queries(nci: Path, tmp_path: Path) -> Non
         assert genes and all("T028" in h.semantic_types for h in genes)
         by_name = index.search(["mesna"], k=5, semantic_types=["Pharmacologic Substance"])[0]
         assert by_name[0].cui == "C0000294"
+        assert index.search(["mesna"], k=5, semantic_types=["pharmacologic substance"])[0] == by_name  # any case
+        chemicals = index.search(["mesna"], k=5, semantic_types=["CHEM"])[0]  # a semantic group
+        assert chemicals[0].cui == "C0000294" and all(set(h.semantic_types) & set(SEMANTIC_GROUPS["CHEM"])
+                                                      for h in chemicals)
+        with pytest.raises(EntityIndexError, match="'Disease or Syndrom': not a TUI"):  # a typo is an error,
+            index.search(["mesna"], k=5, semantic_types=["Disease or Syndrom"])  # not a search of every name
+
+        def crash(*args):
+            raise KeyboardInterrupt
+
+        original = faiss_index.faiss.write_index
+        faiss_index.faiss.write_index = crash
+        try:  # a rebuild into the same folder, cut short: the old metadata must not open the half-new folder
+            with pytest.raises(KeyboardInterrupt):
+                build_index(kb, LexicalEncoder(), tmp_path / "flat")
+        finally:
+            faiss_index.faiss.write_index = original
+        with pytest.raises(EntityIndexError):
+            EntityIndex(tmp_path / "flat", kb)
         assert index.search(["", "?!"], k=5) == [[], []]
         long_query = "mesna " * 2000
         assert index.search([long_query], k=3)[0][0].cui == "C0000294"

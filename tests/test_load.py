@@ -135,7 +135,10 @@ def test_pieces_cut_mid_line_load_whole_and_name_the_piece_of_a_bad_row(tmp_path
     cut = conso.index(b"\n") + 5  # inside line 2: piece ab starts with its rest
     bad = list(TINY["MRCONSO"])
     bad.insert(3, "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|too few|")  # line 4
-    for name, lines in (("good", conso), ("bad", "".join(line + "\n" for line in bad).encode())):
+    long = list(TINY["MRCONSO"])
+    long[1] += "extra|more|"  # line 2, cut in two by the pieces: neither half has too many fields
+    for name, lines in (("good", conso), ("bad", "".join(line + "\n" for line in bad).encode()),
+                        ("long", "".join(line + "\n" for line in long).encode())):
         release = write_release(tmp_path / name, {"MRCONSO": None})
         for suffix, part in (("aa", lines[:cut]), ("ab", lines[cut:])):
             path = release / "META" / f"MRCONSO.RRF.{suffix}{'.gz' if gz else ''}"
@@ -146,6 +149,9 @@ def test_pieces_cut_mid_line_load_whole_and_name_the_piece_of_a_bad_row(tmp_path
     with pytest.raises(BadRowError) as caught:  # the joined file's line 4 is line 3 of piece ab
         load_umls(tmp_path / "bad", tmp_path / "bad.duckdb")
     assert str(caught.value).startswith(f"MRCONSO.RRF.ab{'.gz' if gz else ''}:3: expected 18")
+    with pytest.raises(BadRowError) as caught:  # a row cut between pieces is named where it starts
+        load_umls(tmp_path / "long", tmp_path / "long.duckdb")
+    assert str(caught.value).startswith(f"MRCONSO.RRF.aa{'.gz' if gz else ''}:2: expected 18")
 
 
 def test_bad_integer_is_an_error_when_the_column_is_used(tmp_path: Path) -> None:

@@ -26,10 +26,9 @@ from kebiokg.modeling_kebio import (
     default_valid_tokens,
     preset_config,
 )
-from kebiokg.pretraining import baseline as baseline_module
 from kebiokg.pretraining import train as train_module
 from kebiokg.pretraining.baseline import pretrain_plain_mlm, random_bert
-from kebiokg.pretraining.data import EntityVocabulary, collate, encode_document
+from kebiokg.pretraining.data import EntityVocabulary, WindowStream, collate, encode_document
 from kebiokg.pretraining.entity_index import kebio_encoder
 from kebiokg.pretraining.tokenizer import train_tokenizer
 from kebiokg.pretraining.train import TrainArgs, from_bert, pretrain
@@ -122,6 +121,30 @@ def test_save_load_round_trip_and_auto_classes(tmp_path: Path) -> None:
     classifier = AutoModelForTokenClassification.from_pretrained(tmp_path, num_labels=5)
     assert isinstance(classifier, KebioForTokenClassification)
     assert classifier(batch()["input_ids"]).logits.shape == (2, 10, 5)
+
+
+def test_push_to_hub_uploads_the_folder_with_its_entity_vocabulary(tmp_path: Path, monkeypatch) -> None:
+    import huggingface_hub
+
+    uploaded = {}
+
+    class FakeApi:  # no network: record what would be uploaded
+        def __init__(self, token=None) -> None:
+            pass
+
+        def create_repo(self, repo_id, private=None, exist_ok=False):
+            return type("Repo", (), {"repo_id": f"user/{repo_id}"})()
+
+        def upload_folder(self, folder_path, repo_id, commit_message=None, create_pr=False):
+            uploaded[repo_id] = sorted(p.name for p in Path(folder_path).iterdir())
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
+    model = tiny_model()
+    model.entity_vocab = CUIS
+    model.save_pretrained(tmp_path / "kebio-run", push_to_hub=True)
+    assert "entity_vocab.txt" in uploaded["user/kebio-run"] and "model.safetensors" in uploaded["user/kebio-run"]
+    model.save_pretrained(tmp_path / "other", is_main_process=False, push_to_hub=True)
+    assert "user/other" not in uploaded  # only the main process writes and pushes
 
 
 def test_from_bert_maps_layers_into_the_two_stacks(tmp_path: Path) -> None:
@@ -296,12 +319,18 @@ def test_plain_mlm_baseline_accumulates_like_kebiolm_and_refuses_torchrun(corpus
     base = tmp_path / "base"
     random_bert(tokenizer, 32, 2, 0, max_positions=64).save_pretrained(base)
     tokenizer.save_pretrained(base)
-    collated = []
-    original = baseline_module.collate
-    monkeypatch.setattr(baseline_module, "collate", lambda *a, **k: collated.append(1) or original(*a, **k))
+    taken = []  # the micro-batch numbers the baseline trains on, in order
+    original = WindowStream.micro_batches
+
+    def recording(self, batch_size, numbers):
+        for g, epoch, windows in original(self, batch_size, numbers):
+            taken.append(g)
+            yield g, epoch, windows
+
+    monkeypatch.setattr(WindowStream, "micro_batches", recording)
     args = TrainArgs(max_steps=3, batch_size=4, grad_accum=2, max_length=32, log_steps=1)
     history = pretrain_plain_mlm(str(base), corpus, tmp_path / "plain", args)
-    assert len(collated) == 6
+    assert taken == list(range(6))  # KeBioLM's numbering in one process: step s takes 2s and 2s + 1
     assert [r["step"] for r in history] == [1, 2, 3]
     assert AutoModelForMaskedLM.from_pretrained(tmp_path / "plain").num_parameters() > 0
     monkeypatch.setenv("WORLD_SIZE", "2")

@@ -196,7 +196,7 @@ class _Builder:
         self.options = options
         self.progress = progress
         self.work = work
-        self.joined_pieces: dict[str, list[tuple[str, int]]] = {}  # joined file -> its pieces' first lines
+        self.joined_pieces: dict[str, list[tuple[str, int, bool]]] = {}  # joined file -> where its pieces start
         self.reports: dict[str, FileReport] = {}
 
     def build(self) -> LoadReport:
@@ -294,15 +294,18 @@ class _Builder:
         """Pieces as DuckDB reads them; pieces split mid-line (split -b) are joined into one file."""
         if len(rrf.pieces) > 1 and any(piece_ends_mid_line(p) for p in rrf.pieces[:-1]):
             joined = self.work / rrf.name
-            starts, lines = [], 0  # (piece, lines of the joined file before it): errors name piece and line
+            # (piece, newlines before it, whether its first line continues a row): errors name the piece
+            # and line where a row starts
+            starts, lines, last = [], 0, b"\n"
             with open(joined, "wb") as out:
                 for piece in rrf.pieces:
-                    starts.append((piece.name, lines))
+                    starts.append((piece.name, lines, last != b"\n"))
                     opener = gzip.open if piece.suffix == ".gz" else open
                     with opener(piece, "rb") as handle:
                         while chunk := handle.read(1 << 22):
                             out.write(chunk)
                             lines += chunk.count(b"\n")
+                            last = chunk[-1:]
             self.joined_pieces[str(joined)] = starts
             return [joined]
         return list(rrf.pieces)
@@ -349,16 +352,24 @@ class _Builder:
         if self.options.on_error == "fail" and (rejects or extra):
             if rejects:
                 path, line, kind, message, text = rejects[0]
-                name = Path(path).name
-                if path in self.joined_pieces:  # the piece the line is in, and its line there
-                    name, line = next((piece, line - before) for piece, before in reversed(self.joined_pieces[path])
-                                      if before < line)
-                raise BadRowError(name, line, _describe(kind, message, text, len(layout)), len(rejects) + extra)
-            piece, line_no, text = _first_long_row(rrf, len(layout))
-            raise BadRowError(piece, line_no, _describe("TOO MANY COLUMNS", "", text, len(layout)), extra)
+                raise BadRowError(*self._piece_line(path, line), _describe(kind, message, text, len(layout)),
+                                  len(rejects) + extra)
+            joined = str(self.work / rrf.name)
+            pieces = [Path(joined)] if joined in self.joined_pieces else list(rrf.pieces)
+            path, line_no, text = _first_long_row(pieces, len(layout))
+            name, line_no = self._piece_line(path, line_no) if path else (rrf.name, None)
+            raise BadRowError(name, line_no, _describe("TOO MANY COLUMNS", "", text, len(layout)), extra)
         if extra and delete:  # flagged stages mark these rows dropped_by = 'rejected' instead
             self.con.execute(f"DELETE FROM {table} WHERE _extra")
         return len(rejects) + extra
+
+    def _piece_line(self, path: str, line: int | None) -> tuple[str, int | None]:
+        """(file name, line) of a row as the user's files have it: a line of a joined file maps
+        back to the piece it is in and its line there."""
+        if path not in self.joined_pieces or line is None:
+            return Path(path).name, line
+        return next((piece, line - before) for piece, before, continues in reversed(self.joined_pieces[path])
+                    if before + continues < line)  # a row cut between pieces belongs to the one it starts in
 
     # -- derived tables -------------------------------------------------------------------------
 
@@ -461,13 +472,14 @@ def _describe(kind: str, message: str, text: str | None, columns: int) -> str:
     return f"{kind.lower()}: {first}"
 
 
-def _first_long_row(rrf: RRFFile, columns: int) -> tuple[str, int | None, str]:
-    """Find the first row with a value after its last column (rare error path, read in Python)."""
-    for piece in rrf.pieces:
+def _first_long_row(pieces: list[Path], columns: int) -> tuple[str | None, int | None, str]:
+    """(path, line, row) of the first row with a value after its last column (a rare error path,
+    read in Python); no path when none is found."""
+    for piece in pieces:
         opener = gzip.open if piece.suffix == ".gz" else open
         with opener(piece, "rt", encoding="utf-8", errors="replace") as handle:
             for line_no, line in enumerate(handle, start=1):
                 fields = line.rstrip("\r\n").split("|")
                 if len(fields) > columns and fields[columns] != "":
-                    return piece.name, line_no, line
-    return rrf.name, None, ""
+                    return str(piece), line_no, line
+    return None, None, ""

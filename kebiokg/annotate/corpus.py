@@ -117,10 +117,10 @@ def write_jsonl(documents: Iterable[AnnotatedDocument], path: Path | str) -> int
 
 def to_pubtator(doc: AnnotatedDocument) -> str:
     """PubTator lines for a document (the whole text is the title when no title is known), blank line."""
-    text = doc.text.replace("\n", " ").replace("\r", " ")  # one character for one: offsets hold
+    text = doc.text.replace("\n", " ").replace("\r", " ").replace("\t", " ")  # one for one: offsets hold
     split = doc.title_length
     title, abstract = (text[:split], text[split + 1:]) if split is not None and split < len(text) else (text, "")
     lines = [f"{doc.id}|t|{title}", f"{doc.id}|a|{abstract}"]
     for e in doc.entities:
-        lines.append(f"{doc.id}\t{e.start}\t{e.end}\t{e.text}\t{','.join(e.types)}\t{e.cui or '-'}")
+        lines.append(f"{doc.id}\t{e.start}\t{e.end}\t{text[e.start:e.end]}\t{','.join(e.types)}\t{e.cui or '-'}")
     return "\n".join(lines) + "\n\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,7 +52,7 @@ _FOLD: dict[int, str] = dict(_ASCII_FOLD)
 
 def _fold_char(ch: str) -> str:
     """One character of text to one character: a-z0-9, the apostrophe mark, or a space."""
-    if ch == "\u2019":
+    if ch == "\u2019" or unicodedata.combining(ch):  # a combining accent belongs to its letter's word
         return _APOSTROPHE
     folded = strip_accents(ch).lower()
     return folded if len(folded) == 1 and ("a" <= folded <= "z" or "0" <= folded <= "9") else " "
@@ -74,7 +75,9 @@ def tokenize(text: str) -> tuple[list[str], list[int], list[int]]:
     starts, ends = edges[0::2], edges[1::2]
     words = [w for w in words if w]
     if _APOSTROPHE in folded:
-        kept = [(w.replace(_APOSTROPHE, ""), s, e) for w, s, e in zip(words, starts, ends, strict=True)]
+        # quote marks around a word are not part of its span: 'asthma' covers asthma
+        kept = [(w.replace(_APOSTROPHE, ""), s + len(w) - len(w.lstrip(_APOSTROPHE)),
+                 e - len(w) + len(w.rstrip(_APOSTROPHE))) for w, s, e in zip(words, starts, ends, strict=True)]
         kept = [k for k in kept if k[0]]
         words, starts, ends = [k[0] for k in kept], [k[1] for k in kept], [k[2] for k in kept]
     return words, starts, ends

@@ -30,12 +30,13 @@ class IdMapper:
         ident = identifier.strip()
         sab, _, code = ident.partition(":") if ":" in ident else ("", "", ident)
         sab = sab.upper()
+        # a bare C + 7 digits is a CUI when the KB has it (MeSH supplementary codes look alike)
+        if sab in ("", "UMLS") and CUI_PATTERN.match(code) and self.types(code) is not None:
+            return [code]
         if sab in ("", "MESH", "MSH") and (code[:1] in ("D", "C") and code[1:].isdigit()):
             return self.kb.cuis_for_code("MSH", code)
         if sab == "OMIM" or (not sab and code.isdigit()):
             return self.kb.cuis_for_code("OMIM", code)
-        if sab in ("", "UMLS") and CUI_PATTERN.match(code):
-            return [code] if self.types(code) is not None else []
         return []
 
     def types(self, cui: str) -> list[str] | None:

@@ -124,17 +124,20 @@ def _prepare(out: Path, settings: dict, options: RunOptions) -> tuple[Path, dict
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if options.force:
             shutil.rmtree(folder)
-        elif manifest.get("complete"):
+        elif manifest.get("complete") and not single:
             raise KebiokgError(f"{out} already holds a finished annotation (use --force to replace it)")
         elif not options.resume:
+            if manifest.get("complete"):  # the shards are whole; copying them into `out` was cut short
+                raise KebiokgError(f"{out}: the annotation finished but joining its shards into one file was "
+                                   f"interrupted: --resume finishes it, --force restarts")
             raise KebiokgError(f"{out} holds an unfinished annotation: --resume continues it, --force restarts")
         elif manifest["settings"] != settings:
             changed = sorted(k for k in settings if manifest["settings"].get(k) != settings[k])
             raise KebiokgError(f"{out}: cannot resume with different settings ({', '.join(changed)}); "
                                f"use --force to restart")
         else:
-            for stray in folder.glob("*.tmp"):
-                stray.unlink()
+            for stray in [*folder.glob("*.tmp"), out.with_name(out.name + ".tmp")]:
+                stray.unlink(missing_ok=True)
             return folder, manifest
     elif folder.exists() and any(folder.iterdir()) and not options.force:
         raise KebiokgError(f"{folder} exists and is not an annotation output (use --force to replace it)")

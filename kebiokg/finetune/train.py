@@ -90,8 +90,9 @@ def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: st
         raise KebiokgError(f"{model_path}: --max-length {max_length} is longer than the model's {positions} "
                            f"positions")
     auto = AutoModelForTokenClassification if head == "token" else AutoModelForSequenceClassification
-    torch.manual_seed(seed)  # the fresh head's initial weights: a run is repeatable from its --seed
-    model = auto.from_pretrained(model_path, config=config)
+    with torch.random.fork_rng(devices=[]):  # the fresh head's initial weights come from --seed alone
+        torch.manual_seed(seed)
+        model = auto.from_pretrained(model_path, config=config)
     if config.model_type == "kebio":  # the entity table stays the KB's: linking keeps working, memory stays flat
         model.kebio.entity_embeddings.weight.requires_grad_(False)
         model.kebio.scorer.refresh(model.kebio.entity_embeddings.weight)

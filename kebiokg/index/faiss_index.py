@@ -39,6 +39,8 @@ CUIS_TABLE = "cuis"  # entity_id -> cui
 PREFERRED_TABLE = "preferred"  # entity_id -> preferred name
 TYPES_TABLE = "types"  # entity_id -> "T047|T121"
 _PARALLEL_FROM = 32  # queries per FAISS call from which OpenMP threads pay off (measured)
+_MAX_FETCHED = 50_000_000  # result entries (queries x fetch) one filtered search may hold: about 600 MB
+_GPU_MAX_K = 2048  # faiss-gpu's largest k
 _THREADS_LOCK = threading.Lock()
 
 
@@ -104,7 +106,9 @@ def _index_kind(count: int, options: IndexOptions) -> str:
 def _factory_string(kind: str, count: int, options: IndexOptions, on_gpu: bool) -> tuple[str, int | None]:
     if kind == "flat":
         return "IDMap2,Flat", None
-    nlist = options.nlist or min(8192, max(64, 2 ** math.ceil(math.log2(max(1, math.sqrt(count))))))
+    if options.nlist and options.nlist > count:
+        raise EntityIndexError(f"--nlist {options.nlist}: more IVF lists than the {count:,} vectors to index")
+    nlist = options.nlist or min(8192, count, max(64, 2 ** math.ceil(math.log2(max(1, math.sqrt(count))))))
     # On a GPU the flat coarse quantizer is fast (and an HNSW one cannot move there).
     return (f"IVF{nlist},SQ8" if on_gpu else f"IVF{nlist}_HNSW32,SQ8"), nlist
 
@@ -149,6 +153,8 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
         built_at=datetime.now(UTC).isoformat(timespec="seconds"), tool_version=__version__,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
+    # the metadata goes first and comes back last: a rebuild cut short leaves no index that opens
+    (out_dir / META_FILE).unlink(missing_ok=True)
     with progress.task("lookup tables", total=None) as task:
         task.note("concepts")
         _write_concept_tables(kb, out_dir)
@@ -214,9 +220,11 @@ class EntityIndex:
             raise EntityIndexError(f"{path / INDEX_FILE}: cannot read the FAISS index (damaged or missing)") from exc
         if self.info.nprobe:
             faiss.extract_index_ivf(self.index).nprobe = self.info.nprobe
+        self.on_gpu = False
         if use_gpu and gpu_count() > 0 and "HNSW" not in self.info.index_type:
             try:
                 self.index = faiss.index_cpu_to_all_gpus(self.index)
+                self.on_gpu = True
             except RuntimeError:  # an index type faiss cannot clone to the GPU: search on the CPU
                 pass
         self.name_entity = np.load(path / NAME_ENTITY_FILE) if self.info.unit == "name" else None
@@ -247,21 +255,23 @@ class EntityIndex:
                        ) -> list[list[Hit]]:
         if len(vectors) == 0:
             return []
-        wanted = set(semantic_types or ())
-        if wanted:
-            wanted |= self._tuis_for(wanted)
+        wanted = self._filter_tuis(semantic_types) if semantic_types else set()
         need = k * 4 if wanted else k  # first guess at the concepts to fetch before a type filter
         fetch = need * 8 if self.info.unit == "name" else need
+        # a rare type could otherwise fetch every name: the widening stops at a memory ceiling
+        ceiling = max(fetch, min(self.info.count, _MAX_FETCHED // len(vectors)))
+        if self.on_gpu:
+            fetch, ceiling = min(fetch, _GPU_MAX_K), min(ceiling, _GPU_MAX_K)
         candidates = self._candidates(vectors, fetch)
         # A concept with many synonyms can fill the fetched names alone: fetch more for those queries.
         def usable(hits: list) -> int:  # concepts that survive the type filter
             return len(hits) if not wanted else sum(bool(wanted & set(self._types(h[0]))) for h in hits)
 
-        while fetch < self.info.count:
+        while fetch < ceiling:
             short = [i for i, (hits, more) in enumerate(candidates) if more and usable(hits) < k]
             if not short:
                 break
-            fetch *= 4
+            fetch = min(fetch * 4, ceiling)
             for i, found in zip(short, self._candidates(vectors[short], fetch), strict=True):
                 candidates[i] = found
         kept = [[h for h in hits if not wanted or wanted & set(self._types(h[0]))][:k] for hits, _ in candidates]
@@ -303,9 +313,23 @@ class EntityIndex:
             result.append((hits, bool(row_ids[-1] >= 0) and fetch < self.info.count))
         return result
 
-    def _tuis_for(self, types: set[str]) -> set[str]:
-        """Semantic type names (e.g. "Disease or Syndrome") given as a filter, turned into TUIs."""
+    def _filter_tuis(self, values: list[str]) -> set[str]:
+        """A type filter as TUIs: each value a TUI (T047), a semantic group (DISO) or a semantic type
+        name of this KB (any case); a value that is none of these is an error, not an empty result."""
+        from ..annotate.linker import SEMANTIC_GROUPS
+
         st = t.semantic_types.c
-        rows = self.kb.query(sa.select(st.tui).distinct().where(st.sty.in_(sa.bindparam("types", expanding=True))),
-                            {"types": sorted(types)})
-        return {row[0] for row in rows}
+        tuis: set[str] = set()
+        for value in values:
+            value = value.strip()
+            if value.upper() in SEMANTIC_GROUPS:
+                tuis.update(SEMANTIC_GROUPS[value.upper()])
+                continue
+            rows = self.kb.query(sa.select(st.tui).distinct().where(
+                (st.tui == sa.bindparam("value")) | (sa.func.lower(st.sty) == sa.func.lower(sa.bindparam("value")))),
+                {"value": value})
+            if not rows:
+                raise EntityIndexError(f"{value!r}: not a TUI, semantic type name or semantic group "
+                                       f"({', '.join(SEMANTIC_GROUPS)}) of this KB")
+            tuis.update(row[0] for row in rows)
+        return tuis

@@ -220,8 +220,8 @@ def latest_checkpoint(out: Path) -> Path | None:
 def _save_checkpoint(out: Path, model, tokenizer, optimizers: Optimizers, state: dict, rank: int,
                      world: int) -> Path | None:
     """Rank 0 writes the checkpoint (every rank's RNG state gathered); the others wait for it."""
-    cuda = torch.cuda.is_available()
-    own = (torch.get_rng_state(), torch.cuda.get_rng_state() if cuda else None)  # this process's own device
+    device = next(model.parameters()).device  # the CUDA generator this process draws from, if any
+    own = (torch.get_rng_state(), torch.cuda.get_rng_state(device) if device.type == "cuda" else None)
     states = [own]
     if world > 1:
         states = [None] * world
@@ -234,7 +234,7 @@ def _save_checkpoint(out: Path, model, tokenizer, optimizers: Optimizers, state:
         tokenizer.save_pretrained(tmp)
         torch.save(optimizers.state_dict(), tmp / "optimizer.pt")
         rng = {"numpy": np.random.get_state(), "torch": [cpu for cpu, _ in states],
-               "cuda": [device for _, device in states] if cuda else None}
+               "cuda": [cuda_state for _, cuda_state in states]}
         torch.save(rng, tmp / "rng_state.pth")
         (tmp / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
         shutil.rmtree(final, ignore_errors=True)
@@ -366,9 +366,9 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
         except (OSError, RuntimeError, ValueError, KeyError) as exc:
             raise KebiokgError(f"{resume_from}: corrupt checkpoint ({exc})") from exc
         if state.get("world_size", 1) == world:  # the same processes: each continues its own RNG
-            torch.set_rng_state(rng["torch"][rank])
-            if rng.get("cuda") is not None and torch.cuda.is_available():
-                torch.cuda.set_rng_state(rng["cuda"][rank])  # each rank's own device
+            torch.set_rng_state(rng["torch"][rank] if isinstance(rng["torch"], list) else rng["torch"])
+            if rng.get("cuda") is not None and rng["cuda"][rank] is not None and device.startswith("cuda"):
+                torch.cuda.set_rng_state(rng["cuda"][rank], torch.device(device))  # the device this rank trains on
             np.random.set_state(rng["numpy"])
     state["world_size"] = world
     trained = model
