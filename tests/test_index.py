@@ -102,7 +102,7 @@ def test_ivf_round_trip_and_recall_against_exact(nci: Path, tmp_path: Path) -> N
                [[h.cui for h in r] for r in approx.search(queries[:50])]
 
 
-def test_semantic_type_filter_and_edge_queries(nci: Path, tmp_path: Path) -> None:
+def test_semantic_type_filter_and_edge_queries(nci: Path, tmp_path: Path, monkeypatch) -> None:
     with KnowledgeBase(nci) as kb:
         build_index(kb, LexicalEncoder(), tmp_path / "flat")
         index = EntityIndex(tmp_path / "flat", kb)
@@ -120,13 +120,10 @@ def test_semantic_type_filter_and_edge_queries(nci: Path, tmp_path: Path) -> Non
         def crash(*args):
             raise KeyboardInterrupt
 
-        original = faiss_index.faiss.write_index
-        faiss_index.faiss.write_index = crash
-        try:  # a rebuild into the same folder, cut short: the old metadata must not open the half-new folder
+        with monkeypatch.context() as patched:  # a rebuild into the same folder, cut short: the old
+            patched.setattr(faiss_index.faiss, "write_index", crash)  # metadata must not open it half-new
             with pytest.raises(KeyboardInterrupt):
                 build_index(kb, LexicalEncoder(), tmp_path / "flat")
-        finally:
-            faiss_index.faiss.write_index = original
         with pytest.raises(EntityIndexError):
             EntityIndex(tmp_path / "flat", kb)
         assert index.search(["", "?!"], k=5) == [[], []]

@@ -316,14 +316,14 @@ class EntityIndex:
     def _filter_tuis(self, values: list[str]) -> set[str]:
         """A type filter as TUIs: each value a TUI (T047), a semantic group (DISO) or a semantic type
         name of this KB (any case); a value that is none of these is an error, not an empty result."""
-        from ..annotate.linker import SEMANTIC_GROUPS
+        from ..annotate.linker import SEMANTIC_GROUPS, expand_semantic_types
 
         st = t.semantic_types.c
         tuis: set[str] = set()
         for value in values:
             value = value.strip()
-            if value.upper() in SEMANTIC_GROUPS:
-                tuis.update(SEMANTIC_GROUPS[value.upper()])
+            if value.upper() in SEMANTIC_GROUPS:  # the groups annotate --semantic-types takes
+                tuis |= expand_semantic_types([value])
                 continue
             rows = self.kb.query(sa.select(st.tui).distinct().where(
                 (st.tui == sa.bindparam("value")) | (sa.func.lower(st.sty) == sa.func.lower(sa.bindparam("value")))),
