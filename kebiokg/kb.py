@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from . import schema as t
 from .errors import KBError
+from .semantic_groups import parse_semantic_types
 
 CUI_PATTERN = re.compile(r"^C[0-9A-Z]\d{6}$")  # C0011849; NCIm also has CL105989
 
@@ -92,6 +94,19 @@ class KnowledgeBase:
     @property
     def release(self) -> str:
         return self.meta["release"]
+
+    def check_fingerprint(self, recorded: str | None, what: str | Path) -> None:
+        """The one check that an artefact (index, model, checkpoint, embeddings) was built from this KB."""
+        if recorded != self.fingerprint:
+            raise KBError(f"{what}: built from another KB (fingerprint {recorded}, this KB {self.fingerprint})")
+
+    def semantic_type_filter(self, values: Iterable[str] | None) -> frozenset[str] | None:
+        """TUIs of a type filter (TUIs, semantic groups, this KB's type names; any case); None: no filter."""
+        st = t.semantic_types.c
+        names: dict[str, set[str]] = {}
+        for tui, sty in self.query(sa.select(st.tui, st.sty).distinct()):
+            names.setdefault(sty, set()).add(tui)
+        return parse_semantic_types(values, names)
 
     def query(self, statement, params: dict | None = None) -> list:
         """Run a SQLAlchemy statement with bound parameters; all rows."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import random
 
-from .annotate.linker import SEMANTIC_GROUPS
+from .semantic_groups import GROUP_OF_TUI
 from .errors import KebiokgError
 from .finetune.data import Span, TaggedDocument
 from .kb import KnowledgeBase
 from .sqlfiles import sql_text
 
-_GROUP_OF_TUI = {tui: group for group, tuis in SEMANTIC_GROUPS.items() for tui in tuis}
 _FRAMES = ("{s} {r} {o}.", "We show that {s} {r} {o}.", "In {n} patients, {s} {r} {o}.",
            "These findings suggest that {s} {r} {o}.", "Notably, {s} {r} {o}.")  # {s}, {o}: the names
 _FILLERS = ("Patients were followed for {n} weeks.", "The cohort included {n} adults.",
@@ -55,8 +54,8 @@ def generate_documents(kb: KnowledgeBase, documents: int, seed: int = 0, sentenc
                     text += piece.format(**fill)
                     continue
                 cui, name, tui = concept
-                if tui in _GROUP_OF_TUI:
-                    spans.append(Span(len(text), len(text) + len(name), _GROUP_OF_TUI[tui], (cui,)))
+                if tui in GROUP_OF_TUI:
+                    spans.append(Span(len(text), len(text) + len(name), GROUP_OF_TUI[tui], (cui,)))
                 text += name
         result.append(TaggedDocument(f"{prefix}{d}", text, sorted(spans)))
     return result

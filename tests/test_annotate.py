@@ -16,7 +16,8 @@ from kebiokg.annotate.abbreviations import find_abbreviations
 from kebiokg.annotate.corpus import AnnotatedDocument, Entity, read_corpus, to_pubtator
 from kebiokg.annotate.dictionary import Dictionary, DictionaryOptions, load_or_build, tokenize
 from kebiokg.annotate.gold import IdMapper
-from kebiokg.annotate.linker import Linker, LinkOptions, expand_semantic_types
+from kebiokg.annotate.linker import Linker, LinkOptions
+from kebiokg.semantic_groups import parse_semantic_types
 from kebiokg.annotate.problems import Problems
 from kebiokg.annotate.pubtator import read_pubtator
 from kebiokg.annotate.readers import detect_format, read_documents, read_pubmed_xml
@@ -108,10 +109,10 @@ def test_shared_name_prefers_preferred_name_and_context(dictionary: Dictionary) 
 
 
 def test_semantic_type_filter(dictionary: Dictionary) -> None:
-    linker = Linker(dictionary, LinkOptions(semantic_types=expand_semantic_types(["CHEM"])))
+    linker = Linker(dictionary, LinkOptions(semantic_types=parse_semantic_types(["CHEM"])))
     assert linked(linker, "Aspirin for breast cancer") == [("Aspirin", "C0000002")]
     with pytest.raises(KebiokgError, match="semantic group"):
-        expand_semantic_types(["DISEASES"])
+        parse_semantic_types(["DISEASES"])
 
 
 def test_abbreviations_link_to_the_long_form(dictionary: Dictionary) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from kebiokg.annotate.linker import SEMANTIC_GROUPS
+from kebiokg.semantic_groups import SEMANTIC_GROUPS
 from kebiokg.index import (
     ArrayEncoder,
     EntityIndex,

@@ -28,31 +28,7 @@ from .abbreviations import find_abbreviations
 from .corpus import AnnotatedDocument, Entity
 from .dictionary import Dictionary, tokenize
 
-# NLM semantic groups (a subset of SemGroups.txt) usable in place of TUIs in a type filter.
-SEMANTIC_GROUPS = {
-    "CHEM": ("T116", "T195", "T123", "T122", "T103", "T120", "T104", "T200", "T196", "T126", "T131", "T125",
-             "T129", "T130", "T197", "T114", "T109", "T121", "T192", "T127"),
-    "DISO": ("T020", "T190", "T049", "T019", "T047", "T050", "T033", "T037", "T048", "T191", "T046", "T184"),
-    "GENE": ("T087", "T088", "T028", "T085", "T086"),
-    "ANAT": ("T017", "T029", "T023", "T030", "T031", "T022", "T025", "T026", "T018", "T021", "T024"),
-}
 DEFAULT_THRESHOLD = 0.8  # the F1 optimum on BC5CDR + NCBI-disease dev (bench/bench_annotate.py)
-
-
-def expand_semantic_types(items: list[str] | tuple[str, ...] | None) -> frozenset[str] | None:
-    """TUIs from a list of TUIs and semantic group names; None means no filter."""
-    if not items:
-        return None
-    tuis = set()
-    for item in items:
-        item = item.strip().upper()
-        if item in SEMANTIC_GROUPS:
-            tuis.update(SEMANTIC_GROUPS[item])
-        elif len(item) == 4 and item[0] == "T" and item[1:].isdigit():
-            tuis.add(item)
-        else:
-            raise KebiokgError(f"{item!r} is neither a TUI (T047) nor a semantic group ({', '.join(SEMANTIC_GROUPS)})")
-    return frozenset(tuis)
 
 
 @dataclass(frozen=True)

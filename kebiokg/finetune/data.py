@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..annotate.corpus import document_from_json, json_records
-from ..annotate.linker import SEMANTIC_GROUPS
+from ..semantic_groups import GROUP_OF_TUI
 from ..annotate.problems import Problems
 from ..annotate.pubtator import read_pubtator
 from ..errors import KebiokgError
@@ -22,7 +22,6 @@ UNTYPED = "Entity"  # the type of CoNLL tags without one ("B", "I")
 FORMATS = ("auto", "pubtator", "conll", "jsonl")
 _PUBTATOR_LINE = re.compile(r"^[^|\t]+\|[ta]\|")
 _BIO_TAG = re.compile(r"^(O|[BI](?:-(.+))?)$")
-_GROUP_OF_TUI = {tui: group for group, tuis in SEMANTIC_GROUPS.items() for tui in tuis}
 
 
 @dataclass(frozen=True, order=True)
@@ -129,7 +128,7 @@ def _span_type(item: dict) -> str:
     if item.get("type"):
         return str(item["type"])
     tuis = item.get("types") or []
-    return _GROUP_OF_TUI.get(tuis[0], tuis[0]) if tuis else UNTYPED
+    return GROUP_OF_TUI.get(tuis[0], tuis[0]) if tuis else UNTYPED
 
 
 def _read_jsonl(path: Path, problems: Problems) -> list[TaggedDocument]:

@@ -314,22 +314,9 @@ class EntityIndex:
         return result
 
     def _filter_tuis(self, values: list[str]) -> set[str]:
-        """A type filter as TUIs: each value a TUI (T047), a semantic group (DISO) or a semantic type
-        name of this KB (any case); a value that is none of these is an error, not an empty result."""
-        from ..annotate.linker import SEMANTIC_GROUPS, expand_semantic_types
-
-        st = t.semantic_types.c
-        tuis: set[str] = set()
-        for value in values:
-            value = value.strip()
-            if value.upper() in SEMANTIC_GROUPS:  # the groups annotate --semantic-types takes
-                tuis |= expand_semantic_types([value])
-                continue
-            rows = self.kb.query(sa.select(st.tui).distinct().where(
-                (st.tui == sa.bindparam("value")) | (sa.func.lower(st.sty) == sa.func.lower(sa.bindparam("value")))),
-                {"value": value})
-            if not rows:
-                raise EntityIndexError(f"{value!r}: not a TUI, semantic type name or semantic group "
-                                       f"({', '.join(SEMANTIC_GROUPS)}) of this KB")
-            tuis.update(row[0] for row in rows)
-        return tuis
+        """A type filter as TUIs (see `kebiokg.semantic_groups`): a value that names no type of this KB
+        is an error, not an empty result."""
+        try:
+            return set(self.kb.semantic_type_filter(values) or ())
+        except KebiokgError as exc:
+            raise EntityIndexError(str(exc)) from exc

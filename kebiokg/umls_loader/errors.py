@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..errors import KebiokgError
 
-class LoadError(Exception):
+
+class LoadError(KebiokgError):
     """A release cannot be loaded as asked; the message is one line meant for the user."""
 
 

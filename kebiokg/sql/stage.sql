@@ -20,7 +20,7 @@ SELECT CASE WHEN length(CUI) = 8 AND left(CUI, 1) = 'C' THEN try_cast(substr(CUI
            WHEN $semantic_types IS NOT NULL AND CUI NOT IN (
                SELECT cui FROM stage_mrsty
                WHERE cui IS NOT NULL
-                 AND (list_contains($semantic_types, tui) OR list_contains($semantic_types, sty))
+                 AND list_contains($semantic_types, tui)
            ) THEN 'semantic_type'
        END AS dropped_by
 FROM {source};

@@ -49,7 +49,8 @@ def synth_umls_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> 
 @click.option("--max-srl", type=click.IntRange(0, 9), default=None,
               help="Keep atoms with source restriction level <= N (licence level).")
 @click.option("--semantic-types", default=None,
-              help="Keep only concepts with one of these semantic types (TUIs or names), comma-separated.")
+              help="Keep only concepts with one of these semantic types (TUIs, type names or semantic groups), "
+                   "comma-separated, any case.")
 @click.option("--tables", default=None,
               help=f"Extra files to load besides {','.join(DEFAULT_TABLES)}: "
                    f"{','.join(OPTIONAL_TABLES)} or 'all'.")

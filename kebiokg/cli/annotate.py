@@ -11,7 +11,7 @@ from kebiokg.annotate.corpus import read_corpus
 from kebiokg.annotate.dictionary import DictionaryOptions, load_or_build
 from kebiokg.annotate.evaluate import evaluate_linking
 from kebiokg.annotate.gold import IdMapper
-from kebiokg.annotate.linker import DEFAULT_THRESHOLD, Linker, LinkOptions, expand_semantic_types
+from kebiokg.annotate.linker import DEFAULT_THRESHOLD, Linker, LinkOptions
 from kebiokg.annotate.pubtator import read_pubtator
 from kebiokg.annotate.readers import FORMATS
 from kebiokg.annotate.run import RunOptions, annotate_corpus, report_json
@@ -35,7 +35,8 @@ from .query import _csv, db_option, json_option
 @click.option("--threshold", type=click.FloatRange(0, 1), default=DEFAULT_THRESHOLD, show_default=True,
               help="Keep entities scoring at least this (1.0: a name of one concept; less: shared names).")
 @click.option("--semantic-types", default=None,
-              help="Only concepts of these TUIs or semantic groups (CHEM, DISO, GENE, ANAT), comma-separated.")
+              help="Only concepts of these TUIs, semantic type names or semantic groups (CHEM, DISO, GENE, ANAT), "
+                   "comma-separated, any case.")
 @click.option("--no-abbreviations", is_flag=True, help="Do not resolve abbreviations defined in the text.")
 @click.option("--min-chars", type=click.IntRange(1), default=DictionaryOptions.min_chars, show_default=True,
               help="Shortest KB name that matches text.")
@@ -71,9 +72,9 @@ def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_f
         if gold_passthrough:
             mapper = IdMapper(kb)
         else:
+            types = kb.semantic_type_filter(_csv(semantic_types))  # a typo fails before the dictionary is built
             dictionary = load_or_build(kb, DictionaryOptions(min_chars=min_chars), dictionary_dir, progress)
-            linker = Linker(dictionary, LinkOptions(threshold, expand_semantic_types(_csv(semantic_types)),
-                                                    not no_abbreviations))
+            linker = Linker(dictionary, LinkOptions(threshold, types, not no_abbreviations))
         report = annotate_corpus(list(inputs), out, linker, options, kb.fingerprint, mapper, progress)
     if report.documents == 0:
         raise KebiokgError(f"empty corpus: no documents in {', '.join(str(p) for p in inputs)}")

@@ -20,7 +20,9 @@ from pathlib import Path
 import duckdb
 
 from kebiokg import __version__
+from kebiokg.errors import KebiokgError
 from kebiokg.progress import NullProgress, Progress, Task
+from kebiokg.semantic_groups import parse_semantic_types
 from kebiokg.sqlfiles import named_statements, sql_text
 
 from .errors import BadRowError, LoadError
@@ -61,7 +63,7 @@ class LoadOptions:
     keep_suppressed: bool = False  # default keeps SUPPRESS='N' rows only
     sources: tuple[str, ...] | None = None  # None = every source
     max_srl: int | None = None  # licence restriction level; None = no limit
-    semantic_types: tuple[str, ...] | None = None  # TUIs or STY names; None = every type
+    semantic_types: tuple[str, ...] | None = None  # TUIs, STY names or semantic groups; None = every type
     tables: tuple[str, ...] = DEFAULT_TABLES
     keep_raw: bool = False
     on_error: str = "fail"  # or "skip": skip bad rows and count them
@@ -198,6 +200,7 @@ class _Builder:
         self.work = work
         self.joined_pieces: dict[str, list[tuple[str, int, bool]]] = {}  # joined file -> where its pieces start
         self.reports: dict[str, FileReport] = {}
+        self.semantic_types: list[str] | None = None  # TUIs of --semantic-types, once MRSTY is staged
 
     def build(self) -> LoadReport:
         con, options = self.con, self.options
@@ -211,6 +214,8 @@ class _Builder:
         con.execute(sql_text("schema.sql"))
         wanted = set(options.tables) | {"MRCONSO"}
         for stem in STAGE_ORDER:
+            if stem == "MRCONSO":  # its type filter is resolved against the release's own type names
+                self.semantic_types = self._semantic_type_filter()
             if stem in wanted:
                 self._stage(stem)
             elif stem in DEFAULT_TABLES:
@@ -259,6 +264,17 @@ class _Builder:
             f"SELECT count(*), count(*) FILTER (WHERE _extra) FROM {table}").fetchone()
         report.rows = staged - still_there + report.rejected
         report.seconds = time.perf_counter() - started
+
+    def _semantic_type_filter(self) -> list[str] | None:
+        """--semantic-types as TUIs (see `kebiokg.semantic_groups`), type names read from MRSTY."""
+        names: dict[str, set[str]] = {}
+        for tui, sty in self.con.execute("SELECT DISTINCT tui, sty FROM stage_mrsty WHERE tui IS NOT NULL").fetchall():
+            names.setdefault(sty or "", set()).add(tui)
+        try:
+            tuis = parse_semantic_types(self.options.semantic_types, names)
+        except KebiokgError as exc:
+            raise LoadError(f"--semantic-types {exc}") from exc
+        return sorted(tuis) if tuis is not None else None
 
     def _empty_stage(self, stem: str) -> None:
         """The stage of a file not loaded: the same columns as a real one, no rows."""
@@ -380,7 +396,7 @@ class _Builder:
             "keep_suppressed": filters["keep_suppressed"],
             "sources": filters["sources"],
             "max_srl": filters["max_srl"],
-            "semantic_types": filters["semantic_types"],
+            "semantic_types": self.semantic_types,
         }
 
     def _params_for(self, sql: str) -> dict:
