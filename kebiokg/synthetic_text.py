@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import random
 
-from .semantic_groups import GROUP_OF_TUI
 from .errors import KebiokgError
 from .finetune.data import Span, TaggedDocument
 from .kb import KnowledgeBase
+from .semantic_groups import GROUP_OF_TUI
 from .sqlfiles import sql_text
 
 _FRAMES = ("{s} {r} {o}.", "We show that {s} {r} {o}.", "In {n} patients, {s} {r} {o}.",

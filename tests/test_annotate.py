@@ -17,7 +17,6 @@ from kebiokg.annotate.corpus import AnnotatedDocument, Entity, read_corpus, to_p
 from kebiokg.annotate.dictionary import Dictionary, DictionaryOptions, load_or_build, tokenize
 from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.linker import Linker, LinkOptions
-from kebiokg.semantic_groups import parse_semantic_types
 from kebiokg.annotate.problems import Problems
 from kebiokg.annotate.pubtator import read_pubtator
 from kebiokg.annotate.readers import detect_format, read_documents, read_pubmed_xml
@@ -26,6 +25,7 @@ from kebiokg.cli.main import main
 from kebiokg.errors import KebiokgError
 from kebiokg.kb import KnowledgeBase
 from kebiokg.normalize import normalize_name
+from kebiokg.semantic_groups import parse_semantic_types
 from kebiokg.umls_loader.load import load_umls
 
 # Concepts for matching: nested names, a name shared by two concepts, an acronym, stop words.

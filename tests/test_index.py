@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from kebiokg.semantic_groups import SEMANTIC_GROUPS
 from kebiokg.index import (
     ArrayEncoder,
     EntityIndex,
@@ -21,6 +20,7 @@ from kebiokg.index import (
 )
 from kebiokg.index.faiss_index import EntityIndexError
 from kebiokg.kb import KnowledgeBase
+from kebiokg.semantic_groups import SEMANTIC_GROUPS
 from kebiokg.umls_loader.load import LoadOptions, load_umls
 
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import KebiokgError
 from ..normalize import normalize_name
 from .abbreviations import find_abbreviations
 from .corpus import AnnotatedDocument, Entity

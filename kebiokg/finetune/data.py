@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..annotate.corpus import document_from_json, json_records
-from ..semantic_groups import GROUP_OF_TUI
 from ..annotate.problems import Problems
 from ..annotate.pubtator import read_pubtator
 from ..errors import KebiokgError
+from ..semantic_groups import GROUP_OF_TUI
 from ..textfiles import numbered_lines
 
 UNTYPED = "Entity"  # the type of CoNLL tags without one ("B", "I")
