@@ -50,7 +50,7 @@ import json, sys, time
 from kebiokg.kb import KnowledgeBase
 from kebiokg.annotate.dictionary import Dictionary
 from kebiokg.annotate.linker import Linker
-from kebiokg.annotate.pubtator import read_pubtator
+from kebiokg.documents import read_pubtator
 from kebiokg.index import EntityIndex
 kb = KnowledgeBase(sys.argv[1])
 started = time.perf_counter()
@@ -72,8 +72,7 @@ print(json.dumps({"build_seconds": build, "link_seconds": time.perf_counter() - 
 def real_abstracts(data: Path, out: Path, target: int) -> int:
     """Write the real abstracts as JSONL ({"id", "text"}), repeated until `target` documents."""
     sys.path.insert(0, str(ROOT))
-    from kebiokg.annotate.problems import Problems
-    from kebiokg.annotate.readers import read_documents
+    from kebiokg.documents import Problems, read_documents
 
     sources = [data / "corpora" / "bc5cdr", data / "corpora" / "ncbi_disease", data / "pubmed"]
     files = [p for folder in sources for p in sorted(folder.iterdir())
@@ -184,7 +183,7 @@ from kebiokg.annotate.evaluate import evaluate_linking
 from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.linker import Linker, LinkOptions
 from kebiokg.semantic_groups import parse_semantic_types
-from kebiokg.annotate.pubtator import read_pubtator
+from kebiokg.documents import read_pubtator
 kb = KnowledgeBase(sys.argv[1])
 dictionary, mapper = Dictionary.build(kb), IdMapper(kb)
 docs = [d for path in sys.argv[3:] for d in read_pubtator(path)]

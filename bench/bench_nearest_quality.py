@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from kebiokg.annotate.gold import IdMapper
-from kebiokg.annotate.pubtator import read_pubtator
+from kebiokg.documents import read_pubtator
 from kebiokg.index import EntityIndex, LexicalEncoder, build_index
 from kebiokg.kb import KnowledgeBase
 from kebiokg.normalize import normalize_name

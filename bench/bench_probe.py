@@ -51,13 +51,34 @@ def make_base(tokenizer_dir: Path, out: Path, hidden: int, layers: int, seed: in
     tokenizer.save_pretrained(out)
 
 
+def without_documents(pubtator: Path, held_out: list[Path], out: Path) -> Path:
+    """`pubtator` without the documents whose PMIDs occur in `held_out` (PubTator files) -> `out`.
+
+    The shared BC5CDR training file also holds the 500 development abstracts: pretraining on it as
+    is would put development text into the corpus that fine-tuning later selects models on."""
+    def blocks(path: Path) -> list[str]:
+        return [b for b in path.read_text(encoding="utf-8").split("\n\n") if b.strip()]
+
+    held = {b.strip().split("|", 1)[0] for path in held_out for b in blocks(path)}
+    kept = [b for b in blocks(pubtator) if b.strip().split("|", 1)[0] not in held]
+    out.write_text("\n\n".join(b.strip("\n") for b in kept) + "\n\n", encoding="utf-8")
+    print(f"{pubtator.name}: {len(kept):,} documents kept, "
+          f"{len(blocks(pubtator)) - len(kept):,} left out (also in a development or test file)")
+    return out
+
+
 def prepare_corpus(data: Path, tmp: Path) -> Path:
     """SAMPLE_NCIM as the KB (returned), and the training texts annotated against it -> tmp/corpus,
-    with a WordPiece tokenizer trained on them -> tmp/tokenizer (no development or test text)."""
+    with a WordPiece tokenizer trained on them -> tmp/tokenizer. No development or test abstract is in
+    either: BC5CDR's training file loses the development abstracts it also holds."""
     kb = tmp / "kb.duckdb"
     kebiokg("load-umls", str(data / "umls" / "SAMPLE_NCIM"), "--db", str(kb), "--quiet")
-    sources = [data / "corpora" / "bc5cdr" / "CDR_TrainingSet.PubTator.txt",
-               data / "corpora" / "ncbi_disease" / "NCBItrainset_corpus.txt", data / "pubmed"]
+    cdr, ncbi = data / "corpora" / "bc5cdr", data / "corpora" / "ncbi_disease"
+    cdr_train = without_documents(cdr / "CDR_TrainingSet.PubTator.txt",
+                                  [cdr / "CDR_DevelopmentSet.PubTator.txt", cdr / "CDR_TestSet.PubTator.txt",
+                                   ncbi / "NCBIdevelopset_corpus.txt", ncbi / "NCBItestset_corpus.txt"],
+                                  tmp / "CDR_TrainingSet.train-only.PubTator.txt")
+    sources = [cdr_train, ncbi / "NCBItrainset_corpus.txt", data / "pubmed"]
     kebiokg("annotate", *map(str, sources), "--db", str(kb), "--out", str(tmp / "corpus"), "--quiet")
     kebiokg("train-tokenizer", str(tmp / "corpus"), "--out", str(tmp / "tokenizer"), "--vocab-size", "12000")
     return kb

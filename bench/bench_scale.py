@@ -71,7 +71,7 @@ def worker(batches_path: Path, entities: int, mode: str, steps: int, warmup: int
         started = time.perf_counter()
         model.kebio.scorer.refresh(model.kebio.entity_embeddings.weight)
         refresh = time.perf_counter() - started
-        step_fn, zero = optimizers.step, (lambda: None)
+        step_fn, zero = (lambda: optimizers.step(model, 1.0)), (lambda: None)
     model.train()
     keys = {"input_ids", "attention_mask", "labels"} if mode == "bert" else None
     times = []

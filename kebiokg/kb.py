@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from . import schema as t
-from .errors import KBError
+from .errors import KBError, KebiokgError
 from .semantic_groups import parse_semantic_types
 
 CUI_PATTERN = re.compile(r"^C[0-9A-Z]\d{6}$")  # C0011849; NCIm also has CL105989
@@ -49,6 +49,14 @@ def check_cui(cui: str) -> str:
     if not CUI_PATTERN.match(cui):
         raise KBError(f"{cui!r} is not a CUI (expected C and 7 characters, e.g. C0011849 or CL105989)")
     return cui
+
+
+def check_fingerprint(recorded: str | None, expected: str, what: str | Path, made: str = "built from",
+                      error: type[KebiokgError] = KBError) -> None:
+    """The one check that an artefact was made from the KB of fingerprint `expected`: anything else
+    is an error naming both fingerprints, never a silent mismatch."""
+    if recorded != expected:
+        raise error(f"{what}: {made} another KB (fingerprint {recorded}, this KB {expected})")
 
 
 class KnowledgeBase:
@@ -95,10 +103,10 @@ class KnowledgeBase:
     def release(self) -> str:
         return self.meta["release"]
 
-    def check_fingerprint(self, recorded: str | None, what: str | Path) -> None:
-        """The one check that an artefact (index, model, checkpoint, embeddings) was built from this KB."""
-        if recorded != self.fingerprint:
-            raise KBError(f"{what}: built from another KB (fingerprint {recorded}, this KB {self.fingerprint})")
+    def check_fingerprint(self, recorded: str | None, what: str | Path, made: str = "built from",
+                          error: type[KebiokgError] = KBError) -> None:
+        """An artefact (index, dictionary, model, checkpoint, embeddings) was made from this KB."""
+        check_fingerprint(recorded, self.fingerprint, what, made, error)
 
     def semantic_type_filter(self, values: Iterable[str] | None) -> frozenset[str] | None:
         """TUIs of a type filter (TUIs, semantic groups, this KB's type names; any case); None: no filter."""

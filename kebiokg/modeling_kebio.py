@@ -14,6 +14,7 @@ full-table scoring here; a sampled top-k scorer can stand behind the same interf
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,9 @@ class KebioConfig(BertConfig):
     candidate_search: str = "auto"  # torch (chunked exact top-k) | faiss | auto (faiss on CPU when installed)
     search_chunk_size: int = 131_072
     entity_table_mode: str = "dense"  # dense | sparse (only touched rows; sampled scoring) | frozen
+    entity_init: str | None = None  # how the table started: kge | lexical | random (pretraining.entity_init)
+    entity_init_source: str | None = None  # the embed-kb folder of a kge start
+    entity_init_scale: float | None = None  # the one factor the whole start table was scaled by
 
 
 PRESETS = {
@@ -347,6 +351,24 @@ class KebioModel(KebioPreTrainedModel):
     def set_input_embeddings(self, value: nn.Embedding) -> None:
         self.embeddings.word_embeddings = value
 
+    def encode_text(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                    token_type_ids: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(states of the text-only layers, the attention mask the layers use)."""
+        hidden = self.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
+        mask = create_bidirectional_mask(config=self.config, inputs_embeds=hidden, attention_mask=attention_mask)
+        for layer in self.text_layers:
+            hidden = layer(hidden, mask)
+        return hidden, mask
+
+    def encode_mentions(self, hidden: torch.Tensor, spans: torch.Tensor) -> torch.Tensor:
+        """Mentions [batch, mentions, entity_dim] in the entity space: the states of each span's first
+        and last token ([start, end), end exclusive) projected together, as the linker scores them."""
+        length = hidden.shape[1]
+        first = spans[..., 0].clamp(0, length - 1)
+        last = (spans[..., 1] - 1).clamp(0, length - 1)
+        gather = lambda positions: hidden.gather(1, positions.unsqueeze(-1).expand(-1, -1, hidden.shape[-1]))  # noqa: E731
+        return self.mention_projection(torch.cat([gather(first), gather(last)], dim=-1))
+
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None, mention_spans: torch.Tensor | None = None,
                 mention_entities: torch.Tensor | None = None, bio_labels: torch.Tensor | None = None,
@@ -357,10 +379,7 @@ class KebioModel(KebioPreTrainedModel):
         `bio_labels` [batch, tokens] detection targets (-100 ignored)."""
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
-        hidden = self.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
-        mask = create_bidirectional_mask(config=self.config, inputs_embeds=hidden, attention_mask=attention_mask)
-        for layer in self.text_layers:
-            hidden = layer(hidden, mask)
+        hidden, mask = self.encode_text(input_ids, attention_mask, token_type_ids)
         text_hidden = hidden
         detection_logits = self.detector(hidden)
         detection_loss = None
@@ -384,10 +403,7 @@ class KebioModel(KebioPreTrainedModel):
         batch, length, _ = hidden.shape
         starts, ends = spans[..., 0], spans[..., 1]
         present = ends > starts  # [batch, mentions]
-        first = starts.clamp(0, length - 1)
-        last = (ends - 1).clamp(0, length - 1)
-        gather = lambda positions: hidden.gather(1, positions.unsqueeze(-1).expand(-1, -1, hidden.shape[-1]))  # noqa: E731
-        mentions = self.mention_projection(torch.cat([gather(first), gather(last)], dim=-1))  # [b, m, entity_dim]
+        mentions = self.encode_mentions(hidden, spans)  # [b, m, entity_dim]
         flat_targets = None
         if targets is not None:
             flat_targets = targets.masked_fill(~present, -100).flatten()
@@ -419,6 +435,41 @@ class KebioForPreTraining(KebioPreTrainedModel):
         self.kebio = KebioModel(config)
         self.cls = BertOnlyMLMHead(config)
         self.post_init()
+
+    @classmethod
+    def from_bert(cls, base: str, entity_vocab_size: int, kb_fingerprint: str, fusion_layers: int | None = None,
+                  **config_overrides) -> KebioForPreTraining:
+        """A KeBioLM initialised from a BERT-family masked LM (a folder or a hub id): its layers split
+        into the text-only stack and the fusion stack (the last third, at least one, fuse); the new
+        parts (detector, projections, entity table, fusion norm) start from the init."""
+        bert = AutoModelForMaskedLM.from_pretrained(base)
+        layers = bert.config.num_hidden_layers
+        fusion = fusion_layers if fusion_layers is not None else max(1, layers // 3)
+        if not 0 < fusion < layers:
+            raise KebiokgError(f"{base}: cannot split {layers} layers into text and {fusion} fusion layers")
+        values = {k: v for k, v in bert.config.to_dict().items() if k in KebioConfig.__dataclass_fields__
+                  and k not in ("model_type", "architectures", "transformers_version")}
+        values.update(num_text_layers=layers - fusion, num_fusion_layers=fusion, entity_vocab_size=entity_vocab_size,
+                      kb_fingerprint=kb_fingerprint, **config_overrides)
+        model = cls(KebioConfig(**values))
+        mapped = {}
+        for key, value in bert.state_dict().items():
+            key = re.sub(r"^(bert|roberta|electra)\.", "", key)
+            layer = re.match(r"^encoder\.layer\.(\d+)\.(.*)$", key)
+            if layer:
+                i = int(layer.group(1))
+                stack = "text_layers" if i < layers - fusion else "fusion_layers"
+                key = f"kebio.{stack}.{i if i < layers - fusion else i - layers + fusion}.{layer.group(2)}"
+            elif key.startswith("embeddings."):
+                key = "kebio." + key
+            mapped[key] = value
+        result = model.load_state_dict(mapped, strict=False)
+        new_parts = ("kebio.detector", "kebio.mention_projection", "kebio.entity_embeddings",
+                     "kebio.entity_projection", "kebio.fusion_norm")
+        missing = [k for k in result.missing_keys if not k.startswith(new_parts)]
+        if missing:
+            raise KebiokgError(f"{base}: not a BERT-family masked LM (no weights for {missing[0]})")
+        return model
 
     def get_output_embeddings(self) -> nn.Linear:
         return self.cls.predictions.decoder

@@ -13,15 +13,22 @@ from helpers import TINY, write_release
 
 from kebiokg.annotate import run as run_module
 from kebiokg.annotate.abbreviations import find_abbreviations
-from kebiokg.annotate.corpus import AnnotatedDocument, Entity, read_corpus, to_pubtator
+from kebiokg.annotate.corpus import read_corpus
 from kebiokg.annotate.dictionary import Dictionary, DictionaryOptions, load_or_build, tokenize
 from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.linker import Linker, LinkOptions
-from kebiokg.annotate.problems import Problems
-from kebiokg.annotate.pubtator import read_pubtator
-from kebiokg.annotate.readers import detect_format, read_documents, read_pubmed_xml
 from kebiokg.annotate.run import RunOptions, annotate_corpus
 from kebiokg.cli.main import main
+from kebiokg.documents import (
+    AnnotatedDocument,
+    Entity,
+    Problems,
+    detect_format,
+    read_documents,
+    read_pubmed_xml,
+    read_pubtator,
+    to_pubtator,
+)
 from kebiokg.errors import KebiokgError
 from kebiokg.kb import KnowledgeBase
 from kebiokg.normalize import normalize_name
@@ -190,7 +197,7 @@ def test_pubtator_mentions_are_checked_against_the_text(tmp_path: Path) -> None:
         list(read_documents([path], None, Problems()))
     problems = Problems("skip")
     docs = list(read_documents([path], None, problems))
-    assert [len(d.gold) for d in docs] == [1] and problems.counts == {"bad_mention": 2}
+    assert [len(d.mentions) for d in docs] == [1] and problems.counts == {"bad_mention": 2}
 
 
 def test_real_pubmed_files(real_data: Path) -> None:
@@ -286,7 +293,7 @@ def test_pubtator_output_round_trips(kb: KnowledgeBase, dictionary: Dictionary, 
     annotate_corpus([source], out, Linker(dictionary), RunOptions(output_format="pubtator"), kb.fingerprint)
     docs = list(read_documents([out], "pubtator", Problems()))
     assert docs[0].text == "Cisplatin toxicity Breast cancer relapsed."
-    assert [(m.text, m.ids) for m in docs[0].gold] == [("Cisplatin", ["C0000017"]), ("Breast cancer", ["C0000010"])]
+    assert [(m.text, m.ids) for m in docs[0].mentions] == [("Cisplatin", ["C0000017"]), ("Breast cancer", ["C0000010"])]
 
 
 def test_gold_ids_map_bare_cuis_mesh_and_prefixed_ids(kb: KnowledgeBase) -> None:

@@ -10,11 +10,17 @@ import torch
 from click.testing import CliRunner
 from conftest import shared_data
 
-from kebiokg.annotate.corpus import AnnotatedDocument, write_jsonl
-from kebiokg.annotate.pubtator import read_pubtator
 from kebiokg.cli.main import main
+from kebiokg.documents import (
+    AnnotatedDocument,
+    Span,
+    TaggedDocument,
+    read_pubtator,
+    read_tagged,
+    write_jsonl,
+    write_pubtator,
+)
 from kebiokg.errors import KebiokgError
-from kebiokg.finetune.data import Span, TaggedDocument, read_tagged, write_pubtator
 from kebiokg.finetune.metrics import entity_scores, pair_scores
 from kebiokg.finetune.ner import IGNORE, NerEncoder, bio_labels
 from kebiokg.finetune.relations import HEAD_MARKERS, TAIL_MARKERS, RelationTask, pair_examples

@@ -12,8 +12,8 @@ import torch
 from click.testing import CliRunner
 from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForTokenClassification, BertConfig, BertForMaskedLM
 
-from kebiokg.annotate.corpus import AnnotatedDocument, Entity, write_jsonl
 from kebiokg.cli.main import main
+from kebiokg.documents import AnnotatedDocument, Entity, write_jsonl
 from kebiokg.errors import KebiokgError
 from kebiokg.modeling_kebio import (
     BIO_BEGIN,
@@ -31,7 +31,7 @@ from kebiokg.pretraining.baseline import pretrain_plain_mlm, random_bert
 from kebiokg.pretraining.data import EntityVocabulary, WindowStream, collate, encode_document
 from kebiokg.pretraining.entity_index import kebio_encoder
 from kebiokg.pretraining.tokenizer import train_tokenizer
-from kebiokg.pretraining.train import TrainArgs, from_bert, pretrain
+from kebiokg.pretraining.train import TrainArgs, pretrain
 
 CUIS = ["C0000001", "C0000002", "C0000003"]
 
@@ -155,38 +155,14 @@ def test_from_bert_maps_layers_into_the_two_stacks(tmp_path: Path) -> None:
     corpus = tmp_path / "c.jsonl"
     write_jsonl([AnnotatedDocument("1", "aspirin treats pain")], corpus)
     train_tokenizer([corpus], vocab_size=100, min_frequency=1).save_pretrained(tmp_path / "bert")
-    model, _ = from_bert(str(tmp_path / "bert"), EntityVocabulary(CUIS), "f" * 32)
+    model = KebioForPreTraining.from_bert(str(tmp_path / "bert"), len(EntityVocabulary(CUIS)), "f" * 32)
     assert (model.config.num_text_layers, model.config.num_fusion_layers) == (2, 1)
     source = bert.bert.encoder.layer
     assert torch.equal(model.kebio.text_layers[1].output.dense.weight, source[1].output.dense.weight)
     assert torch.equal(model.kebio.fusion_layers[0].attention.self.query.weight, source[2].attention.self.query.weight)
     assert torch.equal(model.cls.predictions.transform.dense.weight, bert.cls.predictions.transform.dense.weight)
     with pytest.raises(KebiokgError, match="cannot split"):
-        from_bert(str(tmp_path / "bert"), EntityVocabulary(CUIS), "f" * 32, fusion_layers=3)
-
-
-def test_transe_makes_true_triples_closer_than_corrupted_ones() -> None:
-    from kebiokg.pretraining.transe import transe
-
-    torch.manual_seed(0)
-    entities = torch.randn(60, 16)
-    heads = np.arange(60)
-    triples = np.stack([heads, heads % 2, (heads + 1 + heads % 2) % 60], axis=1)  # two "next" relations
-
-    def mean_rank(vectors: torch.Tensor, relation_vectors: torch.Tensor | None) -> float:
-        ranks = []
-        for h, r, t in triples:
-            shift = relation_vectors[r] if relation_vectors is not None else 0
-            distances = (vectors[h] + shift - vectors).norm(dim=1)
-            ranks.append(int((distances < distances[t]).sum()))
-        return float(np.mean(ranks))
-
-    refined = transe(entities, triples, relations=2, epochs=300, batch_size=60, learning_rate=0.05)
-    # relation vectors are internal: estimate each as the mean offset of its triples
-    offsets = torch.stack([(refined[triples[triples[:, 1] == r][:, 2]] - refined[triples[triples[:, 1] == r][:, 0]])
-                           .mean(0) for r in (0, 1)])
-    assert refined.norm(dim=1).max() <= 1.0 + 1e-5
-    assert mean_rank(refined, offsets) < 3 < 20 < mean_rank(entities, None)
+        KebioForPreTraining.from_bert(str(tmp_path / "bert"), len(EntityVocabulary(CUIS)), "f" * 32, fusion_layers=3)
 
 
 # -- data ---------------------------------------------------------------------------------------------------
@@ -366,7 +342,8 @@ def test_pretrain_command_on_a_real_corpus(real_data: Path, tmp_path: Path) -> N
     out = tmp_path / "run"
     result = runner.invoke(main, ["pretrain", "--db", str(db), "--corpus", str(corpus), "--from-config", "tiny",
                                   "--out", str(out), "--max-steps", "40", "--batch-size", "8", "--max-length", "64",
-                                  "--learning-rate", "2e-3", "--log-steps", "10", "--save-steps", "20", "--quiet"])
+                                  "--learning-rate", "2e-3", "--log-steps", "10", "--save-steps", "20",
+                                  "--entity-init", "lexical", "--quiet"])  # 40 steps learn linking from names
     assert result.exit_code == 0, result.output
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     assert log[-1]["loss"] < log[0]["loss"] and log[-1]["mlm_loss"] < log[0]["mlm_loss"]

@@ -12,8 +12,8 @@ import torch
 from click.testing import CliRunner
 from transformers import BertConfig, BertForMaskedLM
 
-from kebiokg.annotate.corpus import AnnotatedDocument, write_jsonl
 from kebiokg.cli.main import main
+from kebiokg.documents import AnnotatedDocument, write_jsonl
 from kebiokg.kb import KnowledgeBase
 from kebiokg.pretraining.tokenizer import train_tokenizer
 from kebiokg.probe.build import ProbeOptions, build_probe, clean_name, read_probe

@@ -14,8 +14,8 @@ import torch
 import torch.multiprocessing as mp
 from safetensors.torch import load_file
 
-from kebiokg.annotate.corpus import AnnotatedDocument
 from kebiokg.annotate.run import RunOptions, annotate_corpus
+from kebiokg.documents import AnnotatedDocument
 from kebiokg.modeling_kebio import ExactScorer, KebioForPreTraining, SampledScorer, chunked_top_k, preset_config
 from kebiokg.pretraining.data import EntityVocabulary, WindowStream, collate
 from kebiokg.pretraining.tokenizer import train_tokenizer

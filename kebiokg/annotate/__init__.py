@@ -1,1 +1,1 @@
-"""Corpus readers, writers and linking (PubTator, PubMed XML, JSONL)."""
+"""Linking KB concepts in text: the dictionary, the linker, the sharded runner, gold ids and scoring."""

@@ -116,10 +116,6 @@ class Dictionary:
     def fingerprint(self) -> str:
         return self.meta["kb_fingerprint"]
 
-    @property
-    def name_count(self) -> int:
-        return len(self.key_words)
-
     def encode_words(self, words: Iterable[str]) -> str:
         codes = self.word_codes
         return "".join([codes.get(word, _UNKNOWN) for word in words])
@@ -230,15 +226,9 @@ class Dictionary:
             raise KebiokgError(f"{folder}: not a readable annotator dictionary ({exc})") from exc
         if meta.get("format") != cls.FORMAT:
             raise KebiokgError(f"{folder}: dictionary format {meta.get('format')}, expected {cls.FORMAT}: rebuild it")
-        if kb is not None and meta["kb_fingerprint"] != kb.fingerprint:
-            raise KebiokgError(f"{folder}: dictionary built from another KB (fingerprint {meta['kb_fingerprint']}, "
-                               f"this KB {kb.fingerprint}): rebuild it")
+        if kb is not None:
+            kb.check_fingerprint(meta["kb_fingerprint"], f"{folder} (a dictionary; rebuild it)")
         return cls(automaton, word_codes, arrays, meta)
-
-
-def is_capitalized_like(text: str) -> bool:
-    """True when `text` has no lowercase letter (how an acronym is written)."""
-    return not any(ch.islower() for ch in text)
 
 
 def load_or_build(kb: KnowledgeBase, options: DictionaryOptions, folder: Path | None,

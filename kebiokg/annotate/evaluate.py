@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from .corpus import AnnotatedDocument
+from ..documents import AnnotatedDocument, Document
 from .gold import IdMapper
-from .pubtator import Document
 
 
 @dataclass

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..documents import AnnotatedDocument, Entity
 from ..normalize import normalize_name
 from .abbreviations import find_abbreviations
-from .corpus import AnnotatedDocument, Entity
 from .dictionary import Dictionary, tokenize
 
 DEFAULT_THRESHOLD = 0.8  # the F1 optimum on BC5CDR + NCBI-disease dev (bench/bench_annotate.py)

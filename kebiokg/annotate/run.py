@@ -23,13 +23,12 @@ from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from ..documents import AnnotatedDocument, Document, Entity, Problems, read_documents, to_jsonl, to_pubtator
 from ..errors import KebiokgError
 from ..progress import NullProgress, Progress
-from .corpus import MANIFEST, AnnotatedDocument, Entity, to_pubtator
+from .corpus import MANIFEST
 from .gold import IdMapper
 from .linker import Linker
-from .problems import Problems
-from .readers import SourceDocument, read_documents
 
 _CHUNK = 64  # documents per task sent to a worker
 
@@ -79,7 +78,7 @@ _WORKER_FORMAT = "jsonl"
 
 
 def _render(doc: AnnotatedDocument, output_format: str) -> str:
-    return to_pubtator(doc) if output_format == "pubtator" else doc.to_jsonl()
+    return to_pubtator(doc) if output_format == "pubtator" else to_jsonl(doc)
 
 
 def _link_chunk(chunk: list[tuple[str, str, int | None]]) -> tuple[str, int]:
@@ -93,7 +92,7 @@ def _link_chunk(chunk: list[tuple[str, str, int | None]]) -> tuple[str, int]:
     return "".join(parts), entities
 
 
-def _chunks(docs: Iterator[SourceDocument], size: int) -> Iterator[list[tuple[str, str, int | None]]]:
+def _chunks(docs: Iterator[Document], size: int) -> Iterator[list[tuple[str, str, int | None]]]:
     while chunk := [(d.id, d.text, d.title_length) for d in islice(docs, size)]:
         yield chunk
 
@@ -233,11 +232,11 @@ def _chunk_sizes(total: int) -> Iterator[int]:
         yield min(_CHUNK, total - start)
 
 
-def _gold_document(source: SourceDocument, mapper: IdMapper) -> tuple[AnnotatedDocument, Counter]:
+def _gold_document(source: Document, mapper: IdMapper) -> tuple[AnnotatedDocument, Counter]:
     """Gold mentions of a document as entities, ids mapped to KB CUIs (first mapped CUI)."""
     counts: Counter = Counter()
     entities = []
-    for mention in source.gold:
+    for mention in source.mentions:
         if not mention.ids:
             counts["unlinked"] += 1
             continue

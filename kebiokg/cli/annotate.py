@@ -12,20 +12,19 @@ from kebiokg.annotate.dictionary import DictionaryOptions, load_or_build
 from kebiokg.annotate.evaluate import evaluate_linking
 from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.linker import DEFAULT_THRESHOLD, Linker, LinkOptions
-from kebiokg.annotate.pubtator import read_pubtator
-from kebiokg.annotate.readers import FORMATS
 from kebiokg.annotate.run import RunOptions, annotate_corpus, report_json
+from kebiokg.documents import FORMATS, read_pubtator
 from kebiokg.errors import KebiokgError
 from kebiokg.kb import KnowledgeBase
-from kebiokg.progress import BarProgress, NullProgress
 
 from .format import echo_json, table
-from .query import _csv, db_option, json_option
+from .options import db_option, json_option, progress_for, quiet_option
+from .query import _csv
 
 
 @click.command("annotate")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@db_option
+@db_option()
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="OUT.jsonl (or .pubtator) for one file; otherwise a folder of shards with a manifest.")
 @click.option("--format", "input_format", type=click.Choice(FORMATS), default=None,
@@ -53,7 +52,7 @@ from .query import _csv, db_option, json_option
 @click.option("--force", is_flag=True, help="Replace an existing OUT.")
 @click.option("--on-error", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
               help="Malformed input: stop with FILE:LINE, or skip it and count it.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option()
 @json_option
 def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_format: str | None,
                      output_format: str | None, threshold: float, semantic_types: str | None, no_abbreviations: bool,
@@ -64,7 +63,7 @@ def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_f
     Writes the corpus format (JSONL: id, text, entities with start, end, text, cui, score, types)
     that `kebiokg pretrain` reads; see docs/corpus.md.
     """
-    progress = NullProgress() if quiet else BarProgress()
+    progress = progress_for(quiet)
     output_format = output_format or ("pubtator" if out.suffix == ".pubtator" else "jsonl")
     options = RunOptions(input_format, output_format, gold_passthrough, workers, shard_size, resume, force, on_error)
     with KnowledgeBase(db_path) as kb:
@@ -96,7 +95,7 @@ def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_f
               help="Gold corpus (PubTator with MeSH/OMIM ids, e.g. BC5CDR or NCBI-disease).")
 @click.option("--pred", "pred_path", required=True, type=click.Path(exists=True, path_type=Path),
               help="Annotated corpus: a .jsonl file or an annotate output folder.")
-@db_option
+@db_option()
 @json_option
 def eval_linking_command(gold_path: Path, pred_path: Path, db_path: Path, as_json: bool) -> None:
     """Precision, recall and F1 of an annotation against gold mentions whose ids map into the KB.

@@ -19,12 +19,15 @@ import click
 from kebiokg.errors import KebiokgError
 
 from .format import table
+from .options import quiet_option, seed_option
 
 
 @dataclass(frozen=True)
 class DemoSize:
     concepts: int
-    documents: int  # generated pretraining abstracts
+    facts_per_relation: int  # facts per relation and side (stated, KB-only) in the generated world
+    repeats: int  # times the pretraining text states each stated fact
+    kge_epochs: int
     ner_documents: int  # generated tagged abstracts, split 60/20/20
     hidden: int
     layers: int
@@ -36,12 +39,15 @@ class DemoSize:
 
 
 SIZES = {
-    "full": DemoSize(concepts=20_000, documents=3_000, ner_documents=600, hidden=128, layers=4, pretrain_steps=300,
-                     finetune_steps=150, max_length=128, probe_queries=400, vocab_size=6_000),
-    "small": DemoSize(concepts=1_000, documents=200, ner_documents=100, hidden=64, layers=2, pretrain_steps=20,
-                      finetune_steps=20, max_length=64, probe_queries=40, vocab_size=1_500),
+    "full": DemoSize(concepts=20_000, facts_per_relation=8, repeats=40, kge_epochs=20, ner_documents=600, hidden=128,
+                     layers=4, pretrain_steps=300, finetune_steps=150, max_length=128, probe_queries=400,
+                     vocab_size=6_000),
+    "small": DemoSize(concepts=1_000, facts_per_relation=2, repeats=5, kge_epochs=2, ner_documents=100, hidden=64,
+                      layers=2, pretrain_steps=20, finetune_steps=20, max_length=64, probe_queries=40,
+                      vocab_size=1_500),
 }
 NER_TYPES = ("CHEM", "DISO", "GENE", "ANAT")
+FACT_SETS = ("stated", "kb_only")
 
 
 def _swap_letters(name: str) -> str:
@@ -92,7 +98,7 @@ def _pick_query(db: Path) -> tuple[str, str]:
 
 def _write_ner_splits(documents: list, folder: Path, seed: int) -> dict[str, Path]:
     """Tagged documents shuffled and split 60/20/20 into train/dev/test JSONL."""
-    from kebiokg.finetune.data import write_tagged_jsonl
+    from kebiokg.documents import write_jsonl
 
     if len(documents) < 5:
         raise KebiokgError(f"only {len(documents)} tagged documents: too few to split for fine-tuning")
@@ -103,7 +109,7 @@ def _write_ner_splits(documents: list, folder: Path, seed: int) -> dict[str, Pat
     paths = {}
     for split, part in (("train", documents[:cut1]), ("dev", documents[cut1:cut2]), ("test", documents[cut2:])):
         paths[split] = folder / f"{split}.jsonl"
-        write_tagged_jsonl(part, paths[split])
+        write_jsonl(part, paths[split])
     return paths
 
 
@@ -119,8 +125,8 @@ def _write_ner_splits(documents: list, folder: Path, seed: int) -> dict[str, Pat
               help="Size of the generated release [default: 20,000; --small: 1,000].")
 @click.option("--steps", type=click.IntRange(min=1), default=None,
               help="Pretraining steps per model [default: 300; --small: 20].")
-@click.option("--seed", default=0, show_default=True, help="Seed of the generated release, texts and models.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@seed_option(0, "Seed of the generated release, texts and models.")
+@quiet_option()
 def demo_command(out_dir: Path, small: bool, meta: Path | None, corpus_paths: tuple[Path, ...],
                  concepts: int | None, steps: int | None, seed: int, quiet: bool) -> None:
     """Run the whole journey: release -> KB -> index -> nearest -> annotate -> pretrain KeBioLM and a
@@ -133,7 +139,8 @@ def demo_command(out_dir: Path, small: bool, meta: Path | None, corpus_paths: tu
     started = time.perf_counter()
     quiet_transformers(quiet)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in ("kebiolm", "plain-mlm", "base", "probe-report", "ner-kebiolm", "ner-plain-mlm", "corpus"):
+    for stale in ("kebiolm", "plain-mlm", "base", "kge", "probe-report", "probe-stated", "probe-kb_only",
+                  "ner-kebiolm", "ner-plain-mlm", "corpus"):
         shutil.rmtree(out_dir / stale, ignore_errors=True)
     journey = Journey(quiet)
     db, index = out_dir / "kb.duckdb", out_dir / "index"
@@ -153,24 +160,29 @@ def demo_command(out_dir: Path, small: bool, meta: Path | None, corpus_paths: tu
     corpus_dir = out_dir / "corpus"
     corpus_dir.mkdir()
     ner_documents = None
-    if not corpus_paths:
+    facts = None
+    if not corpus_paths:  # the knowledge-injection world: stated facts in the text, KB-only ones never
         from kebiokg.kb import KnowledgeBase
-        from kebiokg.synthetic_text import generate_documents
+        from kebiokg.synthetic_text import generate_documents, split_facts, world_documents
 
         began = time.perf_counter()
         with KnowledgeBase(db) as kb:
-            texts = generate_documents(kb, size.documents, seed=seed)
+            world = split_facts(kb, per_relation=size.facts_per_relation, seed=seed)
+            texts = world_documents(world, size.repeats, seed=seed)
             ner_documents = generate_documents(kb, size.ner_documents, seed=seed + 1, prefix="ner")
         (corpus_dir / "abstracts.txt").write_text("".join(d.text + "\n" for d in texts), encoding="utf-8")
+        facts = corpus_dir / "facts.tsv"
+        world.write_tsv(facts)
         corpus_paths = (corpus_dir / "abstracts.txt",)
-        click.echo(f"\n## Write {len(texts):,} abstracts from the KB's relations (and {len(ner_documents):,} "
-                   f"tagged ones for NER) -> {corpus_dir}")
+        click.echo(f"\n## Split the KB's facts: {len(world.stated):,} stated in {len(texts):,} abstracts "
+                   f"({size.repeats} times each), {len(world.kb_only):,} KB-only (never in the text) -> {facts}; "
+                   f"{len(ner_documents):,} tagged abstracts for NER")
         journey.note("Generate texts", time.perf_counter() - began)
     annotated = corpus_dir / "annotated.jsonl"
     journey.step("Find and link every KB name in the texts", "annotate", *corpus_paths, "--db", db,
                  "--out", annotated, "--workers", 1)
     if ner_documents is None:  # the user's texts: silver tags from the annotation, typed by semantic group
-        from kebiokg.finetune.data import read_tagged
+        from kebiokg.documents import read_tagged
 
         ner_documents = [d for d in read_tagged(annotated, "jsonl", list(NER_TYPES)) if d.spans]
     ner = _write_ner_splits(ner_documents, corpus_dir / "ner", seed)
@@ -181,6 +193,7 @@ def demo_command(out_dir: Path, small: bool, meta: Path | None, corpus_paths: tu
     began = time.perf_counter()
     from transformers import AutoTokenizer
 
+    from kebiokg.modeling_kebio import KebioConfig  # the entity table's width, which the KGE must have
     from kebiokg.pretraining.baseline import random_bert
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
@@ -194,15 +207,26 @@ def demo_command(out_dir: Path, small: bool, meta: Path | None, corpus_paths: tu
               max(1, steps // 20)]
     journey.step("Pretrain the plain-MLM baseline", "pretrain", "--objective", "mlm", *budget,
                  "--out", out_dir / "plain-mlm")
+    journey.step("Embed the KB's relations (TransE) for KeBioLM's entity table", "embed-kb", "--db", db,
+                 "--out", out_dir / "kge", "--dim", KebioConfig().entity_dim, "--epochs", size.kge_epochs,
+                 "--seed", seed)
     journey.step("Pretrain KeBioLM (whole-entity MLM + detection + linking)", "pretrain", "--db", db, *budget,
-                 "--save-steps", steps, "--out", out_dir / "kebiolm")
+                 "--kge", out_dir / "kge", "--save-steps", steps, "--out", out_dir / "kebiolm")
 
     probe = out_dir / "probe.jsonl"
-    journey.step("Build knowledge probes from the KB's relations", "build-probe", "--db", db, "--out", probe,
-                 "--tokenizer", tokenizer_dir, "--max-answer-tokens", 3, quiet_flag=False)
-    journey.step("Probe both models", "probe", "--model", out_dir / "plain-mlm", "--model", out_dir / "kebiolm",
-                 "--probe", probe, "--split", "all", "--limit", size.probe_queries, "--max-tokens", 3,
-                 "--out", out_dir / "probe-report")
+    models = ["--model", out_dir / "plain-mlm", "--model", out_dir / "kebiolm"]
+    if facts is not None:
+        journey.step("Build knowledge probes from the stated and the KB-only facts", "build-probe", "--db", db,
+                     "--out", probe, "--tokenizer", tokenizer_dir, "--max-answer-tokens", 3, "--fact-sets", facts,
+                     "--min-triples", 1)
+        for side in FACT_SETS:
+            journey.step(f"Probe both models on the {side.replace('_', '-')} facts", "probe", *models, "--probe", probe,
+                         "--split", side, "--max-tokens", 3, "--out", out_dir / f"probe-{side}")
+    else:
+        journey.step("Build knowledge probes from the KB's relations", "build-probe", "--db", db, "--out", probe,
+                     "--tokenizer", tokenizer_dir, "--max-answer-tokens", 3)
+        journey.step("Probe both models", "probe", *models, "--probe", probe, "--split", "all", "--limit",
+                     size.probe_queries, "--max-tokens", 3, "--out", out_dir / "probe-report")
     for name in ("plain-mlm", "kebiolm"):
         journey.step(f"Fine-tune {name} for NER", "finetune", "ner", "--model", out_dir / name,
                      "--train", ner["train"], "--dev", ner["dev"], "--test", ner["test"],
@@ -213,32 +237,50 @@ def demo_command(out_dir: Path, small: bool, meta: Path | None, corpus_paths: tu
     click.echo("\n" + report)
 
 
+def _probe_reports(out: Path) -> dict[str, dict]:
+    """Each probe report of the run by its fact set ("stated", "kb_only"), or "all" without a world."""
+    found = {side: out / f"probe-{side}" / "report.json" for side in FACT_SETS}
+    if not all(path.is_file() for path in found.values()):
+        found = {"all": out / "probe-report" / "report.json"}
+    return {side: json.loads(path.read_text(encoding="utf-8")) for side, path in found.items()}
+
+
 def write_report(out: Path, timings: list[tuple[str, float]], total: float) -> str:
     """report.md and report.json in `out` from the runs' own result files; returns the markdown."""
-    probe = json.loads((out / "probe-report" / "report.json").read_text(encoding="utf-8"))
+    probes = _probe_reports(out)
     models = {"plain-mlm": "plain MLM", "kebiolm": "KeBioLM"}
     summary: dict = {"seconds": round(total, 1), "steps": {title: round(s, 1) for title, s in timings}, "models": {}}
     rows_probe, rows_ner, rows_pretrain = [], [], []
     for folder, label in models.items():
         log = [json.loads(line) for line in (out / folder / "log.jsonl").read_text().splitlines()]
         ner = json.loads((out / f"ner-{folder}" / "results.json").read_text(encoding="utf-8"))
-        scores = probe[folder]["all"]
-        summary["models"][label] = {"final_mlm_loss": log[-1]["mlm_loss"], "probe": scores, "ner_test": ner["test"]}
+        scores = {side: report[folder]["non_trivial"] for side, report in probes.items()}
+        summary["models"][label] = {"final_mlm_loss": log[-1]["mlm_loss"], "probe_non_trivial": scores,
+                                    "ner_test": ner["test"]}
         rows_pretrain.append((label, log[-1]["step"], f"{log[-1]['mlm_loss']:.3f}",
                               f"{log[-1].get('linking_loss', float('nan')):.3f}"))
-        rows_probe.append((label, scores["queries"], f"{scores['acc1']:.3f}", f"{scores['acc5']:.3f}",
-                           f"{scores['hit50']:.3f}"))
+        rows_probe += [(label, side.replace("_", "-"), s["queries"], f"{s['acc1']:.3f}", f"{s['acc5']:.3f}",
+                        f"{s['hit50']:.3f}") for side, s in scores.items()]
         rows_ner.append((label, f"{ner['test']['precision']:.3f}", f"{ner['test']['recall']:.3f}",
                          f"{ner['test']['f1']:.3f}", f"{ner['dev_f1']:.3f}"))
+    kge = json.loads((out / "kge" / "kge.json").read_text(encoding="utf-8"))
+    test = kge["metrics"]["test"]
+    summary["kge"] = {"model": kge["model"], "epochs_run": kge["epochs_run"], "test": test}
+    kge_row = [(kge["model"], kge["epochs_run"], test["triples"] if test else 0)
+               + tuple(f"{test['both'][k]:.3f}" if test else "-" for k in ("mrr", "hits@1", "hits@3", "hits@10"))]
     parts = [
         "# kebiokg demo report",
         f"Whole journey in {total / 60:.1f} min on this machine; every number below was measured in this run.",
         table(["model", "steps", "final MLM loss", "final linking loss"], rows_pretrain, title="\n## Pretraining"),
-        table(["model", "queries", "Acc@1", "Acc@5", "hit@50"], rows_probe, title="\n## Knowledge probe"),
+        table(["KGE", "epochs", "test triples", "MRR", "Hits@1", "Hits@3", "Hits@10"], kge_row,
+              title="\n## Knowledge-graph embeddings (filtered, held-out triples)"),
+        table(["model", "facts", "queries", "Acc@1", "Acc@5", "hit@50"], rows_probe,
+              title="\n## Knowledge probe (non-trivial queries; stated: in the text and the KB, "
+                    "kb-only: in the KB only, docs/knowledge.md)"),
         table(["model", "precision", "recall", "F1 (strict)", "best dev F1"], rows_ner,
               title="\n## NER fine-tuning (test)"),
         table(["step", "seconds"], [(title, f"{s:.1f}") for title, s in timings], title="\n## Time per step"),
-        "\nPlots: plain-mlm/loss.png, kebiolm/loss.png, probe-report/report.png, ner-plain-mlm/curves.png, "
+        "\nPlots: plain-mlm/loss.png, kebiolm/loss.png, probe-*/report.png, ner-plain-mlm/curves.png, "
         "ner-kebiolm/curves.png. Tiny models and budgets: the numbers show the pipeline works end to end, "
         "not what a base-size model reaches (docs/benchmarks.md).",
     ]

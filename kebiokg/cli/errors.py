@@ -1,4 +1,5 @@
-"""Turning library errors into one clear line and a non-zero exit, never a traceback."""
+"""Turning library errors into one clear line and a non-zero exit; `--debug` (or KEBIOKG_DEBUG=1)
+lets the traceback through instead."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import duckdb
 import sqlalchemy as sa
 
 from kebiokg.errors import KebiokgError
-from kebiokg.umls_loader.errors import LoadError
 
 
 class KebiokgGroup(click.Group):
     """A click group whose commands report known failures as `kebiokg: error: ...`."""
 
     def invoke(self, ctx: click.Context):
+        if ctx.params.get("debug"):
+            return super().invoke(ctx)
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:  # a missing file, an unknown option: one line with where to look
@@ -25,7 +27,7 @@ class KebiokgGroup(click.Group):
         except BrokenPipeError:  # output piped into `head` and friends: not an error
             sys.stderr.close()
             sys.exit(0)
-        except (LoadError, KebiokgError, duckdb.Error, sa.exc.SQLAlchemyError, OSError) as exc:
+        except (KebiokgError, duckdb.Error, sa.exc.SQLAlchemyError, OSError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             click.echo(f"kebiokg: error: {message}", err=True)
             sys.exit(1)

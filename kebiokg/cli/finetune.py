@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
-from kebiokg.progress import BarProgress, NullProgress
+from kebiokg.documents import TAGGED_FORMATS
+from kebiokg.finetune.args import FinetuneArgs
 
 from .format import echo_json, table
 from .model import quiet_transformers
-from .query import json_option
+from .options import args_from, dataclass_options, db_option, device_option, json_option, progress_for, quiet_option
 
 _existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -26,23 +27,14 @@ def _common(command):
         click.option("--test", required=True, type=_existing_file, help="Test corpus (scored with the best model)."),
         click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
                      help="Run folder: best/ (the model), results.json, log.jsonl, curves.png."),
-        click.option("--db", "db_path", default=None, type=_existing_file,
-                     help="The KB: a kebiokg model trained against another KB is refused."),
-        click.option("--epochs", type=click.FloatRange(min=0, min_open=True), default=3.0, show_default=True),
-        click.option("--max-steps", type=click.IntRange(1), default=None, help="Steps (overrides --epochs)."),
-        click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True),
-        click.option("--learning-rate", type=float, default=5e-5, show_default=True),
-        click.option("--warmup-ratio", type=click.FloatRange(0, 1), default=0.1, show_default=True),
-        click.option("--weight-decay", type=click.FloatRange(0), default=0.01, show_default=True),
-        click.option("--max-length", type=click.IntRange(16), default=256, show_default=True,
-                     help="Tokens per window (NER) or example (RE)."),
-        click.option("--eval-steps", type=click.IntRange(1), default=None,
-                     help="Steps between dev evaluations [default: once per epoch]."),
-        click.option("--seed", type=int, default=42, show_default=True),
+        db_option(required=False, exists=True,
+                  help="The KB: a kebiokg model trained against another KB is refused."),
+        dataclass_options(FinetuneArgs, "epochs", "max_steps", "batch_size", "learning_rate", "warmup_ratio",
+                          "weight_decay", "max_length", "eval_steps", "seed"),
         click.option("--allow-overlap", is_flag=True,
                      help="Train on training documents that are also in dev or test (left out by default)."),
-        click.option("--device", default=None, help="cpu, cuda, cuda:1 ... [default: cuda when present]."),
-        click.option("--quiet", is_flag=True, help="No progress bar."),
+        device_option,
+        quiet_option(),
         json_option,
     ]
     for option in reversed(options):
@@ -50,13 +42,8 @@ def _common(command):
     return command
 
 
-def _args(options: dict):
-    from kebiokg.finetune.train import FinetuneArgs
-
-    return FinetuneArgs(epochs=options["epochs"], max_steps=options["max_steps"], batch_size=options["batch_size"],
-                        learning_rate=options["learning_rate"], warmup_ratio=options["warmup_ratio"],
-                        weight_decay=options["weight_decay"], max_length=options["max_length"],
-                        eval_steps=options["eval_steps"], seed=options["seed"])
+def _args(options: dict) -> FinetuneArgs:
+    return args_from(FinetuneArgs, options)
 
 
 def _fingerprint(db_path: Path | None) -> str | None:
@@ -92,7 +79,7 @@ def finetune_group() -> None:
 
 @finetune_group.command("ner")
 @_common
-@click.option("--format", "fmt", type=click.Choice(["auto", "pubtator", "conll", "jsonl"]), default="auto",
+@click.option("--format", "fmt", type=click.Choice(["auto", *TAGGED_FORMATS]), default="auto",
               show_default=True, help="Corpus format (auto: .jsonl, PubTator title lines, else CoNLL).")
 @click.option("--types", default=None,
               help="Entity types to keep, comma-separated (BC5CDR: Chemical for BC5-chem, Disease for BC5-disease).")
@@ -106,7 +93,7 @@ def ner_command(fmt: str, types: str | None, predict: Path | None, **options) ->
     summary = finetune_ner(options["model_path"], options["train"], options["dev"], options["test"], options["out"],
                            _args(options), fmt, [t.strip() for t in types.split(",") if t.strip()] if types else None,
                            predict, _fingerprint(options["db_path"]), options["device"],
-                           NullProgress() if options["quiet"] else BarProgress(), options["allow_overlap"])
+                           progress_for(options["quiet"]), options["allow_overlap"])
     _report(summary, options["as_json"])
 
 
@@ -126,5 +113,5 @@ def re_command(relation: str, head_type: str, tail_type: str, per_pair: int, **o
     summary = finetune_re(options["model_path"], options["train"], options["dev"], options["test"], options["out"],
                           _args(options), RelationTask(relation, head_type, tail_type), per_pair,
                           _fingerprint(options["db_path"]), options["device"],
-                          NullProgress() if options["quiet"] else BarProgress(), options["allow_overlap"])
+                          progress_for(options["quiet"]), options["allow_overlap"])
     _report(summary, options["as_json"])

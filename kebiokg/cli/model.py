@@ -9,10 +9,10 @@ from click.core import ParameterSource
 
 from kebiokg.errors import KebiokgError
 from kebiokg.kb import KnowledgeBase
-from kebiokg.progress import BarProgress, NullProgress
+from kebiokg.pretraining.args import ENTITY_INITS, TrainArgs
 
 from .format import echo_json, table
-from .query import json_option
+from .options import args_from, dataclass_options, db_option, device_option, json_option, progress_for, quiet_option
 
 
 def quiet_transformers(quiet: bool) -> None:
@@ -30,7 +30,7 @@ def _pretrain_plain(base_model: str | None, corpus: Path, out: Path, args, devic
 
     if base_model is None:
         raise KebiokgError("--objective mlm continues a masked LM: give --base-model")
-    history = pretrain_plain_mlm(base_model, corpus, out, args, NullProgress() if quiet else BarProgress(), device)
+    history = pretrain_plain_mlm(base_model, corpus, out, args, progress_for(quiet), device)
     last = history[-1] if history else {}
     if as_json:
         echo_json({"out": str(out), "global_step": last.get("step", 0), "last": last})
@@ -39,6 +39,13 @@ def _pretrain_plain(base_model: str | None, corpus: Path, out: Path, args, devic
     if last:
         click.echo(table(["step", "mlm", "tokens/s"], [(last["step"], f"{last['mlm_loss']:.3f}",
                                                        round(last["tokens_per_second"]))]))
+
+
+def _entity_start(config) -> str:
+    if config.entity_init == "kge":
+        return f"the KGE in {config.entity_init_source} (scaled x{config.entity_init_scale:.3g})"
+    return {"lexical": "the names' lexical vectors", "random": "random vectors"}.get(config.entity_init,
+                                                                                      str(config.entity_init))
 
 
 @click.command("train-tokenizer")
@@ -60,8 +67,7 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
 
 
 @click.command("pretrain")
-@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="The KB file (made by load-umls); required for the kebiolm objective.")
+@db_option(required=False, help="The KB file (made by load-umls); required for the kebiolm objective.")
 @click.option("--objective", type=click.Choice(["kebiolm", "mlm"]), default="kebiolm", show_default=True,
               help="kebiolm: MLM with whole-entity masking + detection + linking; mlm: the plain-MLM baseline "
                    "(whole-word masking, no entities; needs --base-model), same data and schedule.")
@@ -76,11 +82,14 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
               help="Tokenizer folder for --from-config [default: train one on the corpus].")
 @click.option("--vocab-size", type=click.IntRange(100), default=8_000, show_default=True,
               help="Vocabulary of the tokenizer trained when --from-config has no --tokenizer.")
-@click.option("--entity-init", type=click.Choice(["lexical", "transe", "random"]), default="lexical",
-              show_default=True, help="Entity table: lexical vectors of the preferred names, the same refined by "
-                                      "TransE over the KB's relations, or random.")
-@click.option("--transe-epochs", type=click.IntRange(1), default=5, show_default=True,
-              help="TransE epochs for --entity-init transe.")
+@click.option("--entity-init", type=click.Choice(ENTITY_INITS), default="auto", show_default=True,
+              help="Entity table: knowledge-graph embeddings of the KB (kge: --kge DIR, else TransE trained now "
+                   "into OUT/kge), lexical vectors of the preferred names, or random; auto: kge when the KB has "
+                   "relations, else lexical. The choice is recorded in the model's config.")
+@click.option("--kge", "kge_dir", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Embeddings made by `kebiokg embed-kb` for this KB (their dimension must be the entity table's).")
+@click.option("--kge-epochs", type=click.IntRange(1), default=None,
+              help="Epochs of the TransE trained when --entity-init kge has no --kge [default: embed-kb's].")
 @click.option("--entity-scorer", type=click.Choice(["auto", "exact", "sampled"]), default="auto", show_default=True,
               help="Linking: every entity scored (exact) or a sampled softmax over top-k candidates, the gold "
                    "entity and the batch's golds (sampled); auto: sampled from 200,000 entities.")
@@ -94,36 +103,25 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
               default="dense", show_default=True,
               help="Train the entity table densely (AdamW), sparsely (SparseAdam, touched rows only; needs the "
                    "sampled scorer), or not at all.")
-@click.option("--max-steps", type=click.IntRange(1), default=1000, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True)
-@click.option("--grad-accum", type=click.IntRange(1), default=1, show_default=True, help="Gradient accumulation.")
-@click.option("--learning-rate", type=float, default=1e-4, show_default=True)
-@click.option("--warmup-ratio", type=click.FloatRange(0, 1), default=0.06, show_default=True)
-@click.option("--max-length", type=click.IntRange(8), default=128, show_default=True, help="Tokens per window.")
-@click.option("--mlm-probability", type=click.FloatRange(0, 1), default=0.15, show_default=True)
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--save-steps", type=click.IntRange(1), default=500, show_default=True)
-@click.option("--log-steps", type=click.IntRange(1), default=10, show_default=True)
+@dataclass_options(TrainArgs, "max_steps", "batch_size", "grad_accum", "learning_rate", "warmup_ratio",
+                   "max_length", "mlm_probability", "seed", "save_steps", "log_steps")
 @click.option("--resume", is_flag=True, help="Continue from the latest checkpoint-K/ in --out.")
-@click.option("--device", default=None, help="cpu, cuda, cuda:1 ... [default: cuda when present].")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@device_option
+@quiet_option()
 @json_option
 def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Path, base_model: str | None,
                      from_config: str | None, tokenizer_path: Path | None, vocab_size: int, entity_init: str,
-                     transe_epochs: int, entity_scorer: str, candidate_search: str, index_refresh: int,
-                     entity_table_mode: str, max_steps: int, batch_size: int, grad_accum: int,
-                     learning_rate: float, warmup_ratio: float, max_length: int,
-                     mlm_probability: float, seed: int, save_steps: int, log_steps: int, resume: bool,
-                     device: str | None, quiet: bool, as_json: bool) -> None:
+                     kge_dir: Path | None, kge_epochs: int | None, entity_scorer: str, candidate_search: str,
+                     index_refresh: int, entity_table_mode: str, resume: bool, device: str | None, quiet: bool,
+                     as_json: bool,
+                     **settings) -> None:
     """Pretrain KeBioLM (MLM with whole-entity masking + entity detection + entity linking) on an
     annotated corpus, against the entities of the KB; or, with --objective mlm, the plain-MLM baseline."""
-    from kebiokg.devices import pick_device
     from kebiokg.pretraining.entity_index import export_entity_index
-    from kebiokg.pretraining.train import TrainArgs, pretrain, setup_distributed, start_or_resume
+    from kebiokg.pretraining.train import pretrain, setup_distributed, start_or_resume
+    from kebiokg.training import pick_device
 
-    args = TrainArgs(max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, learning_rate=learning_rate,
-                     warmup_ratio=warmup_ratio, seed=seed, save_steps=save_steps, log_steps=log_steps,
-                     max_length=max_length, mlm_probability=mlm_probability)
+    args = args_from(TrainArgs, settings)
     quiet_transformers(quiet)
     if device is not None:
         pick_device(device)  # a wrong --device fails here, before any loading
@@ -133,7 +131,7 @@ def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Pa
     if db_path is None:
         raise KebiokgError("pretrain: --db is required (the KB whose entities the model links to)")
     rank, world = setup_distributed()
-    progress = NullProgress() if quiet or rank != 0 else BarProgress()
+    progress = progress_for(quiet or rank != 0)
     model_options = {"entity_scorer": entity_scorer, "candidate_search": candidate_search,
                      "entity_table_mode": entity_table_mode}
     if resume:  # only what the command line asks for is checked against the checkpoint's config
@@ -142,8 +140,8 @@ def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Pa
     with KnowledgeBase(db_path) as kb:
         model, tokenizer, checkpoint = start_or_resume(
             kb, corpus, out, resume=resume, base_model=base_model, from_config=from_config,
-            tokenizer_path=tokenizer_path, vocab_size=vocab_size, entity_init=entity_init,
-            transe_epochs=transe_epochs, seed=seed, model_options=model_options)
+            tokenizer_path=tokenizer_path, vocab_size=vocab_size, entity_init=entity_init, kge=kge_dir,
+            kge_epochs=kge_epochs, seed=args.seed, model_options=model_options, progress=progress)
         state = pretrain(model, tokenizer, corpus, out, args, kb.fingerprint, checkpoint, progress, device,
                          index_refresh)
         if rank == 0:
@@ -156,9 +154,12 @@ def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Pa
         return
     last = state["log_history"][-1] if state["log_history"] else {}
     if as_json:
-        echo_json({"out": str(out), "global_step": state["global_step"], "last": last})
+        echo_json({"out": str(out), "global_step": state["global_step"], "last": last,
+                   "entity_init": model.config.entity_init, "entity_init_source": model.config.entity_init_source,
+                   "entity_init_scale": model.config.entity_init_scale})
         return
-    click.echo(f"{state['global_step']:,} steps -> {out} (log.jsonl, loss.png, checkpoint-K/, entity_index/)")
+    click.echo(f"{state['global_step']:,} steps -> {out} (log.jsonl, loss.png, checkpoint-K/, entity_index/); "
+               f"entity table from {_entity_start(model.config)}")
     if last:
         click.echo(table(["step", "loss", "mlm", "detection", "linking", "tokens/s"],
                          [(last["step"], f"{last['loss']:.3f}", f"{last['mlm_loss']:.3f}",

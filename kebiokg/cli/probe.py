@@ -9,15 +9,14 @@ import click
 
 from kebiokg.errors import KebiokgError
 from kebiokg.kb import KnowledgeBase
-from kebiokg.progress import BarProgress, NullProgress
 
 from .format import echo_json, table
 from .model import quiet_transformers
-from .query import db_option, json_option
+from .options import db_option, device_option, json_option, progress_for, quiet_option, seed_option
 
 
 @click.command("build-probe")
-@db_option
+@db_option()
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Probe JSONL file.")
 @click.option("--templates", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV of relation,template ([X] subject, [Y] object); others read '[X] relation [Y] .'.")
@@ -30,13 +29,17 @@ from .query import db_option, json_option
 @click.option("--min-triples", type=click.IntRange(1), default=10, show_default=True,
               help="Relations with fewer triples are left out.")
 @click.option("--max-answer-tokens", type=click.IntRange(1), default=10, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--fact-sets", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Only these facts (TSV: subject CUI, relation, object CUI, set), each query's split its set "
+                   "(the knowledge-injection experiment's stated and kb_only facts, docs/knowledge.md).")
+@seed_option(0, "Seed of the sampling and of the splits.")
+@quiet_option()
 @json_option
 def build_probe_command(db_path: Path, out: Path, templates: Path | None, tokenizer_path: str | None,
-                        per_relation: int, max_per_answer: int, min_triples: int, max_answer_tokens: int, seed: int,
-                        as_json: bool) -> None:
+                        per_relation: int, max_per_answer: int, min_triples: int, max_answer_tokens: int,
+                        fact_sets: Path | None, seed: int, quiet: bool, as_json: bool) -> None:
     """Build cloze queries from the KB's relations, both directions, with every gold answer name."""
-    from kebiokg.probe.build import ProbeOptions, build_probe, read_templates, write_probe
+    from kebiokg.probe.build import ProbeOptions, build_probe, read_fact_sets, read_templates, write_probe
 
     tokenizer = None
     if tokenizer_path:
@@ -45,7 +48,8 @@ def build_probe_command(db_path: Path, out: Path, templates: Path | None, tokeni
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
     options = ProbeOptions(per_relation, max_per_answer, min_triples, max_answer_tokens, seed)
     with KnowledgeBase(db_path) as kb:
-        queries = build_probe(kb, options, read_templates(templates) if templates else None, tokenizer)
+        queries = build_probe(kb, options, read_templates(templates) if templates else None, tokenizer,
+                              progress_for(quiet), read_fact_sets(fact_sets) if fact_sets else None)
     if not queries:
         raise KebiokgError(f"no probe queries: no relation of {db_path} has {min_triples} triples with RELA")
     write_probe(queries, out)
@@ -71,24 +75,24 @@ def build_probe_command(db_path: Path, out: Path, templates: Path | None, tokeni
 @click.option("--beam", type=click.IntRange(1), default=5, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
 @click.option("--limit", type=click.IntRange(1), default=None, help="Evaluate the first N queries only.")
-@click.option("--device", default=None, help="cpu or cuda [default: cuda when present].")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@device_option
+@quiet_option()
 @json_option
 def probe_command(models: tuple[str, ...], probe_path: Path, out: Path, split: str, max_tokens: int, beam: int,
                   batch_size: int, limit: int | None, device: str | None, quiet: bool, as_json: bool) -> None:
     """Evaluate masked LMs on a probe: Acc@1, Acc@5, hit@50, micro and macro, trivial and not."""
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
-    from kebiokg.devices import pick_device
     from kebiokg.probe.build import read_probe
     from kebiokg.probe.evaluate import DecodeOptions, decode_queries, score_queries, write_report
+    from kebiokg.training import pick_device
 
     quiet_transformers(quiet)
     queries = read_probe(probe_path, None if split == "all" else split)[:limit]
     if not queries:
         raise KebiokgError(f"{probe_path}: no queries in split {split!r}")
     device = pick_device(device)
-    progress = NullProgress() if quiet else BarProgress()
+    progress = progress_for(quiet)
     reports: dict[str, dict] = {}
     for model_path in models:
         if model_path.startswith(("/", ".", "~")) and not Path(model_path).expanduser().exists():

@@ -10,15 +10,11 @@ import click
 
 from kebiokg.errors import KBError
 from kebiokg.graph import Edge, KnowledgeGraph, RelationFilter
-from kebiokg.index import EntityIndex, IndexOptions, LexicalEncoder, build_index
+from kebiokg.index import EntityIndex, IndexOptions, LexicalEncoder, build_index, read_index_info
 from kebiokg.kb import KnowledgeBase
-from kebiokg.progress import BarProgress, NullProgress
 
 from .format import echo_json, table
-
-db_option = click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                         help="The KB file (made by load-umls).")
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
+from .options import db_option, json_option, progress_for, quiet_option
 
 
 def _csv(value: str | None) -> tuple[str, ...] | None:
@@ -41,7 +37,7 @@ def with_relation_filter(command):
 
 @click.command("concept")
 @click.argument("cui")
-@db_option
+@db_option()
 @json_option
 def concept_command(cui: str, db_path: Path, as_json: bool) -> None:
     """Show a concept: preferred name, synonyms by source and term type, semantic types,
@@ -74,7 +70,7 @@ def _edges_table(edges: list[Edge], depth_header: str = "depth") -> str:
 
 @click.command("neighbors")
 @click.argument("cui")
-@db_option
+@db_option()
 @with_relation_filter
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 4), help="Hops to follow.")
 @click.option("--max-edges", default=50_000, show_default=True, help="Stop expanding a hop after this many edges.")
@@ -98,7 +94,7 @@ def neighbors_command(cui: str, db_path: Path, rel: str | None, rela: str | None
 @click.command("path")
 @click.argument("cui_from")
 @click.argument("cui_to")
-@db_option
+@db_option()
 @with_relation_filter
 @click.option("--max-depth", default=4, show_default=True, type=click.IntRange(1, 8), help="Longest path searched.")
 @json_option
@@ -115,7 +111,7 @@ def path_command(cui_from: str, cui_to: str, db_path: Path, rel: str | None, rel
 
 
 @click.command("build-index")
-@db_option
+@db_option()
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the index to.")
 @click.option("--kind", type=click.Choice(["auto", "flat", "ivf"]), default="auto", show_default=True,
@@ -127,7 +123,7 @@ def path_command(cui_from: str, cui_to: str, db_path: Path, rel: str | None, rel
               help="IVF lists probed per query (default: nlist/128, >= 16; see docs/benchmarks.md).")
 @click.option("--dim", default=256, show_default=True, help="Lexical encoder dimension (a power of two).")
 @click.option("--no-gpu", is_flag=True, help="Stay on the CPU even when faiss sees a GPU.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@quiet_option()
 @json_option
 def build_index_command(db_path: Path, out_dir: Path, kind: str, exact_max: int, nlist: int | None,
                         nprobe: int | None, dim: int, no_gpu: bool, quiet: bool, as_json: bool) -> None:
@@ -138,7 +134,7 @@ def build_index_command(db_path: Path, out_dir: Path, kind: str, exact_max: int,
             encoder = LexicalEncoder(dim=dim)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--dim") from exc
-        info = build_index(kb, encoder, out_dir, options, progress=NullProgress() if quiet else BarProgress())
+        info = build_index(kb, encoder, out_dir, options, progress=progress_for(quiet))
     if as_json:
         echo_json(info)
     else:
@@ -154,7 +150,7 @@ def _read_queries(path: str) -> list[str]:
 
 @click.command("nearest")
 @click.argument("query", required=False)
-@db_option
+@db_option()
 @click.option("--index", "index_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="The index folder (made by build-index).")
 @click.option("--model", "model_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
@@ -185,7 +181,12 @@ def nearest_command(query: str | None, db_path: Path, index_dir: Path | None, mo
             raise KBError(f"{model_dir}: no entity_index/ (made by `kebiokg pretrain` at the end of training)")
     queries = [query] if query is not None else _read_queries(queries_file)
     with KnowledgeBase(db_path) as kb:
-        index = EntityIndex(index_dir, kb)
+        encoder = None
+        if model_dir is not None:  # the model's own query encoder: its layers and mention projection
+            from kebiokg.pretraining.entity_index import kebio_encoder
+
+            encoder = kebio_encoder(read_index_info(index_dir).encoder["model"])
+        index = EntityIndex(index_dir, kb, encoder)
         if nprobe:
             index.set_nprobe(nprobe)
         results = index.search(queries, k=k, semantic_types=list(_csv(semantic_types) or []) or None,

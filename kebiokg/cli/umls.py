@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from kebiokg.kb import KnowledgeBase
-from kebiokg.progress import BarProgress, NullProgress
 from kebiokg.umls_loader.load import DEFAULT_TABLES, OPTIONAL_TABLES, LoadOptions, LoadReport, load_umls
 
 from .format import echo_json, table
+from .options import db_option, json_option, progress_for, quiet_option, seed_option
 
 
 def _csv_list(value: str | None) -> tuple[str, ...] | None:
@@ -24,8 +24,8 @@ def _csv_list(value: str | None) -> tuple[str, ...] | None:
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--concepts", default=2000, show_default=True, type=click.IntRange(min=10),
               help="Number of concepts (full UMLS: about 3,400,000).")
-@click.option("--seed", default=0, show_default=True, help="Random seed; the output is deterministic for it.")
-@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@seed_option(0, "Random seed; the output is deterministic for it.")
+@quiet_option("Print nothing but errors.")
 def synth_umls_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> None:
     """Write a synthetic, release-shaped UMLS folder (META/MR*.RRF, release.dat) to OUT_DIR."""
     from kebiokg.umls_loader.synth import generate_release
@@ -39,8 +39,7 @@ def synth_umls_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> 
 
 @click.command("load-umls")
 @click.argument("meta_dir", type=click.Path(path_type=Path))
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The KB file to create (DuckDB).")
+@db_option(help="The KB file to create (DuckDB).")
 @click.option("--lang", default="ENG", show_default=True,
               help="Languages to keep (LAT), comma-separated, or 'all'.")
 @click.option("--keep-suppressed", is_flag=True,
@@ -60,8 +59,8 @@ def synth_umls_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> 
 @click.option("--force", is_flag=True, help="Replace an existing KB (only once the new one is complete).")
 @click.option("--memory-limit", default="3GB", show_default=True, help="DuckDB memory limit.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="DuckDB threads (default: all cores).")
-@click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@json_option
+@quiet_option()
 def load_umls_command(meta_dir: Path, db_path: Path, lang: str, keep_suppressed: bool, sources: str | None,
                       max_srl: int | None, semantic_types: str | None, tables: str | None, keep_raw: bool,
                       on_error: str, force: bool, memory_limit: str, threads: int | None, as_json: bool,
@@ -87,7 +86,7 @@ def load_umls_command(meta_dir: Path, db_path: Path, lang: str, keep_suppressed:
         memory_limit=memory_limit,
         threads=threads,
     )
-    report = load_umls(meta_dir, db_path, options, progress=NullProgress() if quiet else BarProgress())
+    report = load_umls(meta_dir, db_path, options, progress=progress_for(quiet))
     if as_json:
         echo_json(report)
     else:
@@ -107,11 +106,10 @@ def format_load_report(report: LoadReport) -> str:
 
 
 @click.command("stats")
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The KB file.")
+@db_option()
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=1),
               help="How many sources, semantic types and relation types to list.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 def stats_command(db_path: Path, top: int, as_json: bool) -> None:
     """Describe a KB: release, filters, row counts, top sources, semantic types and relations."""
     with KnowledgeBase(db_path) as kb:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..documents import Span, TaggedDocument
 from ..errors import KebiokgError
-from .data import Span, TaggedDocument
 
 IGNORE = -100
 _SENTENCE_END = re.compile(r"^[.!?]$")

@@ -13,8 +13,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from ..documents import TaggedDocument
 from ..errors import KebiokgError
-from .data import TaggedDocument
 
 HEAD_MARKERS = ("<< ", " >>")
 TAIL_MARKERS = ("[[ ", " ]]")

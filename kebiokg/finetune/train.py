@@ -12,40 +12,24 @@ from __future__ import annotations
 import json
 import math
 import random
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
-from ..devices import pick_device
+from ..documents import TaggedDocument, entity_types, read_tagged, write_pubtator
 from ..errors import KebiokgError
-from ..pretraining.train import autocast_for, optimizer_step, parameter_groups
+from ..kb import check_fingerprint
 from ..progress import NullProgress, Progress
-from .data import TaggedDocument, entity_types, read_tagged, write_pubtator
+from ..training import LogWindow, autocast_for, optimizer_step, parameter_groups, pick_device, plot_curves
+from .args import FinetuneArgs
 from .metrics import entity_scores, pair_scores
 from .ner import NerEncoder, bio_labels, collate_windows
 from .relations import RelationTask, check_relation_corpus, gold_pairs, pair_examples
 
 BEST = "best"
 RESULTS = "results.json"
-
-
-@dataclass
-class FinetuneArgs:
-    epochs: float = 3.0
-    max_steps: int | None = None  # overrides epochs
-    batch_size: int = 16
-    learning_rate: float = 5e-5
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    max_grad_norm: float = 1.0
-    max_length: int = 256
-    eval_steps: int | None = None  # default: once per epoch (and at the end)
-    log_steps: int = 10
-    eval_batch_size: int = 64
-    seed: int = 42
 
 
 def check_model_kb(model_path: str, kb_fingerprint: str | None, config=None) -> None:
@@ -60,9 +44,8 @@ def check_model_kb(model_path: str, kb_fingerprint: str | None, config=None) -> 
         except (OSError, ValueError) as exc:
             raise KebiokgError(f"{model_path}: not a model folder or hub id ({str(exc).splitlines()[0]})") from exc
     model_fingerprint = getattr(config, "kb_fingerprint", None)
-    if model_fingerprint and model_fingerprint != kb_fingerprint:
-        raise KebiokgError(f"{model_path}: trained against another KB (fingerprint {model_fingerprint}, "
-                           f"this KB {kb_fingerprint})")
+    if model_fingerprint:  # a plain encoder records none: nothing to check
+        check_fingerprint(model_fingerprint, kb_fingerprint, model_path, "trained against", KebiokgError)
 
 
 def load_model(model_path: str, head: str, labels: list[str], kb_fingerprint: str | None = None,
@@ -125,7 +108,7 @@ def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], di
     history: list[dict] = []
     best_f1 = -1.0
     order: list[int] = []
-    loss_sum, tokens, started = 0.0, 0, time.perf_counter()
+    window = LogWindow(["loss"])
 
     def log(record: dict) -> None:
         history.append(record)
@@ -143,30 +126,27 @@ def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], di
             with autocast_for(device):
                 loss = model(**batch).loss
             loss.backward()
-            optimizer_step(model, optimizer, scheduler, args.max_grad_norm)
-            loss_sum += loss.item()
-            tokens += int(batch["attention_mask"].sum())
+            optimizer_step(model.parameters(), [optimizer], [scheduler], args.max_grad_norm)
+            window.add([loss], int(batch["attention_mask"].sum()))
             if step % args.log_steps == 0 or step == total:
-                elapsed = time.perf_counter() - started
-                steps = step - next((r["step"] for r in reversed(history) if "loss" in r), 0)
-                log({"step": step, "epoch": step / steps_per_epoch, "loss": loss_sum / steps,
-                     "learning_rate": scheduler.get_last_lr()[0], "tokens_per_second": tokens / elapsed})
-                task.note(f"loss {loss_sum / steps:.3f}" + (f" dev F1 {best_f1:.3f}" if best_f1 >= 0 else ""))
-                loss_sum, tokens, started = 0.0, 0, time.perf_counter()
+                means = window.close(step - next((r["step"] for r in reversed(history) if "loss" in r), 0))
+                log({"step": step, "epoch": step / steps_per_epoch, "loss": means["loss"],
+                     "learning_rate": scheduler.get_last_lr()[0], "tokens_per_second": means["tokens_per_second"]})
+                task.note(f"loss {means['loss']:.3f}" + (f" dev F1 {best_f1:.3f}" if best_f1 >= 0 else ""))
             if step % eval_steps == 0 or step == total:
-                eval_began = time.perf_counter()
-                model.eval()
-                scores = evaluate(model)
-                model.train()
+                with window.paused():  # tokens/s counts training time only
+                    model.eval()
+                    scores = evaluate(model)
+                    model.train()
                 log({"step": step, "dev_f1": scores["f1"], "dev_precision": scores["precision"],
                      "dev_recall": scores["recall"]})
                 if scores["f1"] > best_f1:
                     best_f1 = scores["f1"]
-                    model.save_pretrained(out / BEST)
-                    tokenizer.save_pretrained(out / BEST)
-                started += time.perf_counter() - eval_began  # tokens/s counts training time only
+                    with window.paused():
+                        model.save_pretrained(out / BEST)
+                        tokenizer.save_pretrained(out / BEST)
             task.update(step)
-    plot_curves(history, out / "curves.png")
+    plot_curves(history, out / "curves.png", ("loss",), "fine-tuning", secondary="dev_f1", ylabel="train loss")
     return history
 
 
@@ -325,30 +305,3 @@ def finetune_re(model_path: str, train: Path, dev: Path, test: Path, out: Path, 
                "train_positive_examples": sum(e.labels for e in examples), "train_pairs": stats.as_dict(),
                "args": asdict(args), "device": device}
     return _finish("sequence", out, runner, test_docs, device, summary, history, labels)[0]
-
-
-def plot_curves(history: list[dict], path: Path) -> None:
-    """Training loss and dev F1 against the step."""
-    losses = [r for r in history if "loss" in r]
-    dev = [r for r in history if "dev_f1" in r]
-    if not losses:
-        return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot([r["step"] for r in losses], [r["loss"] for r in losses], color="tab:blue", label="train loss")
-    ax.set_xlabel("step")
-    ax.set_ylabel("train loss", color="tab:blue")
-    ax.grid(alpha=0.3)
-    if dev:
-        twin = ax.twinx()
-        twin.plot([r["step"] for r in dev], [r["dev_f1"] for r in dev], "o-", color="tab:orange", label="dev F1")
-        twin.set_ylabel("dev F1", color="tab:orange")
-        twin.set_ylim(0, 1)
-    ax.set_title("fine-tuning")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)

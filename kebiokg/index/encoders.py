@@ -49,11 +49,12 @@ def register_encoder(kind: str, factory: Callable[[dict], Encoder]) -> None:
 
 
 def encoder_from_config(config: dict) -> Encoder:
+    """The encoder an index was built with. Encoders of a later stage (a trained model's) register
+    when their module is imported, or are passed to `EntityIndex` by the caller that owns them."""
     kind = config.get("kind")
-    if kind == "kebio" and kind not in _REGISTRY:  # a trained model's entity table: register on first use
-        from ..pretraining import entity_index  # noqa: F401
     if kind not in _REGISTRY:
-        raise KebiokgError(f"unknown encoder {kind!r} (known: {', '.join(sorted(_REGISTRY))})")
+        raise KebiokgError(f"unknown encoder {kind!r} (known: {', '.join(sorted(_REGISTRY))}; "
+                           f"a model's entity index opens with `nearest --model`)")
     return _REGISTRY[kind](config)
 
 

@@ -194,22 +194,26 @@ def _name_entity(kb: KnowledgeBase) -> np.ndarray:
     return np.asarray(values, dtype=np.int32)
 
 
+def read_index_info(path: Path) -> IndexInfo:
+    """The metadata of a saved index (its KB fingerprint, encoder, kind)."""
+    meta = Path(path) / META_FILE
+    if not meta.is_file():
+        raise EntityIndexError(f"{path}: no index here (build one with `kebiokg build-index`)")
+    try:
+        return IndexInfo(**json.loads(meta.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as exc:
+        raise EntityIndexError(f"{meta}: damaged index metadata ({exc})") from exc
+
+
 class EntityIndex:
     """A saved index opened against the KB it was built from."""
 
     def __init__(self, path: Path | str, kb: KnowledgeBase, encoder: Encoder | None = None,
                  use_gpu: bool = True) -> None:
         path = Path(path)
-        meta = path / META_FILE
-        if not meta.is_file():
-            raise EntityIndexError(f"{path}: no index here (build one with `kebiokg build-index`)")
-        try:
-            self.info = IndexInfo(**json.loads(meta.read_text(encoding="utf-8")))
-        except (ValueError, TypeError) as exc:
-            raise EntityIndexError(f"{meta}: damaged index metadata ({exc})") from exc
-        if self.info.fingerprint != kb.fingerprint:
-            raise EntityIndexError(f"{path} was built from another KB (fingerprint {self.info.fingerprint}, "
-                              f"release {self.info.release}); this KB is {kb.fingerprint}: rebuild the index")
+        self.info = read_index_info(path)
+        kb.check_fingerprint(self.info.fingerprint, f"{path} (release {self.info.release}; rebuild the index)",
+                             error=EntityIndexError)
         self.kb = kb
         self.encoder = encoder or encoder_from_config(self.info.encoder)
         if self.encoder.config() != self.info.encoder:

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from transformers import AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForMaskedLM
 
-from ..devices import pick_device
 from ..errors import KebiokgError
 from ..progress import NullProgress, Progress
+from ..training import LogWindow, autocast_for, optimizer_step, parameter_groups, pick_device, plot_curves
+from .args import TrainArgs
 from .data import EntityVocabulary, WindowStream, collate
-from .train import TrainArgs, autocast_for, optimizer_step, parameter_groups, plot_losses
 
 
 def random_bert(tokenizer, hidden: int, layers: int, seed: int, max_positions: int = 512) -> BertForMaskedLM:
@@ -53,7 +52,7 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
     autocast = autocast_for(device)
     out.mkdir(parents=True, exist_ok=True)
     history: list[dict] = []
-    loss_sum, tokens, started = 0.0, 0, time.perf_counter()
+    window = LogWindow(["mlm_loss"])
     with progress.task("pretrain (plain MLM)", total=args.max_steps, unit="steps") as task:
         micro_batches = stream.micro_batches(args.batch_size, iter(range(args.max_steps * args.grad_accum)))
         for step in range(1, args.max_steps + 1):
@@ -66,20 +65,16 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
                                  attention_mask=batch["attention_mask"].to(device),
                                  labels=batch["labels"].to(device)).loss
                 (loss / args.grad_accum).backward()
-                loss_sum += loss.item() / args.grad_accum
-                tokens += int(batch["attention_mask"].sum())
-            optimizer_step(model, optimizer, scheduler, args.max_grad_norm)
+                window.add([loss], int(batch["attention_mask"].sum()), 1 / args.grad_accum)
+            optimizer_step(model.parameters(), [optimizer], [scheduler], args.max_grad_norm)
             if step % args.log_steps == 0 or step == args.max_steps:
-                steps = step - (history[-1]["step"] if history else 0)
-                elapsed = time.perf_counter() - started
-                history.append({"step": step, "loss": loss_sum / steps, "mlm_loss": loss_sum / steps,
-                                "learning_rate": scheduler.get_last_lr()[0], "epoch": epoch,
-                                "tokens_per_second": tokens / elapsed if elapsed else 0.0})
-                task.note(f"mlm {loss_sum / steps:.3f}")
-                loss_sum, tokens, started = 0.0, 0, time.perf_counter()
+                means = window.close(step - (history[-1]["step"] if history else 0))
+                history.append({"step": step, "loss": means["mlm_loss"], **means,
+                                "learning_rate": scheduler.get_last_lr()[0], "epoch": epoch})
+                task.note(f"mlm {means['mlm_loss']:.3f}")
             task.update(step)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     (out / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in history), encoding="utf-8")
-    plot_losses(history, out / "loss.png", keys=("mlm_loss",), title="plain MLM pretraining")
+    plot_curves(history, out / "loss.png", ("mlm_loss",), "plain MLM pretraining")
     return history

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from transformers import AutoTokenizer
-from transformers.masking_utils import create_bidirectional_mask
 from transformers.utils import logging
 
 from ..index.encoders import ArrayEncoder, register_encoder
@@ -50,14 +49,8 @@ def kebio_encoder(model_dir: Path | str, batch_size: int = 256) -> ArrayEncoder:
                               max_length=model.config.max_position_embeddings, return_tensors="pt")
             lengths = batch["attention_mask"].sum(dim=1)
             spans = torch.stack([torch.ones_like(lengths), (lengths - 1).clamp(min=2)], dim=-1).unsqueeze(1)
-            hidden = model.embeddings(input_ids=batch["input_ids"])
-            mask = create_bidirectional_mask(config=model.config, inputs_embeds=hidden,
-                                             attention_mask=batch["attention_mask"])
-            for layer in model.text_layers:
-                hidden = layer(hidden, mask)
-            first = hidden.gather(1, spans[..., 0].unsqueeze(-1).expand(-1, -1, hidden.shape[-1]))
-            last = hidden.gather(1, (spans[..., 1] - 1).unsqueeze(-1).expand(-1, -1, hidden.shape[-1]))
-            out.append(model.mention_projection(torch.cat([first, last], dim=-1))[:, 0].float().numpy())
+            hidden, _ = model.encode_text(batch["input_ids"], batch["attention_mask"])
+            out.append(model.encode_mentions(hidden, spans)[:, 0].float().numpy())
         return np.concatenate(out) if out else np.zeros((0, vectors.shape[1]), dtype=np.float32)
 
     # unnormalised rows: the index ranks by mention . entity, the linker's score (a query's own norm

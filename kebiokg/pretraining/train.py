@@ -15,55 +15,29 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import re
 import shutil
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-import sqlalchemy as sa
 import torch
-from transformers import AutoModelForMaskedLM, AutoTokenizer, get_linear_schedule_with_warmup
+from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
-from .. import schema as t
 from ..errors import KebiokgError
-from ..index.lexical import LexicalEncoder
-from ..kb import KnowledgeBase
-from ..modeling_kebio import ENTITY_OFFSET, PRESETS, KebioConfig, KebioForPreTraining, preset_config
+from ..kb import KnowledgeBase, check_fingerprint
+from ..modeling_kebio import PRESETS, KebioConfig, KebioForPreTraining, preset_config
 from ..progress import NullProgress, Progress
+from ..training import LogWindow, autocast_for, distributed, optimizer_step, parameter_groups, plot_curves
+from .args import TrainArgs
 from .data import EntityVocabulary, WindowStream, collate
+from .entity_init import init_entity_table
 from .tokenizer import train_tokenizer
-from .transe import kb_triples, transe
 
 STATE_FILE = "trainer_state.json"
+LOSSES = ("loss", "mlm_loss", "detection_loss", "linking_loss")
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
-
-
-@dataclass(frozen=True)
-class TrainArgs:
-    max_steps: int = 1000
-    batch_size: int = 16
-    grad_accum: int = 1
-    learning_rate: float = 1e-4
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.06
-    max_grad_norm: float = 1.0
-    seed: int = 42
-    save_steps: int = 500
-    log_steps: int = 10
-    max_length: int = 128
-    mlm_probability: float = 0.15
-    shuffle_buffer: int = 10_000
-
-    def resumable_with(self, other: TrainArgs) -> list[str]:
-        """Settings that differ and would break an exact resume (max_steps and save/log cadence may change;
-        grad_accum may, with the number of processes, as long as the global batch stays: checked apart)."""
-        free = {"max_steps", "save_steps", "log_steps", "grad_accum"}
-        mine, theirs = asdict(self), asdict(other)
-        return sorted(k for k in mine if k not in free and mine[k] != theirs[k])
 
 
 # -- building a model ---------------------------------------------------------------------------------------
@@ -83,64 +57,6 @@ def config_for(source: str, tokenizer, vocab: EntityVocabulary, kb_fingerprint: 
     return KebioConfig(**values)
 
 
-def init_entity_table(model: KebioForPreTraining, kb: KnowledgeBase, seed: int, transe_epochs: int = 0) -> None:
-    """Entity rows from the lexical name encoder (hashed character 3-grams of each preferred name),
-    projected to `entity_dim` by a seeded random map, optionally refined by TransE over the KB's
-    relations, and scaled like the random init of the table."""
-    rows = kb.query(sa.select(t.concepts.c.preferred_name).order_by(t.concepts.c.entity_id))
-    names = [r[0] for r in rows]
-    dim = model.config.entity_dim
-    lexical_dim = 1 << max(1, (dim - 1).bit_length())
-    vectors = LexicalEncoder(lexical_dim).encode_queries(names)
-    if lexical_dim != dim:
-        projection = np.random.default_rng(seed).standard_normal((lexical_dim, dim)).astype(np.float32)
-        vectors = vectors @ (projection / math.sqrt(dim))
-    if transe_epochs:
-        triples, relations = kb_triples(kb)
-        if len(triples):
-            vectors = transe(torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32)), triples, relations,
-                             epochs=transe_epochs, seed=seed).numpy()
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors = vectors / np.maximum(norms, 1e-6) * (model.config.initializer_range * math.sqrt(dim))
-    with torch.no_grad():
-        model.kebio.entity_embeddings.weight[ENTITY_OFFSET:ENTITY_OFFSET + len(names)] = torch.from_numpy(vectors)
-
-
-def from_bert(base: str, vocab: EntityVocabulary, kb_fingerprint: str, fusion_layers: int | None = None,
-              **config_overrides) -> tuple[KebioForPreTraining, object]:
-    """A KeBioLM initialised from a BERT-family masked LM (a folder or a hub id): its layers split
-    into the text-only stack and the fusion stack (the last third, at least one, fuse)."""
-    bert = AutoModelForMaskedLM.from_pretrained(base)
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    layers = bert.config.num_hidden_layers
-    fusion = fusion_layers if fusion_layers is not None else max(1, layers // 3)
-    if not 0 < fusion < layers:
-        raise KebiokgError(f"{base}: cannot split {layers} layers into text and {fusion} fusion layers")
-    values = {k: v for k, v in bert.config.to_dict().items() if k in KebioConfig.__dataclass_fields__
-              and k not in ("model_type", "architectures", "transformers_version")}
-    values.update(num_text_layers=layers - fusion, num_fusion_layers=fusion, entity_vocab_size=len(vocab),
-                  kb_fingerprint=kb_fingerprint, **config_overrides)
-    model = KebioForPreTraining(KebioConfig(**values))
-    mapped = {}
-    for key, value in bert.state_dict().items():
-        key = re.sub(r"^(bert|roberta|electra)\.", "", key)
-        layer = re.match(r"^encoder\.layer\.(\d+)\.(.*)$", key)
-        if layer:
-            i = int(layer.group(1))
-            stack = "text_layers" if i < layers - fusion else "fusion_layers"
-            key = f"kebio.{stack}.{i if i < layers - fusion else i - layers + fusion}.{layer.group(2)}"
-        elif key.startswith("embeddings."):
-            key = "kebio." + key
-        mapped[key] = value
-    result = model.load_state_dict(mapped, strict=False)
-    new_parts = ("kebio.detector", "kebio.mention_projection", "kebio.entity_embeddings", "kebio.entity_projection",
-                 "kebio.fusion_norm")
-    missing = [k for k in result.missing_keys if not k.startswith(new_parts)]
-    if missing:
-        raise KebiokgError(f"{base}: not a BERT-family masked LM (no weights for {missing[0]})")
-    return model, tokenizer
-
-
 def setup_distributed() -> tuple[int, int]:
     """Join the process group torchrun describes (RANK, WORLD_SIZE, LOCAL_RANK in the environment):
     NCCL on CUDA, gloo on CPU. (0, 1) when not launched by torchrun."""
@@ -155,10 +71,12 @@ def setup_distributed() -> tuple[int, int]:
 
 def start_or_resume(kb: KnowledgeBase, corpus: Path, out: Path, *, resume: bool, base_model: str | None,
                     from_config: str | None, tokenizer_path: Path | None = None, vocab_size: int = 8000,
-                    entity_init: str = "lexical", transe_epochs: int = 5, seed: int = 42,
-                    model_options: dict | None = None) -> tuple[KebioForPreTraining, object, Path | None]:
+                    entity_init: str = "auto", kge: Path | None = None, kge_epochs: int | None = None,
+                    seed: int = 42, model_options: dict | None = None, progress: Progress | None = None,
+                    ) -> tuple[KebioForPreTraining, object, Path | None]:
     """The model, tokenizer and checkpoint a run starts from: the latest checkpoint of `out` when
-    resuming, else a new model (from a BERT checkpoint or a config) with its entity table initialised."""
+    resuming, else a new model (from a BERT checkpoint or a config) with its entity table initialised
+    (`pretraining.entity_init`: KGE of the KB when it has relations)."""
     rank, world = distributed()
     checkpoint = latest_checkpoint(out) if out.is_dir() else None
     if resume:
@@ -169,9 +87,7 @@ def start_or_resume(kb: KnowledgeBase, corpus: Path, out: Path, *, resume: bool,
             tokenizer = AutoTokenizer.from_pretrained(checkpoint)
         except Exception as exc:  # safetensors, json and torch each raise their own  # noqa: BLE001
             raise KebiokgError(f"{checkpoint}: corrupt checkpoint ({str(exc).splitlines()[0]})") from exc
-        if model.config.kb_fingerprint != kb.fingerprint:
-            raise KebiokgError(f"{checkpoint}: trained against another KB (fingerprint "
-                               f"{model.config.kb_fingerprint}, this KB {kb.fingerprint})")
+        kb.check_fingerprint(model.config.kb_fingerprint, checkpoint, "trained against")
         for key, value in (model_options or {}).items():
             if getattr(model.config, key) != value:
                 raise KebiokgError(f"{checkpoint}: trained with {key} {getattr(model.config, key)}; "
@@ -190,7 +106,8 @@ def start_or_resume(kb: KnowledgeBase, corpus: Path, out: Path, *, resume: bool,
     options = model_options or {}
     torch.manual_seed(seed)  # the new parts' initial weights (heads, projections, the table): repeatable
     if base_model:
-        model, tokenizer = from_bert(base_model, vocab, kb.fingerprint, **options)
+        model = KebioForPreTraining.from_bert(base_model, len(vocab), kb.fingerprint, **options)
+        tokenizer = AutoTokenizer.from_pretrained(base_model)
     else:
         if tokenizer_path is None:  # trained once (rank 0), read by every process
             tokenizer_path = out / "tokenizer"
@@ -204,8 +121,7 @@ def start_or_resume(kb: KnowledgeBase, corpus: Path, out: Path, *, resume: bool,
             setattr(config, key, value)
         model = KebioForPreTraining(config)
     model.entity_vocab = vocab.cuis
-    if entity_init != "random":
-        init_entity_table(model, kb, seed, transe_epochs if entity_init == "transe" else 0)
+    init_entity_table(model, kb, entity_init, out, seed, kge, kge_epochs, progress)
     return model, tokenizer, None
 
 
@@ -254,30 +170,6 @@ def load_checkpoint_state(checkpoint: Path) -> dict:
 # -- the loop -------------------------------------------------------------------------------------------------
 
 
-def parameter_groups(model: torch.nn.Module, weight_decay: float, skip: frozenset[int] = frozenset()) -> list[dict]:
-    """AdamW groups: decay on matrices, none on biases and norms; parameters in `skip` (ids) left out."""
-    decay, no_decay = [], []
-    for name, param in model.named_parameters():
-        if not param.requires_grad or id(param) in skip:
-            continue
-        (no_decay if param.ndim < 2 or "LayerNorm" in name or "norm" in name else decay).append(param)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-
-
-def autocast_for(device: str):
-    """bf16 autocast on CUDA, none on the CPU (where bf16 matmuls are slower than float32)."""
-    return (torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda")
-            else torch.autocast("cpu", enabled=False))
-
-
-def optimizer_step(model: torch.nn.Module, optimizer, scheduler, max_grad_norm: float) -> None:
-    """Clip, step, advance the schedule, clear the gradients: one update of a single-optimizer loop."""
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    optimizer.step()
-    scheduler.step()
-    optimizer.zero_grad(set_to_none=True)
-
-
 class Optimizers:
     """AdamW for the network; the entity table per `--entity-table`: in AdamW without decay (dense),
     SparseAdam on the touched rows only (sparse), or not trained (frozen). One schedule for both."""
@@ -295,11 +187,12 @@ class Optimizers:
             self.optimizers.append(torch.optim.SparseAdam([table], lr=args.learning_rate))
         self.schedulers = [get_linear_schedule_with_warmup(o, warmup, args.max_steps) for o in self.optimizers]
 
-    def step(self) -> None:
-        for optimizer, scheduler in zip(self.optimizers, self.schedulers, strict=True):
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
+    def step(self, model: KebioForPreTraining, max_grad_norm: float) -> None:
+        """Clip (the sparse table's gradients apart: they cannot be clipped with the rest) and step."""
+        table = model.kebio.entity_embeddings.weight
+        clipped = model.parameters() if model.config.entity_table_mode != "sparse" else \
+            (p for p in model.parameters() if p is not table)
+        optimizer_step(clipped, self.optimizers, self.schedulers, max_grad_norm)
 
     @property
     def learning_rate(self) -> float:
@@ -316,13 +209,6 @@ class Optimizers:
             optimizer.load_state_dict(saved)
         for scheduler, saved in zip(self.schedulers, state["schedulers"], strict=True):
             scheduler.load_state_dict(saved)
-
-
-def distributed() -> tuple[int, int]:
-    """(rank, world size) of this process: (0, 1) unless torch.distributed is initialised."""
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-    return 0, 1
 
 
 def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, args: TrainArgs,
@@ -349,9 +235,7 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
     torch.manual_seed(args.seed + rank)
     if resume_from is not None:
         state = load_checkpoint_state(resume_from)
-        if state.get("kb_fingerprint") != kb_fingerprint:
-            raise KebiokgError(f"{resume_from}: trained against another KB (fingerprint {state.get('kb_fingerprint')}, "
-                               f"this KB {kb_fingerprint})")
+        check_fingerprint(state.get("kb_fingerprint"), kb_fingerprint, resume_from, "trained against", KebiokgError)
         before = TrainArgs(**state["args"])
         changed = before.resumable_with(args)
         if changed:
@@ -392,9 +276,7 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
     batches = stream.micro_batches(args.batch_size, my_micro_batches())
     autocast = autocast_for(device)
     # loss, mlm, detection, linking summed since the last log (kept in checkpoints: logs resume exactly too)
-    sums = torch.tensor(state.get("pending_sums", [0.0] * 4), device=device)
-    tokens = 0
-    window_start = time.perf_counter()
+    window = LogWindow(LOSSES, device, state.get("pending_sums"))
     with progress.task("pretrain", total=args.max_steps, unit="steps") as task:
         task.update(state["global_step"])
         while state["global_step"] < args.max_steps:
@@ -410,69 +292,28 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
                 with autocast, (contextlib.nullcontext() if sync else trained.no_sync()):
                     output = trained(**batch)
                     (output.loss / args.grad_accum).backward()
-                parts = [output.loss, output.mlm_loss, output.detection_loss, output.linking_loss]
-                sums += torch.stack([p.detach().float() for p in parts]) / args.grad_accum
-                tokens += int(batch["attention_mask"].sum())
+                window.add([output.loss, output.mlm_loss, output.detection_loss, output.linking_loss],
+                           int(batch["attention_mask"].sum()), 1 / args.grad_accum)
             state["micro_batches"] += per_step
-            if model.config.entity_table_mode != "sparse":
-                torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-            else:  # sparse gradients cannot be clipped with the rest
-                torch.nn.utils.clip_grad_norm_([p for p in model.parameters()
-                                                if p is not model.kebio.entity_embeddings.weight], args.max_grad_norm)
-            optimizers.step()
+            optimizers.step(model, args.max_grad_norm)
             state["global_step"] += 1
             step = state["global_step"]
             if step % args.log_steps == 0 or step == args.max_steps:
-                steps = step - (history[-1]["step"] if history else 0)
-                logged = sums.clone()
-                if world > 1:  # the mean over processes
-                    torch.distributed.all_reduce(logged)
-                    logged /= world
-                values = (logged / steps).tolist()
-                elapsed = time.perf_counter() - window_start
-                record = {"step": step, "loss": values[0], "mlm_loss": values[1], "detection_loss": values[2],
-                          "linking_loss": values[3], "learning_rate": optimizers.learning_rate,
-                          "tokens_per_second": world * tokens / elapsed if elapsed else 0.0, "epoch": state["epoch"]}
+                means = window.close(step - (history[-1]["step"] if history else 0), world)
+                record = {"step": step, **means, "learning_rate": optimizers.learning_rate, "epoch": state["epoch"]}
                 history.append(record)
                 state["log_history"] = history
                 if rank == 0:
                     with open(log_path, "a", encoding="utf-8") as handle:
                         handle.write(json.dumps(record) + "\n")
-                task.note(f"loss {values[0]:.3f} mlm {values[1]:.3f} link {values[3]:.3f}")
-                sums.zero_()
-                tokens, window_start = 0, time.perf_counter()
+                task.note(f"loss {means['loss']:.3f} mlm {means['mlm_loss']:.3f} link {means['linking_loss']:.3f}")
             task.update(step)
             if step % args.save_steps == 0 or step == args.max_steps:
-                state["pending_sums"] = sums.tolist()
+                state["pending_sums"] = window.sums.tolist()
                 _save_checkpoint(out, model, tokenizer, optimizers, state, rank, world)
     if rank == 0:
         model.save_pretrained(out)
         tokenizer.save_pretrained(out)
         (out / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
-        plot_losses(history, out / "loss.png")
+        plot_curves(history, out / "loss.png", LOSSES, "KeBioLM pretraining")
     return state
-
-
-def plot_losses(history: list[dict], path: Path, keys: tuple[str, ...] = ("loss", "mlm_loss", "detection_loss",
-                                                                          "linking_loss"),
-                title: str = "KeBioLM pretraining") -> None:
-    """The loss components against the step, one line each."""
-    if not history:
-        return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    steps = [r["step"] for r in history]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for key in keys:
-        ax.plot(steps, [r[key] for r in history], label=key.replace("_", " "))
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
-    ax.set_title(title)
-    ax.legend()
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from .. import schema as t
 from ..errors import KebiokgError
 from ..kb import KnowledgeBase
+from ..progress import NullProgress, Progress
 from ..textfiles import numbered_lines
 
 _BRACKETS = re.compile(r"\s*[\(\[][^()\[\]]*[\)\]]")
@@ -67,6 +68,23 @@ def read_templates(path: Path) -> dict[str, str]:
     return templates
 
 
+def read_fact_sets(path: Path) -> dict[tuple[str, str], str]:
+    """`subject CUI<TAB>relation<TAB>object CUI<TAB>set` lines -> {(subject, object): set}, both ways round
+    (a fact and its inverse twin are asked about as one)."""
+    sets: dict[tuple[str, str], str] = {}
+    for line_no, line in numbered_lines(path):
+        fields = line.rstrip("\n").split("\t")
+        if not line.strip():
+            continue
+        if len(fields) != 4 or not all(f.strip() for f in fields):
+            raise KebiokgError(f"{path}:{line_no}: expected subject CUI, relation, object CUI and set, tab-separated")
+        subject, _, obj, name = (f.strip() for f in fields)
+        sets[(subject, obj)] = sets[(obj, subject)] = name
+    if not sets:
+        raise KebiokgError(f"{path}: no facts")
+    return sets
+
+
 @dataclass(frozen=True)
 class ProbeOptions:
     per_relation: int = 1000
@@ -86,14 +104,19 @@ def _split(known_cui: str, seed: int, options: ProbeOptions) -> str:
 
 
 def build_probe(kb: KnowledgeBase, options: ProbeOptions = ProbeOptions(), templates: dict[str, str] | None = None,
-                tokenizer=None) -> list[dict]:
+                tokenizer=None, progress: Progress | None = None,
+                fact_sets: dict[tuple[str, str], str] | None = None) -> list[dict]:
     """The probe's queries (see the module docstring); `tokenizer` counts answer word pieces
-    (whitespace words when None)."""
+    (whitespace words when None). With `fact_sets` ((subject CUI, object CUI) -> set name), only
+    those pairs are asked about and each query's split is its set (a query whose answers span two
+    sets is left out): how the knowledge-injection experiment asks about stated and KB-only facts."""
+    progress = progress or NullProgress()
     with kb.engine.connect() as conn:
         rows = conn.connection.dbapi_connection.execute(TRIPLES_SQL).fetchall()
     by_relation: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for rela, subject, obj in rows:
-        by_relation[rela].append((subject, obj))
+        if fact_sets is None or (subject, obj) in fact_sets:
+            by_relation[rela].append((subject, obj))
     relations = {r: pairs for r, pairs in by_relation.items() if len(pairs) >= options.min_triples}
     cuis = sorted({c for pairs in relations.values() for pair in pairs for c in pair})
     names = _names(kb, cuis)
@@ -101,39 +124,53 @@ def build_probe(kb: KnowledgeBase, options: ProbeOptions = ProbeOptions(), templ
     answer_names = {cui: [n for n in names.get(cui, {}).get("all", []) if count_tokens(n) <= options.max_answer_tokens]
                     for cui in cuis}
     queries = []
-    for relation in sorted(relations):
-        template = (templates or {}).get(relation, default_template(relation))
-        for direction in ("object", "subject"):
-            groups: dict[str, list[str]] = defaultdict(list)
-            for subject, obj in relations[relation]:
-                known, answer = (subject, obj) if direction == "object" else (obj, subject)
-                groups[known].append(answer)
-            candidates = sorted(groups)
-            random.Random(f"{options.seed}:{relation}:{direction}").shuffle(candidates)
-            used: dict[str, int] = defaultdict(int)
-            kept = 0
-            for known in candidates:
-                if kept >= options.per_relation:
-                    break
-                answers = sorted(set(groups[known]))
-                if any(used[a] >= options.max_per_answer for a in answers) or known not in names:
-                    continue
-                objects = [{"cui": a, "names": answer_names[a]} for a in answers if answer_names.get(a)]
-                if not objects:
-                    continue
-                known_name = names[known]["preferred"]
-                text = (template.replace("[X]", known_name) if direction == "object"
-                        else template.replace("[Y]", known_name))
-                query_id = f"{relation}:{direction}:{known}"
-                flat = {n for o in objects for n in o["names"]}
-                queries.append({
-                    "id": query_id, "relation": relation, "direction": direction, "template": template,
-                    "query": text, "known": {"cui": known, "name": known_name}, "objects": objects,
-                    "trivial": any(re.search(rf"\b{re.escape(n)}\b", text.lower()) for n in flat),
-                    "split": _split(known, options.seed, options)})
-                for a in answers:
-                    used[a] += 1
-                kept += 1
+    with progress.task("build-probe", total=len(relations), unit="relations") as task:
+        for done, relation in enumerate(sorted(relations)):
+            queries += _relation_queries(relation, relations[relation], (templates or {}).get(relation),
+                                         names, answer_names, options, fact_sets)
+            task.update(done + 1)
+    return queries
+
+
+def _relation_queries(relation: str, pairs: list[tuple[str, str]], template: str | None, names: dict,
+                      answer_names: dict, options: ProbeOptions,
+                      fact_sets: dict[tuple[str, str], str] | None) -> list[dict]:
+    """The queries of one relation, both directions."""
+    queries = []
+    template = template or default_template(relation)
+    for direction in ("object", "subject"):
+        groups: dict[str, list[str]] = defaultdict(list)
+        for subject, obj in pairs:
+            known, answer = (subject, obj) if direction == "object" else (obj, subject)
+            groups[known].append(answer)
+        candidates = sorted(groups)
+        random.Random(f"{options.seed}:{relation}:{direction}").shuffle(candidates)
+        used: dict[str, int] = defaultdict(int)
+        kept = 0
+        for known in candidates:
+            if kept >= options.per_relation:
+                break
+            answers = sorted(set(groups[known]))
+            if any(used[a] >= options.max_per_answer for a in answers) or known not in names:
+                continue
+            objects = [{"cui": a, "names": answer_names[a]} for a in answers if answer_names.get(a)]
+            sets = {fact_sets[(known, a) if direction == "object" else (a, known)] for a in answers} \
+                if fact_sets is not None else set()
+            if not objects or len(sets) > 1:
+                continue
+            known_name = names[known]["preferred"]
+            text = (template.replace("[X]", known_name) if direction == "object"
+                    else template.replace("[Y]", known_name))
+            query_id = f"{relation}:{direction}:{known}"
+            flat = {n for o in objects for n in o["names"]}
+            queries.append({
+                "id": query_id, "relation": relation, "direction": direction, "template": template,
+                "query": text, "known": {"cui": known, "name": known_name}, "objects": objects,
+                "trivial": any(re.search(rf"\b{re.escape(n)}\b", text.lower()) for n in flat),
+                "split": sets.pop() if sets else _split(known, options.seed, options)})
+            for a in answers:
+                used[a] += 1
+            kept += 1
     return queries
 
 

@@ -1,0 +1,55 @@
+"""Row-wise sparse Adagrad: the optimizer DGL-KE and PyTorch-BigGraph use for knowledge-graph embeddings.
+
+A batch touches a few hundred thousand of the KB's millions of entity rows, so only those rows are
+read and written. One accumulator per row (the mean squared gradient), not per element, keeps the
+optimizer state at N floats instead of N x d (14 MB rather than 1.7 GB for UMLS at 128 dimensions).
+
+Why not `nn.Embedding(sparse=True)` with `torch.optim.SparseAdam` or `Adagrad`: measured on this
+2-core machine at 3.4M entities, their sparse-gradient coalescing (a sort in every step) held an
+epoch to ~20K triples/s, against ~100K triples/s for this update.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def unique_inverse(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct ids and each id's position among them (numpy: torch's CPU sort is far slower here)."""
+    ordered = np.sort(ids)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    distinct = ordered[keep]
+    return distinct, np.searchsorted(distinct, ids)
+
+
+class RowAdagrad:
+    """Adagrad on the rows of one table, with a single accumulator per row."""
+
+    def __init__(self, table: torch.Tensor, learning_rate: float, eps: float = 1e-10) -> None:
+        self.table = table
+        self.learning_rate = learning_rate
+        self.eps = eps
+        self.state = torch.zeros(table.shape[0], device=table.device)
+        self._sums = torch.empty(0, table.shape[1], device=table.device)  # reused: a fresh one costs page faults
+
+    @torch.no_grad()
+    def step(self, ids: list[np.ndarray], grads: list[torch.Tensor]) -> None:
+        """Apply the gradients `grads[i]` [len(ids[i]), d] of the rows `ids[i]` (repeats are summed first)."""
+        distinct, position = unique_inverse(np.concatenate(ids))
+        rows = torch.from_numpy(distinct).to(self.table.device)
+        position = torch.from_numpy(position).to(self.table.device)
+        if len(distinct) > len(self._sums):
+            self._sums = torch.empty(len(distinct), self.table.shape[1], device=self.table.device)
+        total = self._sums[:len(distinct)].zero_()
+        start = 0
+        for part, grad in zip(ids, grads, strict=True):
+            total.index_add_(0, position[start:start + len(part)], grad.reshape(len(part), -1))
+            start += len(part)
+        mean_square = torch.linalg.vector_norm(total, dim=1).pow_(2).div_(total.shape[1])
+        accumulated = self.state.index_select(0, rows).add_(mean_square)
+        self.state.index_copy_(0, rows, accumulated)
+        step = accumulated.sqrt_().add_(self.eps).reciprocal_().mul_(-self.learning_rate)
+        self.table.index_add_(0, rows, total.mul_(step.unsqueeze(1)))

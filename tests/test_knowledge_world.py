@@ -1,0 +1,58 @@
+"""The knowledge-injection world (docs/knowledge.md): stated facts are in the text, KB-only facts and
+their inverse twins never are, and the probe asks about each set apart."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kebiokg.kb import KnowledgeBase
+from kebiokg.probe.build import ProbeOptions, build_probe, read_fact_sets
+from kebiokg.synthetic_text import split_facts, world_documents
+from kebiokg.umls_loader.load import load_umls
+from kebiokg.umls_loader.synth import generate_release
+
+
+@pytest.fixture(scope="module")
+def world_kb(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("world")
+    generate_release(root / "release", concepts=600, seed=3)
+    load_umls(root / "release", root / "kb.duckdb")
+    return root / "kb.duckdb"
+
+
+def _sentences(text: str) -> list[str]:
+    return re.split(r"(?<=\.)\s+(?=[A-Z])", text)  # names may hold ". " (subsp. suis)
+
+
+def test_kb_only_facts_and_their_inverses_never_reach_the_text(world_kb: Path, tmp_path: Path) -> None:
+    with KnowledgeBase(world_kb) as kb:
+        world = split_facts(kb, per_relation=15, seed=1)
+    assert world.stated and world.kb_only
+    stated_pairs = {frozenset((r[1], r[4])) for r in world.stated}
+    assert not stated_pairs & {frozenset((r[1], r[4])) for r in world.kb_only}  # twins share a side
+    documents = world_documents(world, repeats=3, seed=1)
+    sentences = [s for d in documents for s in _sentences(d.text)]
+    for row in world.kb_only:
+        assert not any(row[2] in s and row[5] in s for s in sentences), row
+    stated_counts = [sum(row[2] in s and row[5] in s for s in sentences) for row in world.stated]
+    assert min(stated_counts) >= 3  # each stated fact, as often as asked
+
+    world.write_tsv(tmp_path / "facts.tsv")
+    sets = read_fact_sets(tmp_path / "facts.tsv")
+    with KnowledgeBase(world_kb) as kb:
+        queries = build_probe(kb, ProbeOptions(min_triples=1), fact_sets=sets)
+    assert {q["split"] for q in queries} == {"stated", "kb_only"}
+    for q in queries:
+        for answer in q["objects"]:
+            pair = (q["known"]["cui"], answer["cui"])
+            assert sets[pair] == q["split"]
+
+
+def test_fact_sets_file_errors_name_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "facts.tsv"
+    bad.write_text("C0000001\tmay_treat\tC0000002\tstated\nC0000003\tisa\n", encoding="utf-8")
+    with pytest.raises(Exception, match="facts.tsv:2"):
+        read_fact_sets(bad)
