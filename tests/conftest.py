@@ -28,3 +28,15 @@ def real_data() -> Path:
 @pytest.fixture
 def tiny_release(tmp_path: Path) -> Path:
     return write_release(tmp_path / "release")
+
+
+@pytest.fixture(scope="session")
+def synthetic_kb(tmp_path_factory) -> Path:
+    """A loaded KB of a generated release (600 concepts, relations of every kind the generator writes)."""
+    from kebiokg.umls_loader.load import load_umls
+    from kebiokg.umls_loader.synth import generate_release
+
+    root = tmp_path_factory.mktemp("synthetic-kb")
+    generate_release(root / "release", concepts=600, seed=3)
+    load_umls(root / "release", root / "kb.duckdb")
+    return root / "kb.duckdb"

@@ -17,15 +17,6 @@ from kebiokg.kge.train import embed_kb
 from kebiokg.modeling_kebio import ENTITY_OFFSET, KebioForPreTraining, preset_config
 from kebiokg.pretraining.entity_init import init_entity_table
 from kebiokg.umls_loader.load import load_umls
-from kebiokg.umls_loader.synth import generate_release
-
-
-@pytest.fixture(scope="module")
-def kb_path(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("init")
-    generate_release(root / "release", concepts=300, seed=5)
-    load_umls(root / "release", root / "kb.duckdb")
-    return root / "kb.duckdb"
 
 
 def _model(kb: KnowledgeBase) -> KebioForPreTraining:
@@ -33,8 +24,8 @@ def _model(kb: KnowledgeBase) -> KebioForPreTraining:
                                              entity_vocab_size=kb.concept_count + ENTITY_OFFSET))
 
 
-def test_a_relational_kb_starts_the_table_from_its_kge_scaled_uniformly(kb_path: Path, tmp_path: Path) -> None:
-    with KnowledgeBase(kb_path) as kb:
+def test_a_relational_kb_starts_the_table_from_its_kge_scaled_uniformly(synthetic_kb: Path, tmp_path: Path) -> None:
+    with KnowledgeBase(synthetic_kb) as kb:
         model = _model(kb)
         dim = model.config.entity_dim
         assert init_entity_table(model, kb, "auto", tmp_path / "run", seed=1, kge_epochs=2) == "kge"
@@ -55,9 +46,9 @@ def _saved(model: KebioForPreTraining, path: Path) -> Path:
     return path
 
 
-def test_given_embeddings_are_checked_against_the_kb_and_the_table(kb_path: Path, tmp_path: Path,
+def test_given_embeddings_are_checked_against_the_kb_and_the_table(synthetic_kb: Path, tmp_path: Path,
                                                                      tiny_release: Path) -> None:
-    with KnowledgeBase(kb_path) as kb:
+    with KnowledgeBase(synthetic_kb) as kb:
         embed_kb(kb, tmp_path / "kge16", EmbedOptions(dim=16, epochs=1))
         with pytest.raises(KebiokgError, match="16-dimensional"):
             init_entity_table(_model(kb), kb, "kge", tmp_path / "run", seed=0, kge=tmp_path / "kge16")

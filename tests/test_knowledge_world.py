@@ -11,24 +11,14 @@ import pytest
 from kebiokg.kb import KnowledgeBase
 from kebiokg.probe.build import ProbeOptions, build_probe, read_fact_sets
 from kebiokg.synthetic_text import split_facts, world_documents
-from kebiokg.umls_loader.load import load_umls
-from kebiokg.umls_loader.synth import generate_release
-
-
-@pytest.fixture(scope="module")
-def world_kb(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("world")
-    generate_release(root / "release", concepts=600, seed=3)
-    load_umls(root / "release", root / "kb.duckdb")
-    return root / "kb.duckdb"
 
 
 def _sentences(text: str) -> list[str]:
     return re.split(r"(?<=\.)\s+(?=[A-Z])", text)  # names may hold ". " (subsp. suis)
 
 
-def test_kb_only_facts_and_their_inverses_never_reach_the_text(world_kb: Path, tmp_path: Path) -> None:
-    with KnowledgeBase(world_kb) as kb:
+def test_kb_only_facts_and_their_inverses_never_reach_the_text(synthetic_kb: Path, tmp_path: Path) -> None:
+    with KnowledgeBase(synthetic_kb) as kb:
         world = split_facts(kb, per_relation=15, seed=1)
     assert world.stated and world.kb_only
     stated_pairs = {frozenset((r[1], r[4])) for r in world.stated}
@@ -42,7 +32,7 @@ def test_kb_only_facts_and_their_inverses_never_reach_the_text(world_kb: Path, t
 
     world.write_tsv(tmp_path / "facts.tsv")
     sets = read_fact_sets(tmp_path / "facts.tsv")
-    with KnowledgeBase(world_kb) as kb:
+    with KnowledgeBase(synthetic_kb) as kb:
         queries = build_probe(kb, ProbeOptions(min_triples=1), fact_sets=sets)
     assert {q["split"] for q in queries} == {"stated", "kb_only"}
     for q in queries:

@@ -40,7 +40,7 @@ def synth_umls_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> 
 @click.command("load-umls")
 @click.argument("meta_dir", type=click.Path(path_type=Path))
 @db_option(help="The KB file to create (DuckDB).")
-@click.option("--lang", default="ENG", show_default=True,
+@click.option("--lang", default=",".join(LoadOptions.langs), show_default=True,
               help="Languages to keep (LAT), comma-separated, or 'all'.")
 @click.option("--keep-suppressed", is_flag=True,
               help="Keep suppressible rows too (default: SUPPRESS='N' only).")
@@ -54,10 +54,10 @@ def synth_umls_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> 
               help=f"Extra files to load besides {','.join(DEFAULT_TABLES)}: "
                    f"{','.join(OPTIONAL_TABLES)} or 'all'.")
 @click.option("--keep-raw", is_flag=True, help="Also keep raw_mr* tables with every RRF column.")
-@click.option("--on-error", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
+@click.option("--on-error", type=click.Choice(["fail", "skip"]), default=LoadOptions.on_error, show_default=True,
               help="On a malformed row: stop with its file and line, or skip it and count it.")
 @click.option("--force", is_flag=True, help="Replace an existing KB (only once the new one is complete).")
-@click.option("--memory-limit", default="3GB", show_default=True, help="DuckDB memory limit.")
+@click.option("--memory-limit", default=LoadOptions.memory_limit, show_default=True, help="DuckDB memory limit.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="DuckDB threads (default: all cores).")
 @json_option
 @quiet_option()

@@ -4,9 +4,9 @@ A batch touches a few hundred thousand of the KB's millions of entity rows, so o
 read and written. One accumulator per row (the mean squared gradient), not per element, keeps the
 optimizer state at N floats instead of N x d (14 MB rather than 1.7 GB for UMLS at 128 dimensions).
 
-Why not `nn.Embedding(sparse=True)` with `torch.optim.SparseAdam` or `Adagrad`: measured on this
-2-core machine at 3.4M entities, their sparse-gradient coalescing (a sort in every step) held an
-epoch to ~20K triples/s, against ~100K triples/s for this update.
+Why not `nn.Embedding(sparse=True)` with `torch.optim.SparseAdam` or `Adagrad`: in prototypes on
+this 2-core machine at 3.4M entities, under the same load, their sparse-gradient coalescing (a sort
+in every step) held training to 17-21K triples/s, against ~100K triples/s with this update.
 """
 
 from __future__ import annotations

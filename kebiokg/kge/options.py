@@ -3,17 +3,14 @@ from these fields), light enough to import without torch."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from ..settings import setting
 
 MODEL_NAMES = ("transe", "distmult")
 DEFAULT_MARGINS = {"transe": 9.0, "distmult": 0.0}
 # Settings a resume may change: they decide how long the run goes on, not what an epoch computes.
 RESUMABLE = frozenset({"epochs", "patience", "device"})
-
-
-def setting(default, help: str, **limits):
-    """A field with its help and range (min, max, choices) for the command line."""
-    return field(default=default, metadata={"help": help, **limits})
 
 
 @dataclass(frozen=True)
