@@ -106,19 +106,29 @@ def _pair_side(a: str, b: str, seed: int) -> str:
 
 
 def split_facts(kb: KnowledgeBase, per_relation: int = 40, seed: int = 0) -> FactWorld:
-    """Up to `per_relation` facts per relation and side, sides drawn per unordered concept pair."""
+    """Up to `per_relation` stated facts per relation, and KB-only facts between concepts the stated
+    ones name (so the text names both of their concepts, never together); sides drawn per unordered
+    concept pair, so a fact and its inverse twin share one."""
     rows = facts(kb)
     if not rows:
         raise KebiokgError("the KB has no relations with a RELA to write sentences from")
     by_side: dict[tuple[str, str], list[tuple]] = {}
     for row in rows:
-        by_side.setdefault((row[0], _pair_side(row[1], row[4], seed)), []).append(row)
+        by_side.setdefault((_pair_side(row[1], row[4], seed), row[0]), []).append(row)
     rng = random.Random(seed)
-    chosen: dict[str, list[tuple]] = {"stated": [], "kb_only": []}
-    for (_, side), group in sorted(by_side.items()):
-        rng.shuffle(group)
-        chosen[side] += group[:per_relation]
-    return FactWorld(chosen["stated"], chosen["kb_only"])
+    stated: list[tuple] = []
+    for (side, _), group in sorted(by_side.items()):
+        if side == "stated":
+            rng.shuffle(group)
+            stated += group[:per_relation]
+    named = {cui for row in stated for cui in (row[1], row[4])}
+    kb_only: list[tuple] = []
+    for (side, _), group in sorted(by_side.items()):
+        if side == "kb_only":
+            known = [row for row in group if row[1] in named and row[4] in named]
+            rng.shuffle(known)
+            kb_only += known[:per_relation]
+    return FactWorld(stated, kb_only)
 
 
 def world_documents(world: FactWorld, repeats: int, seed: int = 0, sentences: tuple[int, int] = (3, 6),

@@ -23,6 +23,8 @@ def test_kb_only_facts_and_their_inverses_never_reach_the_text(synthetic_kb: Pat
     assert world.stated and world.kb_only
     stated_pairs = {frozenset((r[1], r[4])) for r in world.stated}
     assert not stated_pairs & {frozenset((r[1], r[4])) for r in world.kb_only}  # twins share a side
+    named = {cui for r in world.stated for cui in (r[1], r[4])}
+    assert all(r[1] in named and r[4] in named for r in world.kb_only)  # the text names both concepts
     documents = world_documents(world, repeats=3, seed=1)
     sentences = [s for d in documents for s in _sentences(d.text)]
     for row in world.kb_only:
