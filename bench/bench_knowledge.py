@@ -46,7 +46,10 @@ def make_world(tmp: Path, concepts: int, per_relation: int, repeats: int, vocab_
     kebiokg("train-tokenizer", str(tmp / "corpus.jsonl"), "--out", str(tmp / "tokenizer"), "--vocab-size",
             str(vocab_size))
     began = time.perf_counter()
-    kebiokg("embed-kb", "--db", str(tmp / "kb.duckdb"), "--out", str(tmp / "kge"), "--dim", "128", "--epochs",
+    from kebiokg.modeling_kebio import KebioConfig  # the entity table's width, which the KGE must have
+
+    kebiokg("embed-kb", "--db", str(tmp / "kb.duckdb"), "--out", str(tmp / "kge"), "--dim",
+            str(KebioConfig().entity_dim), "--epochs",
             str(kge_epochs), "--quiet")
     kge_seconds = time.perf_counter() - began
     kebiokg("build-probe", "--db", str(tmp / "kb.duckdb"), "--out", str(tmp / "probe.jsonl"), "--tokenizer",
