@@ -42,6 +42,7 @@ from kebiokg.kge.options import EmbedOptions
 from kebiokg.kge.train import embed_kb
 from kebiokg.kge.triples import read_triples
 from kebiokg.umls_loader.load import load_umls
+from kebiokg.umls_loader.synth import clustered_release_rows
 
 FULL_CONCEPTS = 3_400_000
 BYTES_PER_CONCEPT = 4_500  # release + KB + embed-kb output, at their peak together
@@ -94,26 +95,11 @@ def scale_part(args: argparse.Namespace, work: Path) -> None:
 
 
 def structured_release(root: Path, clusters: int) -> Path:
-    """The structured release described in the module docstring (MRREL row CUI1|..|CUI2|..|RELA: CUI2 RELA CUI1)."""
+    """The structured release described in the module docstring (`clustered_release_rows`)."""
     meta = root / "META"
     meta.mkdir(parents=True)
-    n = clusters * SIZE
-    cui = [f"C{i + 1:07d}" for i in range(n)]
-    facts = []
-    for i in range(n):
-        cluster, place = divmod(i, SIZE)
-        if place:
-            facts.append((i, "RN", "isa", cluster * SIZE, "RB", "inverse_isa"))
-        if cluster + 1 < clusters:
-            facts.append((i, "RO", "may_treat", (cluster + 1) * SIZE + place, "RO", "may_be_treated_by"))
-        facts.append((i, "RO", "associated_with", cluster * SIZE + (place + 1) % SIZE, "RO", "associated_to"))
     rows = {
-        "MRCONSO": [f"{cui[i]}|ENG|P|L{i:07d}|PF|S{i:07d}|Y|A{i:07d}||||NCI|PT|N{i:07d}|concept {i}|0|N||"
-                    for i in range(n)],
-        "MRSTY": [f"{cui[i]}|T047|B2.2.1.2.1|Disease or Syndrome|AT{i:07d}||" for i in range(n)],
-        "MRREL": [line for k, (s, r, rela, o, ir, irela) in enumerate(facts) for line in (
-            f"{cui[o]}||CUI|{r}|{cui[s]}||CUI|{rela}|R{2 * k:08d}||NCI|NCI|||N||",
-            f"{cui[s]}||CUI|{ir}|{cui[o]}||CUI|{irela}|R{2 * k + 1:08d}||NCI|NCI|||N||")],
+        **clustered_release_rows(clusters, SIZE),
         "MRSAB": ["C1|C1|NCI_2024|NCI|National Cancer Institute Thesaurus|NCI|2024|||||||0||||||ENG|UTF-8|Y|Y|NCI|c|"],
         "MRRANK": ["0300|NCI|PT|N|"],
     }

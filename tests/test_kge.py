@@ -25,6 +25,7 @@ from kebiokg.kge.triples import TripleCodec, read_triples
 from kebiokg.probe.build import ProbeOptions, build_probe, write_probe
 from kebiokg.progress import NullProgress
 from kebiokg.umls_loader.load import load_umls
+from kebiokg.umls_loader.synth import clustered_release_rows
 
 CLUSTERS, SIZE = 10, 20
 # Small and quick: the structured KB has 1,140 triples, a 20% held-out split keeps the metrics stable.
@@ -32,31 +33,9 @@ QUICK = EmbedOptions(dim=32, epochs=6, batch_size=128, learning_rate=0.3, margin
                      test_fraction=0.1, patience=50)
 
 
-def cui(i: int) -> str:
-    return f"C{i + 1:07d}"
-
-
 def structured_release(root: Path) -> Path:
-    """200 concepts in 10 clusters of 20. Every concept is `isa` its cluster's first concept,
-    `associated_with` the next one in its cluster (a cycle) and `may_treat` the one at the same place
-    in the next cluster; each fact is also stated backwards by its inverse, as UMLS states them."""
-    n = CLUSTERS * SIZE
-    conso = [f"{cui(i)}|ENG|P|L{i:07d}|PF|S{i:07d}|Y|A{i:07d}||||NCI|PT|N{i:05d}|concept number {i}|0|N||"
-             for i in range(n)]
-    sty = [f"{cui(i)}|T047|B2.2.1.2.1|Disease or Syndrome|AT{i:07d}||" for i in range(n)]
-    facts = []
-    for i in range(n):
-        cluster, place = divmod(i, SIZE)
-        if place:
-            facts.append((i, "RN", "isa", cluster * SIZE, "RB", "inverse_isa"))
-        if cluster + 1 < CLUSTERS:
-            facts.append((i, "RO", "may_treat", (cluster + 1) * SIZE + place, "RO", "may_be_treated_by"))
-        facts.append((i, "RO", "associated_with", cluster * SIZE + (place + 1) % SIZE, "RO", "associated_to"))
-    rel = []  # an MRREL row CUI1|..|REL|CUI2|..|RELA states: CUI2 RELA CUI1
-    for k, (s, r, rela, o, inverse_rel, inverse_rela) in enumerate(facts):
-        rel.append(f"{cui(o)}||CUI|{r}|{cui(s)}||CUI|{rela}|R{2 * k:07d}||NCI|NCI|||N||")
-        rel.append(f"{cui(s)}||CUI|{inverse_rel}|{cui(o)}||CUI|{inverse_rela}|R{2 * k + 1:07d}||NCI|NCI|||N||")
-    return write_release(root, {"MRCONSO": conso, "MRSTY": sty, "MRREL": rel})
+    """200 concepts in 10 clusters of 20 (see `clustered_release_rows`)."""
+    return write_release(root, clustered_release_rows(CLUSTERS, SIZE))
 
 
 @pytest.fixture(scope="module")

@@ -282,3 +282,29 @@ def _column_lengths(lines: Sequence[str], stem: str) -> list[tuple[int, float, i
         return [(0, 0.0, 0)] * width
     per_column = list(zip(*(map(len, line.split("|")[:width]) for line in lines), strict=True))
     return [(min(values), sum(values) / len(values), max(values)) for values in per_column]
+
+
+def clustered_release_rows(clusters: int, size: int) -> dict[str, list[str]]:
+    """MRCONSO, MRSTY and MRREL rows of a KB with a clear structure, for knowledge-graph embedding
+    tests and benchmarks: `clusters` x `size` concepts; every concept `isa` its cluster's first
+    concept, `associated_with` the next one in its cluster (a cycle) and `may_treat` the one at the
+    same place in the next cluster; each fact also stated backwards by its inverse, as UMLS states them."""
+    n = clusters * size
+    cui = [f"C{i + 1:07d}" for i in range(n)]
+    facts = []
+    for i in range(n):
+        cluster, place = divmod(i, size)
+        if place:
+            facts.append((i, "RN", "isa", cluster * size, "RB", "inverse_isa"))
+        if cluster + 1 < clusters:
+            facts.append((i, "RO", "may_treat", (cluster + 1) * size + place, "RO", "may_be_treated_by"))
+        facts.append((i, "RO", "associated_with", cluster * size + (place + 1) % size, "RO", "associated_to"))
+    return {
+        "MRCONSO": [f"{cui[i]}|ENG|P|L{i:07d}|PF|S{i:07d}|Y|A{i:07d}||||NCI|PT|N{i:05d}|concept number {i}|0|N||"
+                    for i in range(n)],
+        "MRSTY": [f"{cui[i]}|T047|B2.2.1.2.1|Disease or Syndrome|AT{i:07d}||" for i in range(n)],
+        # an MRREL row CUI1|..|REL|CUI2|..|RELA states: CUI2 RELA CUI1
+        "MRREL": [line for k, (s, r, rela, o, ir, irela) in enumerate(facts) for line in (
+            f"{cui[o]}||CUI|{r}|{cui[s]}||CUI|{rela}|R{2 * k:07d}||NCI|NCI|||N||",
+            f"{cui[s]}||CUI|{ir}|{cui[o]}||CUI|{irela}|R{2 * k + 1:07d}||NCI|NCI|||N||")],
+    }
