@@ -2,7 +2,7 @@
 docs/knowledge.md, over seeds.
 
     python bench/bench_knowledge.py [--seeds 0,1,2] [--steps 300] [--concepts 5000] [--per-relation 8]
-                                    [--repeats 40] [--curve 100,200,300]
+                                    [--repeats 40] [--curve 100,200] [--world DIR] [--device cuda] [--jobs 6]
 
 A generated KB (`synth-umls`); its facts split per relation into `stated` (written into the corpus,
 each `--repeats` times) and `kb_only` (never in the text, nor their inverse twins); TransE over the
@@ -10,8 +10,13 @@ whole KB (`embed-kb`, so the kb_only facts are in the entity table); per seed on
 shared start), then plain MLM and KeBioLM (entity table from the TransE embeddings) on the same
 batches for the same steps; both probed on the stated and the kb_only facts (`build-probe
 --fact-sets`). Prints Acc@1 / Acc@5 / hit@50 per side with 95% intervals over seeds (t
-distribution), and, with `--curve`, the plain model's Acc@5 on stated facts against steps.
-Everything is made in a temporary folder, removed afterwards.
+distribution), and, with `--curve`, both models' Acc@5 per side against steps (separate runs, each
+with its own full schedule), plotted with `--plot`.
+
+`--world DIR` keeps the world (KB, corpus, tokenizer, TransE, probe) in DIR and reuses it when DIR
+already holds one, so it can be made on one machine and trained on another; every run's result is
+appended to DIR/results.jsonl as it finishes (`--report` prints the tables from that file alone).
+Without `--world` everything is made in a temporary folder, removed afterwards.
 """
 
 from __future__ import annotations
@@ -20,13 +25,16 @@ import argparse
 import json
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_probe import interval, kebiokg, make_base  # noqa: E402
 
 SIDES = ("stated", "kb_only")
+MODELS = {"mlm": "plain MLM", "kebiolm": "KeBioLM"}
 
 
 def make_world(tmp: Path, concepts: int, per_relation: int, repeats: int, vocab_size: int, kge_epochs: int) -> dict:
@@ -55,24 +63,121 @@ def make_world(tmp: Path, concepts: int, per_relation: int, repeats: int, vocab_
     kebiokg("build-probe", "--db", str(tmp / "kb.duckdb"), "--out", str(tmp / "probe.jsonl"), "--tokenizer",
             str(tmp / "tokenizer"), "--max-answer-tokens", "3", "--fact-sets", str(tmp / "facts.tsv"),
             "--min-triples", "1", "--quiet")
+    for bulky in ("release", "corpus.txt"):  # the world travels without what the runs no longer read
+        path = tmp / bulky
+        if path.is_dir():
+            import shutil
+
+            shutil.rmtree(path)
+        else:
+            path.unlink()
     queries = [json.loads(line) for line in (tmp / "probe.jsonl").read_text(encoding="utf-8").splitlines()]
     kge = json.loads((tmp / "kge" / "kge.json").read_text(encoding="utf-8"))
-    return {"stated_facts": len(world.stated), "kb_only_facts": len(world.kb_only), "documents": len(documents),
-            "queries": {side: sum(q["split"] == side for q in queries) for side in SIDES},
+    return {"concepts": concepts, "per_relation": per_relation, "repeats": repeats,
+            "stated_facts": len(world.stated), "kb_only_facts": len(world.kb_only), "documents": len(documents),
+            "queries": {side: sum(q["split"] == side and not q["trivial"] for q in queries) for side in SIDES},
             "kge_test": kge.get("metrics", {}).get("test"), "kge_seconds": kge_seconds}
 
 
-def probe(models: list[Path], tmp: Path, side: str, out: Path) -> dict:
-    args = [a for m in models for a in ("--model", str(m))]
-    kebiokg("probe", *args, "--probe", str(tmp / "probe.jsonl"), "--split", side, "--max-tokens", "3",
-            "--out", str(out), "--quiet")
-    return json.loads((out / "report.json").read_text(encoding="utf-8"))
+def world_in(folder: Path, args: argparse.Namespace) -> dict:
+    """The world in `folder`, made there first unless it already holds one made with the same sizes."""
+    recorded = folder / "world.json"
+    wanted = {"concepts": args.concepts, "per_relation": args.per_relation, "repeats": args.repeats}
+    if recorded.exists():
+        world = json.loads(recorded.read_text(encoding="utf-8"))
+        if any(world[k] != v for k, v in wanted.items()):
+            raise SystemExit(f"{folder} holds a world made with {({k: world[k] for k in wanted})}, not {wanted}")
+        return world
+    folder.mkdir(parents=True, exist_ok=True)
+    world = make_world(folder, args.concepts, args.per_relation, args.repeats, 4000, args.kge_epochs)
+    recorded.write_text(json.dumps(world), encoding="utf-8")
+    return world
+
+
+def run_one(world: Path, runs: Path, objective: str, seed: int, steps: int, args: argparse.Namespace) -> list[dict]:
+    """Train one model (`objective` from seed's base for `steps`) and probe it on both sides."""
+    out = runs / f"{objective}-{seed}-{steps}"
+    budget = ["--corpus", str(world / "corpus.jsonl"), "--base-model", str(runs / f"base-{seed}"),
+              "--max-steps", str(steps), "--batch-size", str(args.batch_size), "--max-length", str(args.max_length),
+              "--learning-rate", str(args.learning_rate), "--seed", str(seed), "--out", str(out), "--quiet"]
+    device = ["--device", args.device] if args.device else []
+    began = time.perf_counter()
+    if objective == "mlm":
+        kebiokg("pretrain", "--objective", "mlm", *budget, *device)
+    else:
+        kebiokg("pretrain", "--db", str(world / "kb.duckdb"), "--kge", str(world / "kge"), *budget, *device,
+                "--save-steps", str(steps))
+    seconds = time.perf_counter() - began
+    rows = []
+    for side in SIDES:
+        report = out.with_name(out.name + f"-probe-{side}")
+        kebiokg("probe", "--model", str(out), "--probe", str(world / "probe.jsonl"), "--split", side,
+                "--max-tokens", "3", "--out", str(report), "--quiet", *device)
+        scores = json.loads((report / "report.json").read_text(encoding="utf-8"))[out.name]["non_trivial"]
+        rows.append({"objective": objective, "seed": seed, "steps": steps, "side": side, "train_seconds": seconds,
+                     "batch_size": args.batch_size, "max_length": args.max_length,
+                     "learning_rate": args.learning_rate, **{k: scores[k] for k in ("acc1", "acc5", "hit50")}})
+    return rows
+
+
+def report(world: dict, rows: list[dict], steps: int, plot: Path | None) -> None:
+    """The decisive table at `steps`, and Acc@5 against steps where several budgets ran."""
+    print(f"world: {world['stated_facts']} stated and {world['kb_only_facts']} KB-only facts, each stated fact "
+          f"{world['repeats']} times; non-trivial probe queries {world['queries']}; "
+          f"TransE over the whole KB: test filtered {world['kge_test']}")
+    main = [r for r in rows if r["steps"] == steps]
+    seeds = sorted({r["seed"] for r in main})
+    print(f"\nat {steps} steps, seeds {seeds} (mean ± 95% interval, t distribution):")
+    print("| model | facts | Acc@1 | Acc@5 | hit@50 |")
+    print("|---|---|---:|---:|---:|")
+    for objective, label in MODELS.items():
+        for side in SIDES:
+            runs = [r for r in main if r["objective"] == objective and r["side"] == side]
+            if runs:
+                print(f"| {label} | {side} | " + " | ".join(interval([r[k] for r in runs])
+                                                            for k in ("acc1", "acc5", "hit50")) + " |")
+    budgets = sorted({r["steps"] for r in rows})
+    if len(budgets) < 2:
+        return
+    print("\nAcc@5 (non-trivial) against steps, each budget its own run:")
+    print("| model | facts | " + " | ".join(str(b) for b in budgets) + " |")
+    print("|---|---|" + "---:|" * len(budgets))
+    curves = {}
+    for objective, label in MODELS.items():
+        for side in SIDES:
+            cells, points = [], []
+            for budget in budgets:
+                values = [r["acc5"] for r in rows
+                          if (r["objective"], r["side"], r["steps"]) == (objective, side, budget)]
+                cells.append(interval(values) if values else "")
+                if values:
+                    points.append((budget, sum(values) / len(values)))
+            curves[f"{label}, {side}"] = points
+            print(f"| {label} | {side} | " + " | ".join(cells) + " |")
+    if plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figure, axes = plt.subplots(figsize=(6, 4))
+        for name, points in curves.items():
+            axes.plot([p[0] for p in points], [p[1] for p in points], marker="o",
+                      linestyle="-" if "stated" in name else "--", label=name)
+        axes.set_xscale("log")
+        axes.set_xlabel("pretraining steps")
+        axes.set_ylabel("Acc@5, non-trivial queries (mean over seeds)")
+        axes.axhline(0.3, color="grey", linewidth=0.5)
+        axes.legend()
+        figure.tight_layout()
+        figure.savefig(plot, dpi=120)
+        print(f"plot: {plot}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--steps", type=int, default=300, help="the budget the decisive table is read at")
     parser.add_argument("--concepts", type=int, default=5000)
     parser.add_argument("--per-relation", type=int, default=8, help="facts per relation and side")
     parser.add_argument("--repeats", type=int, default=40, help="times each stated fact is written")
@@ -82,53 +187,49 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=5e-4)
     parser.add_argument("--kge-epochs", type=int, default=50)
-    parser.add_argument("--curve", default="", help="steps at which the plain model is probed on stated facts")
+    parser.add_argument("--curve", default="", help="more budgets (steps) both models are trained and probed at")
+    parser.add_argument("--world", type=Path, help="keep (or reuse) the world here; results.jsonl beside it")
+    parser.add_argument("--prepare-only", action="store_true", help="make the world in --world and stop")
+    parser.add_argument("--report", action="store_true", help="print the tables from --world's results.jsonl")
+    parser.add_argument("--plot", type=Path, help="Acc@5 against steps as a PNG (with --curve)")
+    parser.add_argument("--device", default=None, help="cpu, cuda ... [default: cuda when present]")
+    parser.add_argument("--jobs", type=int, default=1, help="runs trained and probed at once")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
-    curve_steps = [int(s) for s in args.curve.split(",") if s]
+    budgets = [args.steps] + [int(s) for s in args.curve.split(",") if s and int(s) != args.steps]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kebiokg-bench-knowledge-") as name:
-        tmp = Path(name)
-        world = make_world(tmp, args.concepts, args.per_relation, args.repeats, 4000, args.kge_epochs)
-        print(json.dumps(world), flush=True)
-        results: dict[str, dict[str, list[dict]]] = {m: {s: [] for s in SIDES} for m in ("plain MLM", "KeBioLM")}
-        curve: dict[int, list[float]] = {s: [] for s in curve_steps}
+        folder = args.world or Path(name)
+        world = world_in(folder, args)
+        if args.prepare_only:
+            print(json.dumps(world))
+            return
+        results = folder / "results.jsonl"
+        if args.report:
+            report(world, [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()],
+                   args.steps, args.plot)
+            return
+        runs = Path(tempfile.mkdtemp(prefix="runs-", dir=folder))
         for seed in seeds:
-            base = tmp / f"base-{seed}"
-            make_base(tmp / "tokenizer", base, args.hidden, args.layers, seed)
-            budget = ["--corpus", str(tmp / "corpus.jsonl"), "--base-model", str(base), "--max-steps", str(args.steps),
-                      "--batch-size", str(args.batch_size), "--max-length", str(args.max_length),
-                      "--learning-rate", str(args.learning_rate), "--seed", str(seed), "--quiet"]
-            plain, knowledge = tmp / f"plain-{seed}", tmp / f"kebiolm-{seed}"
-            kebiokg("pretrain", "--objective", "mlm", *budget, "--out", str(plain))
-            kebiokg("pretrain", "--db", str(tmp / "kb.duckdb"), "--kge", str(tmp / "kge"), *budget,
-                    "--save-steps", str(args.steps), "--out", str(knowledge))
-            for side in SIDES:
-                report = probe([plain, knowledge], tmp, side, tmp / f"report-{seed}-{side}")
-                results["plain MLM"][side].append(report[plain.name]["non_trivial"])
-                results["KeBioLM"][side].append(report[knowledge.name]["non_trivial"])
-            print(f"seed {seed}: " + ", ".join(
-                f"{m} {s} Acc@5 {results[m][s][-1]['acc5']:.3f}" for m in results for s in SIDES), flush=True)
-            for steps in curve_steps:
-                out = tmp / f"curve-{seed}-{steps}"
-                kebiokg("pretrain", "--objective", "mlm", *budget[:-1], "--max-steps", str(steps), "--out", str(out),
-                        "--quiet")
-                curve[steps].append(probe([out], tmp, "stated", tmp / f"curve-report-{seed}-{steps}")[out.name]
-                                    ["non_trivial"]["acc5"])
-    print(f"\n{args.layers} layers x {args.hidden} wide from one random BERT per seed, {args.steps} steps of "
-          f"{args.batch_size} x {args.max_length} tokens; {world['stated_facts']} stated and "
-          f"{world['kb_only_facts']} KB-only facts, each stated fact {args.repeats} times; probe (non-trivial): "
-          f"{world['queries']}; seeds {seeds}; {(time.perf_counter() - started) / 60:.1f} min")
-    print(f"TransE over the whole KB: test filtered {world['kge_test']} ({world['kge_seconds']:.0f} s)")
-    print("| model | facts | Acc@1 | Acc@5 | hit@50 |")
-    print("|---|---|---:|---:|---:|")
-    for model, sides in results.items():
-        for side, runs in sides.items():
-            cells = [interval([r[k] for r in runs]) for k in ("acc1", "acc5", "hit50")]
-            print(f"| {model} | {side} | " + " | ".join(cells) + " |")
-    if curve_steps:
-        print("\nplain MLM, Acc@5 on stated facts against steps: "
-              + ", ".join(f"{s}: {interval(v)}" for s, v in curve.items()))
+            make_base(folder / "tokenizer", runs / f"base-{seed}", args.hidden, args.layers, seed)
+        lock, rows = threading.Lock(), []
+
+        def job(objective: str, seed: int, steps: int) -> None:
+            found = run_one(folder, runs, objective, seed, steps, args)
+            with lock, results.open("a", encoding="utf-8") as sink:
+                sink.write("".join(json.dumps(r) + "\n" for r in found))
+                rows.extend(found)
+            print(f"{MODELS[objective]}, seed {seed}, {steps} steps ({found[0]['train_seconds']:.0f} s): "
+                  + ", ".join(f"{r['side']} Acc@5 {r['acc5']:.3f}" for r in found), flush=True)
+
+        order = [(o, s, b) for b in budgets for s in seeds for o in MODELS]  # the decisive budget first
+        with ThreadPoolExecutor(args.jobs) as pool:
+            for future in [pool.submit(job, *spec) for spec in order]:
+                future.result()
+        print(f"\n{args.layers} layers x {args.hidden} wide from one random BERT per seed, batches of "
+              f"{args.batch_size} x {args.max_length} tokens, learning rate {args.learning_rate}; "
+              f"{(time.perf_counter() - started) / 60:.1f} min")
+        report(world, rows, args.steps, args.plot)
 
 
 if __name__ == "__main__":
