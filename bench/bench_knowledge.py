@@ -7,11 +7,11 @@ docs/knowledge.md, over seeds.
 A generated KB (`synth-umls`); its facts split per relation into `stated` (written into the corpus,
 each `--repeats` times) and `kb_only` (never in the text, nor their inverse twins); TransE over the
 whole KB (`embed-kb`, so the kb_only facts are in the entity table); per seed one random BERT (the
-shared start), then plain MLM and KeBioLM (entity table from the TransE embeddings) on the same
-batches for the same steps; both probed on the stated and the kb_only facts (`build-probe
---fact-sets`). Prints Acc@1 / Acc@5 / hit@50 per side with 95% intervals over seeds (t
-distribution), and, with `--curve`, both models' Acc@5 per side against steps (separate runs, each
-with its own full schedule), plotted with `--plot`.
+shared start), then plain MLM (whole-word masking; with `--objectives`, also whole-entity masking)
+and KeBioLM (entity table from the TransE embeddings) on the same batches for the same steps; all
+probed on the stated and the kb_only facts (`build-probe --fact-sets`). Prints Acc@1 / Acc@5 /
+hit@50 per side with 95% intervals over seeds (t distribution), and, with `--curve`, each model's
+Acc@5 per side against steps (separate runs, each with its own full schedule), plotted with `--plot`.
 
 `--world DIR` keeps the world (KB, corpus, tokenizer, TransE, probe) in DIR and reuses it when DIR
 already holds one, so it can be made on one machine and trained on another; every run's result is
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_probe import interval, kebiokg, make_base  # noqa: E402
 
 SIDES = ("stated", "kb_only")
-MODELS = {"mlm": "plain MLM", "kebiolm": "KeBioLM"}
+MODELS = {"mlm": "plain MLM", "mlm-entity": "plain MLM, whole-entity masking", "kebiolm": "KeBioLM"}
 
 
 def make_world(tmp: Path, concepts: int, per_relation: int, repeats: int, vocab_size: int, kge_epochs: int) -> dict:
@@ -102,8 +102,8 @@ def run_one(world: Path, runs: Path, objective: str, seed: int, steps: int, args
               "--learning-rate", str(args.learning_rate), "--seed", str(seed), "--out", str(out), "--quiet"]
     device = ["--device", args.device] if args.device else []
     began = time.perf_counter()
-    if objective == "mlm":
-        kebiokg("pretrain", "--objective", "mlm", *budget, *device)
+    if objective in ("mlm", "mlm-entity"):
+        kebiokg("pretrain", "--objective", objective, *budget, *device)
     else:
         kebiokg("pretrain", "--db", str(world / "kb.duckdb"), "--kge", str(world / "kge"), *budget, *device,
                 "--save-steps", str(steps))
@@ -194,6 +194,8 @@ def main() -> None:
     parser.add_argument("--plot", type=Path, help="Acc@5 against steps as a PNG (with --curve)")
     parser.add_argument("--device", default=None, help="cpu, cuda ... [default: cuda when present]")
     parser.add_argument("--jobs", type=int, default=1, help="runs trained and probed at once")
+    parser.add_argument("--objectives", default="mlm,kebiolm",
+                        help="the models compared: mlm (whole-word masking), mlm-entity, kebiolm")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     budgets = [args.steps] + [int(s) for s in args.curve.split(",") if s and int(s) != args.steps]
@@ -222,7 +224,8 @@ def main() -> None:
             print(f"{MODELS[objective]}, seed {seed}, {steps} steps ({found[0]['train_seconds']:.0f} s): "
                   + ", ".join(f"{r['side']} Acc@5 {r['acc5']:.3f}" for r in found), flush=True)
 
-        order = [(o, s, b) for b in budgets for s in seeds for o in MODELS]  # the decisive budget first
+        objectives = args.objectives.split(",")
+        order = [(o, s, b) for b in budgets for s in seeds for o in objectives]  # the decisive budget first
         with ThreadPoolExecutor(args.jobs) as pool:
             for future in [pool.submit(job, *spec) for spec in order]:
                 future.result()

@@ -314,6 +314,34 @@ def test_plain_mlm_baseline_accumulates_like_kebiolm_and_refuses_torchrun(corpus
         pretrain_plain_mlm(str(base), corpus, tmp_path / "ddp", args)
 
 
+@pytest.mark.parametrize("entity_masking", [False, True])
+def test_plain_mlm_masks_mentions_whole_only_when_asked(corpus_and_tokenizer, tmp_path: Path, monkeypatch,
+                                                        entity_masking: bool) -> None:
+    """`--objective mlm-entity` masks every mention whole, as KeBioLM does; `mlm` masks words."""
+    corpus, tokenizer, _ = corpus_and_tokenizer
+    base = tmp_path / "base"
+    random_bert(tokenizer, 32, 2, 0, max_positions=64).save_pretrained(base)
+    tokenizer.save_pretrained(base)
+    import kebiokg.pretraining.baseline as baseline
+
+    partial = []  # per multi-token mention: masked in part (some of its tokens, not all)
+
+    def recording(windows, tokenizer, probability, rng, entity_units=True):
+        batch = collate(windows, tokenizer, probability, rng, entity_units=entity_units)
+        for i, window in enumerate(windows):
+            for start, end in window.spans:
+                masked = (batch["labels"][i, start:end] != -100).tolist()
+                if end - start > 1 and any(masked):
+                    partial.append(not all(masked))
+        return batch
+
+    monkeypatch.setattr(baseline, "collate", recording)
+    args = TrainArgs(max_steps=6, batch_size=8, max_length=32, mlm_probability=0.5)
+    pretrain_plain_mlm(str(base), corpus, tmp_path / "plain", args, entity_masking=entity_masking)
+    assert partial, "no multi-token mention was masked: the test corpus is too small"
+    assert any(partial) != entity_masking
+
+
 def test_model_entity_index_ranks_by_the_linkers_inner_product(corpus_and_tokenizer, tmp_path: Path) -> None:
     """`nearest --model` ranks as the linker scores: the entity rows keep their norms."""
     _, tokenizer, _ = corpus_and_tokenizer

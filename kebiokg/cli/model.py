@@ -25,12 +25,12 @@ def quiet_transformers(quiet: bool) -> None:
 
 
 def _pretrain_plain(base_model: str | None, corpus: Path, out: Path, args, device: str | None, quiet: bool,
-                    as_json: bool) -> None:
+                    as_json: bool, entity_masking: bool) -> None:
     from kebiokg.pretraining.baseline import pretrain_plain_mlm
 
     if base_model is None:
         raise KebiokgError("--objective mlm continues a masked LM: give --base-model")
-    history = pretrain_plain_mlm(base_model, corpus, out, args, progress_for(quiet), device)
+    history = pretrain_plain_mlm(base_model, corpus, out, args, progress_for(quiet), device, entity_masking)
     last = history[-1] if history else {}
     if as_json:
         echo_json({"out": str(out), "global_step": last.get("step", 0), "last": last})
@@ -68,9 +68,12 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
 
 @click.command("pretrain")
 @db_option(required=False, help="The KB file (made by load-umls); required for the kebiolm objective.")
-@click.option("--objective", type=click.Choice(["kebiolm", "mlm"]), default="kebiolm", show_default=True,
+@click.option("--objective", type=click.Choice(["kebiolm", "mlm", "mlm-entity"]), default="kebiolm",
+              show_default=True,
               help="kebiolm: MLM with whole-entity masking + detection + linking; mlm: the plain-MLM baseline "
-                   "(whole-word masking, no entities; needs --base-model), same data and schedule.")
+                   "(whole-word masking, no entities; needs --base-model), same data and schedule; mlm-entity: "
+                   "plain MLM with KeBioLM's whole-entity masking of the corpus's mentions, so that a comparison "
+                   "with kebiolm isolates what detection, linking and the entity table add.")
 @click.option("--corpus", required=True, type=click.Path(exists=True, path_type=Path),
               help="Annotated corpus (kebiokg annotate output: a .jsonl file or a shard folder).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -125,8 +128,8 @@ def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Pa
     quiet_transformers(quiet)
     if device is not None:
         pick_device(device)  # a wrong --device fails here, before any loading
-    if objective == "mlm":
-        _pretrain_plain(base_model, corpus, out, args, device, quiet, as_json)
+    if objective in ("mlm", "mlm-entity"):
+        _pretrain_plain(base_model, corpus, out, args, device, quiet, as_json, objective == "mlm-entity")
         return
     if db_path is None:
         raise KebiokgError("pretrain: --db is required (the KB whose entities the model links to)")

@@ -27,9 +27,14 @@ def random_bert(tokenizer, hidden: int, layers: int, seed: int, max_positions: i
 
 
 def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, progress: Progress | None = None,
-                       device: str | None = None) -> list[dict]:
+                       device: str | None = None, entity_masking: bool = False) -> list[dict]:
     """Continue a masked LM (folder or hub id) with plain MLM on the corpus; saves the model, its
-    tokenizer, log.jsonl and loss.png in `out`; returns the log."""
+    tokenizer, log.jsonl and loss.png in `out`; returns the log.
+
+    Whole-word masking by default (BERT's); `entity_masking` masks each corpus mention whole, as
+    KeBioLM does. The difference matters for facts: under whole-word masking the other words of a
+    multi-word name almost always give a masked word away, so the text's subject is never needed
+    to predict its object."""
     from transformers import get_linear_schedule_with_warmup
 
     progress = progress or NullProgress()
@@ -53,13 +58,14 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
     out.mkdir(parents=True, exist_ok=True)
     history: list[dict] = []
     window = LogWindow(["mlm_loss"])
-    with progress.task("pretrain (plain MLM)", total=args.max_steps, unit="steps") as task:
+    with progress.task("pretrain (plain MLM, whole-entity masking)" if entity_masking else "pretrain (plain MLM)",
+                       total=args.max_steps, unit="steps") as task:
         micro_batches = stream.micro_batches(args.batch_size, iter(range(args.max_steps * args.grad_accum)))
         for step in range(1, args.max_steps + 1):
             for _ in range(args.grad_accum):  # the micro-batches KeBioLM's step takes in one process
                 g, epoch, windows = next(micro_batches)
                 batch = collate(windows, tokenizer, args.mlm_probability, np.random.default_rng([args.seed, g]),
-                                entity_units=False)
+                                entity_units=entity_masking)
                 with autocast:
                     loss = model(input_ids=batch["input_ids"].to(device),
                                  attention_mask=batch["attention_mask"].to(device),
