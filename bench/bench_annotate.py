@@ -182,13 +182,13 @@ from kebiokg.annotate.dictionary import Dictionary
 from kebiokg.annotate.evaluate import evaluate_linking
 from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.linker import Linker, LinkOptions
-from kebiokg.semantic_groups import parse_semantic_types
 from kebiokg.documents import read_pubtator
 kb = KnowledgeBase(sys.argv[1])
 dictionary, mapper = Dictionary.build(kb), IdMapper(kb)
 docs = [d for path in sys.argv[3:] for d in read_pubtator(path)]
+types = kb.semantic_type_filter(sys.argv[2].split(","))
 for threshold in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
-    linker = Linker(dictionary, LinkOptions(threshold, parse_semantic_types(sys.argv[2].split(","))))
+    linker = Linker(dictionary, LinkOptions(threshold, types))
     report = evaluate_linking(docs, {d.id: linker.annotate(d.id, d.text) for d in docs}, mapper)
     print(json.dumps({"threshold": threshold, "strict": report.strict.to_json(),
                       "per_document": report.per_document.to_json()}))

@@ -4,8 +4,9 @@ Three document types, one per use: `Document` (text with gold mentions, as corpo
 `TaggedDocument` (typed spans: what fine-tuning learns and predicts) and `AnnotatedDocument`
 (linked entities: the corpus format, docs/corpus.md). Offsets are characters of the text, end
 exclusive. Readers stream documents in file order (the order `annotate --resume` relies on), read
-`.gz` files decompressed, and report a malformed record as `FILE:LINE: problem`: an error, or with
-a skipping `Problems` a counted skip.
+`.gz` files decompressed and lines as text mode ends them (`\n`, `\r\n`, `\r`), and report a
+malformed record, a line that is not UTF-8 included, as `FILE:LINE: problem`: an error, or with a
+skipping `Problems` a counted skip.
 """
 
 from __future__ import annotations
@@ -147,13 +148,10 @@ def _open_text(path: Path) -> IO[str]:
     return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number from 1, line) of a text file; a plain file that is not UTF-8 is an error naming the line."""
-    if path.suffix != ".gz":
-        yield from numbered_lines(path)
-        return
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        yield from enumerate(handle, start=1)
+def _lines(path: Path, problems: Problems) -> Iterator[tuple[int, str]]:
+    """(line number from 1, line) of a text file (`textfiles.numbered_lines`): a line that is not UTF-8
+    is a problem naming its line."""
+    return numbered_lines(path, lambda where, message: problems.report(where, message, "not_utf8"))
 
 
 def detect_format(path: Path, fallback: str = "text") -> str:
@@ -167,7 +165,7 @@ def detect_format(path: Path, fallback: str = "text") -> str:
     if "pubtator" in name:
         return "pubtator"
     try:
-        for _, line in _lines(path):
+        for _, line in numbered_lines(path):
             if line.strip():
                 head = line.lstrip()
                 if head.startswith("<"):
@@ -175,12 +173,12 @@ def detect_format(path: Path, fallback: str = "text") -> str:
                 if head.startswith("{"):
                     return "jsonl"
                 return "pubtator" if _TEXT_LINE.match(line) else fallback
-    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as exc:
-        raise KebiokgError(f"{path}: cannot read as text ({exc})") from exc
+    except KebiokgError:  # not UTF-8 before the first line that tells: the reader names that line
+        return fallback
     return fallback
 
 
-def _input_files(inputs: list[Path]) -> list[Path]:
+def input_files(inputs: list[Path]) -> list[Path]:
     """Files named, and the files of folders named (sorted, hidden files left out)."""
     files = []
     for item in inputs:
@@ -199,7 +197,7 @@ def _input_files(inputs: list[Path]) -> list[Path]:
 def read_documents(inputs: list[Path], fmt: str | None, problems: Problems) -> Iterator[Document]:
     """Documents of every input file (or folder) in order; `fmt` None detects each file's format."""
     readers = {"pubmed": read_pubmed_xml, "pubtator": read_pubtator, "jsonl": _read_jsonl_gold, "text": read_text}
-    for path in _input_files(inputs):
+    for path in input_files(inputs):
         file_format = fmt or detect_format(path)
         if file_format not in readers:
             raise KebiokgError(f"unknown format {file_format!r} (one of {', '.join(FORMATS)})")
@@ -241,14 +239,16 @@ def read_pubtator(path: Path | str, problems: Problems | None = None) -> Iterato
     """PubTator: `PMID|t|title`, `PMID|a|abstract`, mention lines, relation lines (CID), blank line.
 
     Mention offsets index `title + " " + abstract`; identifiers may join several ids with `|`, `+`
-    or `,`; `-1` and `-` mean unlinked. A mention outside its document's text, or whose text differs
-    from the text at its offsets, is an error (or, with a skipping `problems`, left out and counted).
+    or `,`; `-1` and `-` mean unlinked. A relation line is `PMID, type, id1, id2`; fields after those
+    (BioC conversions add a novelty flag) are read past and not kept. Any other line, and a mention
+    outside its document's text or whose text differs from the text at its offsets, is an error (or,
+    with a skipping `problems`, left out and counted).
     """
     path = Path(path)
     problems = problems or Problems()
     doc: Document | None = None
     title = abstract = ""
-    for line_no, raw in _lines(path):
+    for line_no, raw in _lines(path, problems):
         line = raw.rstrip("\n")
         if not line.strip():
             if doc is not None:
@@ -269,26 +269,27 @@ def read_pubtator(path: Path | str, problems: Problems | None = None) -> Iterato
             doc.text = f"{title} {abstract}" if abstract else title
             doc.title_length = len(title) if abstract else None
             continue
+        where = f"{path}:{line_no}"
         fields = line.split("\t")
-        if doc is None or fields[0] != doc.id:
-            raise KebiokgError(f"{path}:{line_no}: annotation line outside its document")
-        if len(fields) >= 5 and fields[1].isdigit() and fields[2].isdigit():  # a 7th field names parts
+        if len(fields) < 4:
+            problems.report(where, "not a PubTator title, abstract, mention or relation line")
+        elif doc is None or fields[0] != doc.id:
+            problems.report(where, "annotation line outside its document")
+        elif len(fields) >= 5 and fields[1].isdigit() and fields[2].isdigit():  # a 7th field names parts
             mention = Mention(int(fields[1]), int(fields[2]), fields[3], fields[4],
                               _split_ids(fields[5]) if len(fields) >= 6 else [])
             text = doc.text
             if not 0 <= mention.start < mention.end <= len(text):
-                problems.report(f"{path}:{line_no}", f"mention [{mention.start}, {mention.end}) outside the "
-                                f"text of document {doc.id} ({len(text)} characters)", "bad_mention")
+                problems.report(where, f"mention [{mention.start}, {mention.end}) outside the text of document "
+                                f"{doc.id} ({len(text)} characters)", "bad_mention")
             elif text[mention.start:mention.end].strip() != mention.text.strip():  # NCBI pads some
-                problems.report(f"{path}:{line_no}", f"mention {mention.text!r} does not match the text at "
+                problems.report(where, f"mention {mention.text!r} does not match the text at "
                                 f"[{mention.start}, {mention.end}): {text[mention.start:mention.end]!r}",
                                 "bad_mention")
             else:
                 doc.mentions.append(mention)
-        elif len(fields) == 4:
-            doc.relations.append((fields[1], fields[2], fields[3]))
         else:
-            raise KebiokgError(f"{path}:{line_no}: not a PubTator title, abstract, mention or relation line")
+            doc.relations.append((fields[1], fields[2], fields[3]))
     if doc is not None:
         yield doc
 
@@ -343,7 +344,7 @@ def read_jsonl(path: Path | str, problems: Problems | None = None) -> Iterator[A
     """
     path = Path(path)
     problems = problems or Problems()
-    for line_no, line in _lines(path):
+    for line_no, line in _lines(path, problems):
         if not line.strip():
             continue
         where = f"{path}:{line_no}"
@@ -407,7 +408,7 @@ def read_conll(path: Path | str, problems: Problems | None = None) -> Iterator[D
     problems = problems or Problems()
     tokens: list[tuple[str, str]] = []
     first_line = 1
-    for line_no, raw in _lines(path):
+    for line_no, raw in _lines(path, problems):
         fields = raw.split()
         if not fields or fields[0] == "-DOCSTART-":
             if tokens:
@@ -447,7 +448,8 @@ def _sentence(doc_id: str, tokens: list[tuple[str, str]]) -> Document:
 def read_text(path: Path | str, problems: Problems | None = None) -> Iterator[Document]:
     """One document per non-blank line; its id is FILE:LINE."""
     path = Path(path)
-    for line_no, line in _lines(path):
+    problems = problems or Problems()
+    for line_no, line in _lines(path, problems):
         text = line.rstrip("\n")
         if text.strip():
             yield Document(f"{path.name}:{line_no}", text)

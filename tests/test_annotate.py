@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from kebiokg.documents import (
     read_documents,
     read_pubmed_xml,
     read_pubtator,
+    read_tagged,
     to_pubtator,
 )
 from kebiokg.errors import KebiokgError
@@ -236,32 +238,36 @@ def test_sharded_output_with_manifest_and_workers(kb: KnowledgeBase, dictionary:
         annotate_corpus([source], tmp_path / "one", linker, RunOptions(), kb.fingerprint)
 
 
-def test_interrupted_run_resumes_without_loss_or_duplicates(kb: KnowledgeBase, dictionary: Dictionary,
-                                                             tmp_path: Path, monkeypatch) -> None:
-    source = write_text_corpus(tmp_path / "in.txt", 45)
-    linker = Linker(dictionary)
-    annotate_corpus([source], tmp_path / "full.jsonl", linker, RunOptions(shard_size=10), kb.fingerprint)
-
+def interrupt(inputs: list[Path], out: Path, linker: Linker, fingerprint: str, monkeypatch) -> None:
+    """A run of 10-document shards stopped (Ctrl-C) during its third shard, two shards finished."""
     calls = {"n": 0}
     original = run_module._link_chunk
 
     def failing(chunk):
         calls["n"] += 1
-        if calls["n"] == 3:  # during the third shard
+        if calls["n"] == 3:
             raise KeyboardInterrupt
         return original(chunk)
 
-    out = tmp_path / "resumed.jsonl"
     monkeypatch.setattr(run_module, "_CHUNK", 10)
     monkeypatch.setattr(run_module, "_link_chunk", failing)
     with pytest.raises(KeyboardInterrupt):
-        annotate_corpus([source], out, linker, RunOptions(shard_size=10), kb.fingerprint)
+        annotate_corpus(inputs, out, linker, RunOptions(shard_size=10), fingerprint)
+    monkeypatch.setattr(run_module, "_link_chunk", original)
+
+
+def test_interrupted_run_resumes_without_loss_or_duplicates(kb: KnowledgeBase, dictionary: Dictionary,
+                                                             tmp_path: Path, monkeypatch) -> None:
+    source = write_text_corpus(tmp_path / "in.txt", 45)
+    linker = Linker(dictionary)
+    annotate_corpus([source], tmp_path / "full.jsonl", linker, RunOptions(shard_size=10), kb.fingerprint)
+    out = tmp_path / "resumed.jsonl"
+    interrupt([source], out, linker, kb.fingerprint, monkeypatch)
     assert not out.exists()
     with pytest.raises(KebiokgError, match="unfinished annotation"):
         annotate_corpus([source], out, linker, RunOptions(shard_size=10), kb.fingerprint)
     with pytest.raises(KebiokgError, match="different settings"):
         annotate_corpus([source], out, linker, RunOptions(shard_size=5, resume=True), kb.fingerprint)
-    monkeypatch.setattr(run_module, "_link_chunk", original)
     report = annotate_corpus([source], out, linker, RunOptions(shard_size=10, resume=True), kb.fingerprint)
     assert report.resumed_documents == 20 and report.documents == 45
     assert out.read_text() == (tmp_path / "full.jsonl").read_text()
@@ -284,6 +290,76 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(kb: KnowledgeBase, d
     annotate_corpus([source], joined, linker, RunOptions(shard_size=10, resume=True), kb.fingerprint)
     assert joined.read_text() == (tmp_path / "full.jsonl").read_text()
     assert not (tmp_path / "joined.jsonl.tmp").exists() and not (tmp_path / "joined.jsonl.parts").exists()
+
+
+def test_resume_refuses_inputs_that_changed(kb: KnowledgeBase, dictionary: Dictionary, tmp_path: Path,
+                                            monkeypatch) -> None:
+    source = write_text_corpus(tmp_path / "in.txt", 45)
+    original, stat = source.read_bytes(), source.stat()
+    linker = Linker(dictionary)
+    annotate_corpus([source], tmp_path / "full.jsonl", linker, RunOptions(shard_size=10), kb.fingerprint)
+    out = tmp_path / "out.jsonl"
+    interrupt([source], out, linker, kb.fingerprint, monkeypatch)
+    resume = RunOptions(shard_size=10, resume=True)
+    source.write_bytes(original.replace(b"Doc 4:", b"Doc X:"))  # same size and time, other content
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(KebiokgError, match=r"in.txt changed since the interrupted run \(content\); use --force"):
+        annotate_corpus([source], out, linker, resume, kb.fingerprint)
+    source.write_bytes(original + b"one more\n")
+    with pytest.raises(KebiokgError, match=r"in.txt changed since the interrupted run \(size, modification time"):
+        annotate_corpus([source], out, linker, resume, kb.fingerprint)
+    source.write_bytes(original)
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    annotate_corpus([source], out, linker, resume, kb.fingerprint)
+    assert out.read_text() == (tmp_path / "full.jsonl").read_text()
+
+    folder = tmp_path / "texts"  # a folder given as input: a file added to it is another input
+    folder.mkdir()
+    write_text_corpus(folder / "a.txt", 45)
+    interrupt([folder], tmp_path / "folder.jsonl", linker, kb.fingerprint, monkeypatch)
+    write_text_corpus(folder / "b.txt", 1)
+    with pytest.raises(KebiokgError, match=r"b.txt was not an input of the interrupted run"):
+        annotate_corpus([folder], tmp_path / "folder.jsonl", linker, resume, kb.fingerprint)
+
+
+def test_a_failed_run_leaves_nothing_that_asks_for_force(kb: KnowledgeBase, dictionary: Dictionary,
+                                                         tmp_path: Path) -> None:
+    db = kb.url.removeprefix("duckdb:///")
+    source = tmp_path / "in.PubTator"
+    source.write_text("1|t|Aspirin\n1|a|helps.\n1\tCID\n\n2|t|Cisplatin\n2|a|too.\n\n")
+    out = tmp_path / "out.jsonl"
+    runner = CliRunner()
+    result = runner.invoke(main, ["annotate", str(source), "--db", db, "--out", str(out), "--quiet"])
+    assert result.exit_code == 1 and "in.PubTator:3: not a PubTator title" in result.output
+    assert not out.exists() and not (tmp_path / "out.jsonl.parts").exists()
+    result = runner.invoke(main, ["annotate", str(source), "--db", db, "--out", str(out), "--quiet", "--json",
+                                  "--on-error", "skip"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["skipped"] == {"malformed": 1} and len(list(read_corpus(out))) == 2
+
+    source.write_text("1\tCID\tD1\n")  # nothing left once the malformed line is skipped
+    for target in (tmp_path / "empty.jsonl", tmp_path / "empty"):
+        with pytest.raises(KebiokgError, match=r"empty corpus: no documents in .*in.PubTator \(1 malformed"):
+            annotate_corpus([source], target, Linker(dictionary), RunOptions(on_error="skip"), kb.fingerprint)
+        assert list(tmp_path.glob(f"{target.name}*")) == []
+
+
+def test_pubtator_relation_lines_of_any_width_are_read_everywhere(kb: KnowledgeBase, tmp_path: Path) -> None:
+    db = kb.url.removeprefix("duckdb:///")
+    source = tmp_path / "bioc.PubTator"  # BioC conversions add a novelty flag to relation lines
+    source.write_text("1|t|Aspirin\n1|a|eases heart attack.\n1\t0\t7\tAspirin\tChemical\tC0000002\n"
+                      "1\t14\t26\theart attack\tDisease\tC0000001\n1\tAssociation\tC0000002\tC0000001\tNo\n\n")
+    assert read_tagged(source)[0].relations == [("Association", "C0000002", "C0000001")]  # finetune --train
+    runner = CliRunner()
+    for extra in ([], ["--gold-passthrough"]):
+        result = runner.invoke(main, ["annotate", str(source), "--db", db, "--out", str(tmp_path / f"o{len(extra)}"),
+                                      "--quiet", "--json", *extra])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["entities"] == 2
+    result = runner.invoke(main, ["eval-linking", "--gold", str(source), "--pred", str(tmp_path / "o0"), "--db", db,
+                                  "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["strict"]["f1"] == 1.0
 
 
 def test_pubtator_output_round_trips(kb: KnowledgeBase, dictionary: Dictionary, tmp_path: Path) -> None:
@@ -363,6 +439,42 @@ def test_linking_quality_on_real_corpora(ncim_kb: KnowledgeBase, real_data_modul
     assert report["coverage"] > 0.05
     assert report["strict"]["f1"] >= strict_f1 - 0.02
     assert report["per_document"]["f1"] >= doc_f1 - 0.02
+
+
+def test_options_that_leave_nothing_to_find_are_one_line_errors_or_warnings(kb: KnowledgeBase,
+                                                                             tmp_path: Path) -> None:
+    db = kb.url.removeprefix("duckdb:///")
+    source = write_text_corpus(tmp_path / "in.txt", 3)
+    runner = CliRunner()
+
+    def annotate(*options: str):
+        return runner.invoke(main, ["annotate", str(source), "--db", db, "--out", str(tmp_path / "o.jsonl"),
+                                    "--quiet", "--force", *options])
+
+    for options, message in ((["--min-chars", "1000"], "empty dictionary: no ENG name of release passes its options "
+                                                        "(--min-chars 1000, stop words left out)"),
+                             (["--semantic-types", "GENE"], "no dictionary name is of the semantic types asked for "
+                                                            "(T028, T085, T086, T087, T088)"),
+                             (["--semantic-types", "T999", "--gold-passthrough"], "'T999': not a TUI")):
+        result = annotate(*options)
+        assert result.exit_code == 1 and result.output.startswith(f"kebiokg: error: {message}"), result.output
+        assert result.output.count("\n") == 1
+    result = annotate("--semantic-types", "T060")
+    assert result.exit_code == 0
+    assert result.stderr == ("warning: 0 entities in 3 documents: the dictionary's 12 names found nothing scoring "
+                             "0.8+ (semantic types T060)\n")
+    assert "warning" not in annotate().stderr
+
+
+def test_gold_passthrough_keeps_the_semantic_types_asked_for(kb: KnowledgeBase, tmp_path: Path) -> None:
+    source = tmp_path / "gold.PubTator"
+    source.write_text("1|t|Aspirin\n1|a|eases heart attack.\n1\t0\t7\tAspirin\tChemical\tC0000002\n"
+                      "1\t14\t26\theart attack\tDisease\tC0000001\n\n")
+    report = annotate_corpus([source], tmp_path / "o.jsonl", None,
+                             RunOptions(gold_passthrough=True, gold_types=parse_semantic_types(["DISO"])),
+                             kb.fingerprint, IdMapper(kb))
+    assert report.gold == {"mapped": 1, "other_type": 1}
+    assert [e.cui for d in read_corpus(tmp_path / "o.jsonl") for e in d.entities] == ["C0000001"]
 
 
 def test_cli_errors_are_one_line(kb: KnowledgeBase, tmp_path: Path) -> None:

@@ -105,6 +105,12 @@ def test_query_errors_are_one_line(tiny_release: Path, tmp_path: Path) -> None:
                    "'Diseese': not a TUI, semantic type name or semantic group")
     one_line_error(invoke("build-index", "--db", db, "--out", tmp_path / "ivf", "--kind", "ivf", "--nlist", "100000"),
                    "more IVF lists than the")
+    queries = tmp_path / "queries.txt"
+    queries.write_bytes("aspirin\nSj\u00f6gren\n".encode("latin-1"))
+    one_line_error(invoke("nearest", "--queries", queries, "--db", db, "--index", tmp_path / "own"),
+                   f"{queries}:2: not UTF-8 text (invalid start byte at column 3)")
+    one_line_error(CliRunner().invoke(main, ["nearest", "--queries", "-", "--db", str(db), "--index",
+                                             str(tmp_path / "own")], input=b"\xff\n"), "<stdin>:1: not UTF-8 text")
     for option in ("--nprobe", "--batch-size"):
         result = invoke("nearest", "heart", "--db", db, "--index", tmp_path / "own", option, "0")
         assert result.exit_code == 2 and "is not in the range x>=1" in result.output

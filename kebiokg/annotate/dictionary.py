@@ -142,7 +142,11 @@ class Dictionary:
             rows = {name: column[keep] for name, column in rows.items()}
             norms = rows["norm"]
         count = len(norms)
-        starts = np.flatnonzero(np.r_[True, norms[1:] != norms[:-1]]) if count else np.zeros(0, dtype=np.int64)
+        if not count:
+            raise KebiokgError(f"empty dictionary: no {'/'.join(options.langs)} name of {kb.release} passes its "
+                               f"options (--min-chars {options.min_chars}"
+                               + (", stop words left out)" if options.stop_words else ")"))
+        starts = np.flatnonzero(np.r_[True, norms[1:] != norms[:-1]])
         offsets = np.r_[starts, count].astype(np.int64)
         group_sizes = np.diff(offsets)
 
@@ -166,7 +170,7 @@ class Dictionary:
             task.update(len(starts))
         automaton.make_automaton()
 
-        acronym = np.logical_and.reduceat(rows["acronym"], starts) if count else np.zeros(0, dtype=bool)
+        acronym = np.logical_and.reduceat(rows["acronym"], starts)
         similarity = np.ones(count, dtype=np.float32)
         shared = np.repeat(group_sizes > 1, group_sizes)  # rows of names shared by several concepts
         if shared.any():
@@ -176,7 +180,7 @@ class Dictionary:
                 a = encoder.encode_normalized(norms[chunk].tolist())
                 b = encoder.encode_normalized([p or "" for p in rows["preferred_norm"][chunk].tolist()])
                 similarity[chunk] = np.einsum("ij,ij->i", a, b)
-        top_rank = max(1, int(rows["rank"].max())) if count else 1
+        top_rank = max(1, int(rows["rank"].max()))
         type_index: dict[tuple[str, ...], int] = {}
         type_ids = np.fromiter((type_index.setdefault(tuple(types), len(type_index))
                                 for types in entities["semantic_types"]), dtype=np.int32, count=len(entities["cui"]))

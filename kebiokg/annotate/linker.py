@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..documents import AnnotatedDocument, Entity
+from ..errors import KebiokgError
 from ..normalize import normalize_name
 from .abbreviations import find_abbreviations
 from .dictionary import Dictionary, tokenize
@@ -51,6 +52,9 @@ class Linker:
         self._allowed = allowed_entity[d.entity] if len(d.entity) else np.zeros(0, dtype=bool)
         allowed_count = np.add.reduceat(self._allowed.astype(np.int32), d.offsets[:-1]) if len(d.entity) else []
         self._usable = np.asarray(allowed_count) > 0  # per name: at least one candidate passes the filter
+        if not self._usable.any():
+            raise KebiokgError(f"no dictionary name is of the semantic types asked for "
+                               f"({', '.join(sorted(options.semantic_types or ()))}): nothing would be found")
         self._single = (np.diff(d.offsets) == 1) & self._usable
         self._weights = (1.0 + 2.0 * d.preferred + d.similarity + d.rank).astype(np.float64)
 

@@ -4,6 +4,8 @@ Output is written shard by shard (`part-00000.jsonl`, ...) with a `manifest.json
 finished shards and the settings of the run. A shard is written to a temporary name and renamed
 when complete, then the manifest is rewritten (also atomically): after an interruption, `resume`
 skips the documents of the finished shards and carries on, so no document is lost or repeated.
+The manifest records each input file's identity (`_identity`), and a resume whose inputs differ is
+refused, naming the file. A run that ends before its first shard is finished leaves nothing behind.
 An output path ending in `.jsonl` (or `.pubtator`) is built the same way in `OUT.parts/` and
 joined into the one file at the end.
 
@@ -12,6 +14,7 @@ Linking runs in `workers` processes forked after the dictionary is built, so the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -23,7 +26,16 @@ from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from ..documents import AnnotatedDocument, Document, Entity, Problems, read_documents, to_jsonl, to_pubtator
+from ..documents import (
+    AnnotatedDocument,
+    Document,
+    Entity,
+    Problems,
+    input_files,
+    read_documents,
+    to_jsonl,
+    to_pubtator,
+)
 from ..errors import KebiokgError
 from ..progress import NullProgress, Progress
 from .corpus import MANIFEST
@@ -31,6 +43,7 @@ from .gold import IdMapper
 from .linker import Linker
 
 _CHUNK = 64  # documents per task sent to a worker
+_SAMPLE = 1 << 20  # bytes of each end of an input file hashed into its identity
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,7 @@ class RunOptions:
     resume: bool = False
     force: bool = False
     on_error: str = "fail"
+    gold_types: frozenset[str] | None = None  # gold passthrough: only mentions of concepts of these TUIs
 
 
 @dataclass
@@ -108,11 +122,41 @@ def _settings(inputs: list[Path], options: RunOptions, linker: Linker | None, kb
                 "dictionary": linker.dictionary.meta["options"]}
     settings = {"inputs": [str(Path(p).resolve()) for p in inputs], "input_format": options.input_format,
                 "output_format": options.output_format, "gold_passthrough": options.gold_passthrough,
+                "gold_types": sorted(options.gold_types) if options.gold_types else None,
                 "shard_size": options.shard_size, "kb_fingerprint": kb_fingerprint, "linking": link}
     return json.loads(json.dumps(settings))  # as the manifest will hold it (lists, not tuples)
 
 
-def _prepare(out: Path, settings: dict, options: RunOptions) -> tuple[Path, dict]:
+def _identity(path: Path) -> dict:
+    """What tells an input file from another of the same name, cheaply at any size: its size,
+    modification time and a hash of its first and last MiB (a full hash would read a multi-GB
+    PubMed input once more just to start)."""
+    stat = path.stat()
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        digest.update(handle.read(_SAMPLE))
+        if stat.st_size > _SAMPLE:
+            handle.seek(max(_SAMPLE, stat.st_size - _SAMPLE))
+            digest.update(handle.read(_SAMPLE))
+    return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+            "ends_sha256": digest.hexdigest()}
+
+
+def _changed_input(recorded: list[dict], current: list[dict]) -> str | None:
+    """How the inputs differ from those the manifest recorded, naming the first file that differs."""
+    before = {item["path"]: item for item in recorded}
+    for now in current:
+        old = before.pop(now["path"], None)
+        if old is None:
+            return f"{now['path']} was not an input of the interrupted run"
+        changed = [label for key, label in (("size", "size"), ("mtime_ns", "modification time"),
+                                            ("ends_sha256", "content")) if old.get(key) != now[key]]
+        if changed:
+            return f"{now['path']} changed since the interrupted run ({', '.join(changed)})"
+    return f"{next(iter(before))} was an input of the interrupted run and is gone" if before else None
+
+
+def _prepare(out: Path, settings: dict, inputs: list[dict], options: RunOptions) -> tuple[Path, dict]:
     """The shard folder and its manifest: fresh, or the unfinished one to resume."""
     single = out.suffix in (".jsonl", ".pubtator")
     folder = out.with_name(out.name + ".parts") if single else out
@@ -134,6 +178,8 @@ def _prepare(out: Path, settings: dict, options: RunOptions) -> tuple[Path, dict
             changed = sorted(k for k in settings if manifest["settings"].get(k) != settings[k])
             raise KebiokgError(f"{out}: cannot resume with different settings ({', '.join(changed)}); "
                                f"use --force to restart")
+        elif changed_input := _changed_input(manifest.get("inputs", []), inputs):
+            raise KebiokgError(f"{out}: cannot resume: {changed_input}; use --force to restart")
         else:
             for stray in [*folder.glob("*.tmp"), out.with_name(out.name + ".tmp")]:
                 stray.unlink(missing_ok=True)
@@ -143,7 +189,8 @@ def _prepare(out: Path, settings: dict, options: RunOptions) -> tuple[Path, dict
     elif folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = {"format": "kebiokg-corpus", "version": 1, "complete": False, "settings": settings, "shards": []}
+    manifest = {"format": "kebiokg-corpus", "version": 1, "complete": False, "settings": settings,
+                "inputs": inputs, "shards": []}
     _write_json(manifest_path, manifest)
     return folder, manifest
 
@@ -160,13 +207,14 @@ def annotate_corpus(inputs: list[Path], out: Path, linker: Linker | None, option
     progress = progress or NullProgress()
     out = Path(out)
     settings = _settings(inputs, options, None if options.gold_passthrough else linker, kb_fingerprint)
-    folder, manifest = _prepare(out, settings, options)
+    files = input_files(inputs)
+    folder, manifest = _prepare(out, settings, [_identity(path) for path in files], options)
     problems = Problems(options.on_error, hint="use --on-error skip to skip such input")
     report = RunReport(str(out))
     done = sum(shard["documents"] for shard in manifest["shards"])
     report.resumed_documents = report.documents = done
     report.entities = sum(shard["entities"] for shard in manifest["shards"])
-    docs = read_documents(inputs, options.input_format, problems)
+    docs = read_documents(files, options.input_format, problems)
     for _ in islice(docs, done):  # already written by the interrupted run
         pass
     gold_counts: Counter = Counter()
@@ -189,7 +237,7 @@ def annotate_corpus(inputs: list[Path], out: Path, linker: Linker | None, option
                 with open(tmp, "w", encoding="utf-8") as handle:
                     if options.gold_passthrough:
                         for source in shard_docs:
-                            doc, counts = _gold_document(source, mapper)
+                            doc, counts = _gold_document(source, mapper, options.gold_types)
                             gold_counts.update(counts)
                             entities += len(doc.entities)
                             handle.write(_render(doc, options.output_format))
@@ -211,6 +259,13 @@ def annotate_corpus(inputs: list[Path], out: Path, linker: Linker | None, option
                 report.documents += len(shard_docs)
                 report.entities += entities
                 task.update(report.documents)
+        if not manifest["shards"]:
+            skipped = f" ({problems.total:,} malformed records skipped)" if problems.total else ""
+            raise KebiokgError(f"empty corpus: no documents in {', '.join(str(p) for p in inputs)}{skipped}")
+    except BaseException:
+        if not manifest["shards"]:  # nothing to resume: leave no unfinished output behind
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     finally:
         if pool is not None:
             pool.terminate()
@@ -232,8 +287,10 @@ def _chunk_sizes(total: int) -> Iterator[int]:
         yield min(_CHUNK, total - start)
 
 
-def _gold_document(source: Document, mapper: IdMapper) -> tuple[AnnotatedDocument, Counter]:
-    """Gold mentions of a document as entities, ids mapped to KB CUIs (first mapped CUI)."""
+def _gold_document(source: Document, mapper: IdMapper,
+                   types: frozenset[str] | None = None) -> tuple[AnnotatedDocument, Counter]:
+    """Gold mentions of a document as entities, ids mapped to KB CUIs (the first mapped CUI, of `types`
+    when given)."""
     counts: Counter = Counter()
     entities = []
     for mention in source.mentions:
@@ -244,6 +301,11 @@ def _gold_document(source: Document, mapper: IdMapper) -> tuple[AnnotatedDocumen
         if not cuis:
             counts["not_in_kb"] += 1
             continue
+        if types is not None:
+            cuis = [cui for cui in cuis if types.intersection(mapper.types(cui) or ())]
+            if not cuis:
+                counts["other_type"] += 1
+                continue
         counts["mapped"] += 1
         entities.append(Entity(mention.start, mention.end, source.text[mention.start:mention.end], cuis[0], 1.0,
                                mapper.types(cuis[0]) or []))

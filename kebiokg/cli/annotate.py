@@ -14,7 +14,6 @@ from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.linker import DEFAULT_THRESHOLD, Linker, LinkOptions
 from kebiokg.annotate.run import RunOptions, annotate_corpus, report_json
 from kebiokg.documents import FORMATS, read_pubtator
-from kebiokg.errors import KebiokgError
 from kebiokg.kb import KnowledgeBase
 
 from .format import echo_json, table
@@ -35,7 +34,7 @@ from .query import _csv
               help="Keep entities scoring at least this (1.0: a name of one concept; less: shared names).")
 @click.option("--semantic-types", default=None,
               help="Only concepts of these TUIs, semantic type names or semantic groups (CHEM, DISO, GENE, ANAT), "
-                   "comma-separated, any case.")
+                   "comma-separated, any case (with --gold-passthrough: only gold mentions of such concepts).")
 @click.option("--no-abbreviations", is_flag=True, help="Do not resolve abbreviations defined in the text.")
 @click.option("--min-chars", type=click.IntRange(1), default=DictionaryOptions.min_chars, show_default=True,
               help="Shortest KB name that matches text.")
@@ -65,18 +64,22 @@ def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_f
     """
     progress = progress_for(quiet)
     output_format = output_format or ("pubtator" if out.suffix == ".pubtator" else "jsonl")
-    options = RunOptions(input_format, output_format, gold_passthrough, workers, shard_size, resume, force, on_error)
     with KnowledgeBase(db_path) as kb:
+        types = kb.semantic_type_filter(_csv(semantic_types))  # a typo fails before the dictionary is built
+        options = RunOptions(input_format, output_format, gold_passthrough, workers, shard_size, resume, force,
+                             on_error, types if gold_passthrough else None)
         linker = mapper = None
         if gold_passthrough:
             mapper = IdMapper(kb)
         else:
-            types = kb.semantic_type_filter(_csv(semantic_types))  # a typo fails before the dictionary is built
             dictionary = load_or_build(kb, DictionaryOptions(min_chars=min_chars), dictionary_dir, progress)
             linker = Linker(dictionary, LinkOptions(threshold, types, not no_abbreviations))
         report = annotate_corpus(list(inputs), out, linker, options, kb.fingerprint, mapper, progress)
-    if report.documents == 0:
-        raise KebiokgError(f"empty corpus: no documents in {', '.join(str(p) for p in inputs)}")
+    if report.entities == 0:
+        why = ("no gold mention maps to a concept of the KB" if linker is None else
+               f"the dictionary's {linker.dictionary.meta['names']:,} names found nothing scoring {threshold}+")
+        click.echo(f"warning: 0 entities in {report.documents:,} documents: {why}"
+                   + (f" (semantic types {semantic_types})" if semantic_types else ""), err=True)
     if as_json:
         echo_json(report_json(report))
         return

@@ -12,6 +12,7 @@ from kebiokg.errors import KBError
 from kebiokg.graph import Edge, KnowledgeGraph, RelationFilter
 from kebiokg.index import EntityIndex, IndexOptions, LexicalEncoder, build_index, read_index_info
 from kebiokg.kb import KnowledgeBase
+from kebiokg.textfiles import decoded_lines, numbered_lines
 
 from .format import echo_json, table
 from .options import db_option, json_option, progress_for, quiet_option
@@ -143,9 +144,9 @@ def build_index_command(db_path: Path, out_dir: Path, kind: str, exact_max: int,
 
 
 def _read_queries(path: str) -> list[str]:
-    handle = sys.stdin if path == "-" else open(path, encoding="utf-8")
-    with handle:
-        return [line.rstrip("\n") for line in handle]
+    """One query per line; a line that is not UTF-8 is an error naming the file (or <stdin>) and line."""
+    lines = (decoded_lines(sys.stdin.buffer, "<stdin>") if path == "-" else numbered_lines(path))
+    return [line.rstrip("\n") for _, line in lines]
 
 
 @click.command("nearest")
