@@ -7,3 +7,7 @@ class KebiokgError(Exception):
 
 class KBError(KebiokgError):
     """The KB is missing, not a kebiokg KB, or does not hold what was asked for."""
+
+
+class KebiokgWarning(UserWarning):
+    """Something the user should know that does not stop the command (the CLI prints it as one line)."""

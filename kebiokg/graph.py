@@ -19,7 +19,9 @@ from .kb import KnowledgeBase
 
 @dataclass(frozen=True)
 class RelationFilter:
-    """Which relations count as edges (None = all)."""
+    """Which relations count as edges (None = all): REL and SAB in capitals, RELA in lower case, as the
+    command line's options give them (`kebiokg.cli.options.Codes`); RELA is compared lower-cased, since
+    UMLS writes NCI's in mixed case."""
 
     rels: tuple[str, ...] | None = None
     relas: tuple[str, ...] | None = None
@@ -56,7 +58,7 @@ class KnowledgeGraph:
             conditions.append(r.rel.in_(sa.bindparam("rels", expanding=True)))
             params["rels"] = list(self.filter.rels)
         if self.filter.relas:
-            conditions.append(r.rela.in_(sa.bindparam("relas", expanding=True)))
+            conditions.append(sa.func.lower(r.rela).in_(sa.bindparam("relas", expanding=True)))
             params["relas"] = list(self.filter.relas)
         if self.filter.sources:
             conditions.append(r.sab.in_(sa.bindparam("sources", expanding=True)))

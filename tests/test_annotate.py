@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import TINY, write_release
 
+from kebiokg import artefacts
 from kebiokg.annotate import run as run_module
 from kebiokg.annotate.abbreviations import find_abbreviations
 from kebiokg.annotate.corpus import read_corpus
@@ -151,6 +152,31 @@ def test_dictionary_save_load_and_cache(kb: KnowledgeBase, dictionary: Dictionar
     (tmp_path / "d" / "dictionary.json").write_text(json.dumps(meta))
     with pytest.raises(KebiokgError, match="another KB"):
         Dictionary.load(tmp_path / "d", kb)
+
+
+def test_a_damaged_dictionary_is_one_line_naming_the_file(kb: KnowledgeBase, dictionary: Dictionary, tmp_path: Path,
+                                                           monkeypatch) -> None:
+    """A truncated arrays.npz was a zipfile traceback; an altered one is found by `annotate --verify`."""
+    folder, db = tmp_path / "d", kb.url.removeprefix("duckdb:///")
+    dictionary.save(folder)
+    source = write_text_corpus(tmp_path / "in.txt", 3)
+    arrays = (folder / "arrays.npz").read_bytes()
+
+    def annotate(*extra: str) -> list[str]:
+        result = CliRunner().invoke(main, ["annotate", str(source), "--db", db, "--out", str(tmp_path / "o.jsonl"),
+                                           "--dictionary", str(folder), "--force", "--quiet", *extra])
+        assert result.exit_code == 1, result.output
+        return result.output.strip().splitlines()
+
+    (folder / "arrays.npz").write_bytes(arrays[:len(arrays) // 2])
+    [line] = annotate()
+    assert "arrays.npz has" in line and f"rebuild it with `kebiokg annotate --dictionary {folder}`" in line
+    altered = bytearray(arrays)
+    altered[len(arrays) // 2] ^= 0xFF
+    (folder / "arrays.npz").write_bytes(bytes(altered))
+    monkeypatch.setattr(artefacts, "CHEAP_BYTES", 0)  # a large dictionary: sizes only, unless asked
+    [line] = annotate("--verify")
+    assert "arrays.npz differs from the file written" in line
 
 
 # -- readers --------------------------------------------------------------------------------------------------

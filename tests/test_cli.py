@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from helpers import TINY, write_release
 
+from kebiokg import artefacts
 from kebiokg.cli.main import main
 
 
@@ -114,3 +116,69 @@ def test_query_errors_are_one_line(tiny_release: Path, tmp_path: Path) -> None:
     for option in ("--nprobe", "--batch-size"):
         result = invoke("nearest", "heart", "--db", db, "--index", tmp_path / "own", option, "0")
         assert result.exit_code == 2 and "is not in the range x>=1" in result.output
+
+
+def test_codes_are_taken_in_any_case(tmp_path: Path) -> None:
+    """REL, RELA, SAB and CUIs typed in any case match, RELA also where UMLS writes it in mixed case (NCI)."""
+    subsumes = "C0000003||CUI|RN|C0000002||CUI|Subsumes|R0000009||NCI|NCI|||N||"
+    release = write_release(tmp_path / "release", {"MRREL": [*TINY["MRREL"], subsumes]})
+    db = tmp_path / "kb.duckdb"
+    assert invoke("load-umls", release, "--db", db, "--quiet").exit_code == 0
+
+    def edges(*args: str) -> set[tuple[str, str, str]]:
+        result = invoke(*args, "--db", db, "--json")
+        assert result.exit_code == 0, result.output
+        return {(e["subject_cui"], e["rela"] or e["rel"], e["object_cui"]) for e in json.loads(result.stdout)}
+
+    assert edges("neighbors", "c0000001", "--rel", "rb") == {("C0000003", "RB", "C0000001")}
+    assert edges("neighbors", "C0000001", "--rela", "MAY_Treat") == {("C0000002", "may_treat", "C0000001")}
+    assert edges("neighbors", "C0000002", "--rela", "subsumes") == {("C0000002", "Subsumes", "C0000003")}
+    assert edges("neighbors", "C0000001", "--sources", "mth", "--rel", "Rb,rO") == {("C0000003", "RB", "C0000001")}
+    assert edges("path", "c0000002", "c0000003", "--rela", "SUBSUMES") == {("C0000002", "Subsumes", "C0000003")}
+    lower = tmp_path / "lower.duckdb"
+    assert invoke("load-umls", release, "--db", lower, "--sources", "nci,msh", "--quiet").exit_code == 0
+    assert json.loads(invoke("stats", "--db", lower, "--json").stdout)["filters"]["sources"] == ["NCI", "MSH"]
+
+
+def test_a_missing_model_folder_is_one_line_and_a_hub_id_still_goes_to_the_hub(tmp_path: Path, monkeypatch) -> None:
+    """A path-like --model that does not exist is refused before anything loads; `owner/name` is a hub id."""
+    monkeypatch.chdir(tmp_path)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("x\n", encoding="utf-8")
+    for value in ("./missing", "/no/such/model", "~/no-such-model", "a/b/c", "models\\bert"):
+        for args in (["probe", "--model", value, "--probe", corpus, "--out", tmp_path / "r"],
+                     ["finetune", "ner", "--model", value, "--train", corpus, "--dev", corpus, "--test", corpus,
+                      "--out", tmp_path / "f"],
+                     ["pretrain", "--objective", "mlm", "--base-model", value, "--corpus", corpus, "--out", tmp_path],
+                     ["nearest", "x", "--db", corpus, "--model", value],
+                     ["build-probe", "--db", corpus, "--out", tmp_path / "p.jsonl", "--tokenizer", value]):
+            result = invoke(*args)
+            assert result.exit_code == 2 and f"{value}: no such model folder" in result.output, result.output
+            assert len(result.output.strip().splitlines()) == 1
+    result = invoke("nearest", "x", "--db", corpus, "--model", "owner/name")  # no hub for nearest: local only
+    assert result.exit_code == 2 and "owner/name: no such model folder" in result.output
+    from kebiokg.cli.values import ModelSource
+
+    assert ModelSource().convert("owner/name", None, None) == "owner/name"  # the hub's form: left to the hub
+    assert ModelSource().convert("bert-base-uncased", None, None) == "bert-base-uncased"
+    (tmp_path / "owner" / "name").mkdir(parents=True)
+    assert ModelSource(hub=False).convert("owner/name", None, None) == "owner/name"  # a local folder wins
+
+
+def test_a_damaged_index_is_one_line_and_verify_compares_checksums(tiny_release: Path, tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    """A truncated names.bin gave hits with empty names and exit 0; an altered one is found by --verify."""
+    db, index = tmp_path / "kb.duckdb", tmp_path / "index"
+    assert invoke("load-umls", tiny_release, "--db", db, "--quiet").exit_code == 0
+    assert invoke("build-index", "--db", db, "--out", index, "--quiet").exit_code == 0
+    names = index / "names.bin"
+    data = names.read_bytes()
+    names.write_bytes(data[:-5])
+    one_line_error(invoke("nearest", "aspirin", "--db", db, "--index", index),
+                   "names.bin has 68 bytes, 73 when written (truncated or damaged); rebuild it with "
+                   "`kebiokg build-index`")
+    names.write_bytes(data.replace(b"Aspirin", b"Asperin"))
+    monkeypatch.setattr(artefacts, "CHEAP_BYTES", 0)  # a large index: sizes only, unless asked
+    assert invoke("nearest", "aspirin", "--db", db, "--index", index).exit_code == 0
+    one_line_error(invoke("nearest", "aspirin", "--db", db, "--index", index, "--verify"),
+                   "names.bin differs from the file written (sha256 checksum; damaged)")

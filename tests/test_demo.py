@@ -92,7 +92,7 @@ def test_journey_errors_are_one_line(tmp_path: Path) -> None:
     corpus.write_text(json.dumps({"id": "1", "text": "Aspirin treats headache in adults."}) + "\n")
     model = tmp_path / "model"
     assert invoke("pretrain", "--db", db_a, "--corpus", corpus, "--from-config", "tiny", "--out", model,
-                  "--max-steps", 1, "--vocab-size", 100, "--quiet")[0].exit_code == 0
+                  "--max-steps", 1, "--vocab-size", 100, "--allow-no-entities", "--quiet")[0].exit_code == 0
     fails("another KB", "nearest", "heart", "--db", db_b, "--model", model)
     fails("trained against another KB", "finetune", "ner", "--model", model, "--db", db_b, "--train", corpus,
           "--dev", corpus, "--test", corpus, "--out", tmp_path / "ner")

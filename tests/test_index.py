@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from kebiokg import artefacts
 from kebiokg.index import (
     ArrayEncoder,
     EntityIndex,
@@ -184,14 +186,35 @@ def test_rare_type_filter_fetches_until_k_or_exhausted(nci: Path, tmp_path: Path
         assert len(hits) == min(5, count) and all(tui in h.semantic_types for h in hits)
 
 
-def test_damaged_index_is_a_clear_error(tiny_release: Path, tmp_path: Path) -> None:
-    db = tmp_path / "kb.duckdb"
+def test_damaged_index_files_are_a_clear_error(tiny_release: Path, tmp_path: Path, monkeypatch) -> None:
+    """A truncated, missing or altered file is an error naming it and the command that rebuilds the index,
+    never hits with empty names or a numpy traceback."""
+    db, idx = tmp_path / "kb.duckdb", tmp_path / "idx"
     load_umls(tiny_release, db)
     with KnowledgeBase(db) as kb:
-        build_index(kb, LexicalEncoder(), tmp_path / "idx")
-        (tmp_path / "idx" / "index.faiss").write_bytes(b"garbage")
-        with pytest.raises(EntityIndexError, match="cannot read the FAISS index"):
-            EntityIndex(tmp_path / "idx", kb)
-        (tmp_path / "idx" / "index.json").write_text("{", encoding="utf-8")
-        with pytest.raises(EntityIndexError, match="damaged index metadata"):
-            EntityIndex(tmp_path / "idx", kb)
+        build_index(kb, LexicalEncoder(), idx)
+        pristine = {path.name: path.read_bytes() for path in idx.iterdir()}
+
+        def damaged(name: str, data: bytes | None, expected: str, verify: bool = False) -> None:
+            for other, content in pristine.items():
+                (idx / other).write_bytes(content)
+            if data is None:
+                (idx / name).unlink()
+            else:
+                (idx / name).write_bytes(data)
+            with pytest.raises(EntityIndexError, match=expected):
+                EntityIndex(idx, kb, verify=verify)
+
+        damaged("names.bin", pristine["names.bin"][:-5], "names.bin has 68 bytes, 73 when written \\(truncated or "
+                "damaged\\); rebuild it with `kebiokg build-index`")
+        damaged("name_entity.npy", pristine["name_entity.npy"][:-4], "name_entity.npy has .* \\(truncated")
+        damaged("index.faiss", b"garbage", "index.faiss has 7 bytes")
+        damaged("types.offsets.npy", None, "types.offsets.npy is missing")
+        altered = pristine["names.bin"].replace(b"Aspirin", b"Asperin")  # same size, other bytes
+        damaged("names.bin", altered, "names.bin differs from the file written")  # small: hashed on every open
+        monkeypatch.setattr(artefacts, "CHEAP_BYTES", 0)  # a large index: sizes only, unless asked
+        assert EntityIndex(idx, kb).search(["aspirin"], k=1)[0][0].matched_name == "Asperin"
+        damaged("names.bin", altered, "names.bin differs from the file written", verify=True)
+        damaged("index.json", b"{", "damaged index metadata")
+        info = json.loads(pristine["index.json"])
+        damaged("index.json", json.dumps({**info, "files": None}).encode(), "no record of its files")

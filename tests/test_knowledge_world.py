@@ -48,3 +48,13 @@ def test_fact_sets_file_errors_name_the_line(tmp_path: Path) -> None:
     bad.write_text("C0000001\tmay_treat\tC0000002\tstated\nC0000003\tisa\n", encoding="utf-8")
     with pytest.raises(Exception, match="facts.tsv:2"):
         read_fact_sets(bad)
+    bad.write_text("C0000001\tmay_treat\theart\tstated\n", encoding="utf-8")
+    with pytest.raises(Exception, match="facts.tsv:1: 'HEART' is not a CUI"):
+        read_fact_sets(bad)
+
+
+def test_fact_sets_take_cuis_in_any_case(tmp_path: Path) -> None:
+    """As every option and file that names CUIs: a lower-case CUI is the concept, not a silent non-match."""
+    facts = tmp_path / "facts.tsv"
+    facts.write_text("c0000001\tmay_treat\tC0000002\tstated\n", encoding="utf-8")
+    assert read_fact_sets(facts) == {("C0000001", "C0000002"): "stated", ("C0000002", "C0000001"): "stated"}

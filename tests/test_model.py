@@ -412,10 +412,52 @@ def test_resume_refuses_a_mismatched_or_corrupt_checkpoint(tiny_release: Path, t
     assert result.exit_code == 1 and "differs from --from-config small" in result.output
     result = runner.invoke(main, [*common, "--entity-table", "frozen", "--max-steps", "4", "--resume"])
     assert result.exit_code == 1 and "trained with entity_table_mode dense; cannot resume with frozen" in result.output
-    (out / "checkpoint-2" / "model.safetensors").write_bytes(b"not a tensor file")
-    result = runner.invoke(main, [*common, "--max-steps", "4", "--resume"])
-    assert result.exit_code == 1 and "corrupt checkpoint" in result.output
-    assert result.output.count("\n") == 1
+    other = tmp_path / "other.jsonl"  # the same documents once more: another corpus
+    write_jsonl([AnnotatedDocument(str(i), text, entities) for i in range(9)], other)
+    result = runner.invoke(main, [*common[:4], str(other), *common[5:], "--max-steps", "4", "--resume"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert (f"checkpoint-2: trained on another corpus ({corpus}: 1 file, {corpus.stat().st_size:,} bytes) than "
+            f"--corpus ({other}: 1 file, {other.stat().st_size:,} bytes)") in result.output
+    moved = tmp_path / "moved.jsonl"  # the same corpus elsewhere is the same corpus
+    corpus.rename(moved)
+    result = runner.invoke(main, [*common[:4], str(moved), *common[5:], "--max-steps", "4", "--save-steps", "2",
+                                  "--resume"])
+    assert result.exit_code == 0, result.output
+    # the newest checkpoint damaged: the resume falls back to the newest whole one, saying so
+    (out / "checkpoint-4" / "optimizer.pt").write_bytes(b"cut short")
+    result = runner.invoke(main, [*common[:4], str(moved), *common[5:], "--max-steps", "6", "--resume"])
+    assert result.exit_code == 0, result.output
+    assert (f"kebiokg: warning: {out}: resuming from checkpoint-2; skipped checkpoint-4 (optimizer.pt has 9 bytes"
+            in result.stderr.splitlines()[0])
+    final = json.loads((out / "trainer_state.json").read_text())
+    assert final["global_step"] == 6 and "files" not in final  # a checkpoint's record of its files stays with it
+    for checkpoint in ("checkpoint-2", "checkpoint-6"):
+        (out / checkpoint / "model.safetensors").unlink()
+    (out / "checkpoint-4" / "model.safetensors").write_bytes(b"not a tensor file")
+    result = runner.invoke(main, [*common[:4], str(moved), *common[5:], "--max-steps", "8", "--resume"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "no whole checkpoint-K folder to resume from (checkpoint-6 (model.safetensors is missing)" in result.output
+
+
+def test_a_corpus_without_entities_is_refused_unless_allowed(tiny_release: Path, tmp_path: Path) -> None:
+    """Its linking loss would be 0 throughout, silently; windows without entities in a corpus with some are fine."""
+    runner = CliRunner()
+    db = tmp_path / "kb.duckdb"
+    assert runner.invoke(main, ["load-umls", str(tiny_release), "--db", str(db), "--quiet"]).exit_code == 0
+    corpus = tmp_path / "plain.jsonl"
+    write_jsonl([AnnotatedDocument(str(i), "Aspirin for heart attack.", []) for i in range(8)], corpus)
+    common = ["pretrain", "--db", str(db), "--corpus", str(corpus), "--from-config", "tiny", "--batch-size", "4",
+              "--max-length", "32", "--vocab-size", "120", "--max-steps", "1", "--entity-init", "lexical", "--quiet"]
+    result = runner.invoke(main, [*common, "--out", str(tmp_path / "refused")])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "no entities in the corpus" in result.output and "--objective mlm" in result.output
+    assert "--allow-no-entities" in result.output
+    result = runner.invoke(main, [*common, "--out", str(tmp_path / "allowed"), "--allow-no-entities"])
+    assert result.exit_code == 0, result.output
+    some = [AnnotatedDocument("0", "Aspirin for heart attack.", [Entity(0, 7, "Aspirin", "C0000002")]),
+            *(AnnotatedDocument(str(i), "Aspirin for heart attack.", []) for i in range(1, 8))]
+    write_jsonl(some, corpus)
+    assert runner.invoke(main, [*common, "--out", str(tmp_path / "some")]).exit_code == 0
 
 
 def test_import_kebiokg_is_light_and_registers_the_auto_classes_when_transformers_loads(tmp_path: Path) -> None:

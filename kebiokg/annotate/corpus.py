@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..artefacts import sampled_checksum
 from ..documents import AnnotatedDocument, read_jsonl
 from ..errors import KebiokgError
 
@@ -33,3 +34,10 @@ def read_corpus(path: Path | str) -> Iterator[AnnotatedDocument]:
     """Stream the documents of a corpus (file or shard folder), validating offsets."""
     for file in corpus_files(path):
         yield from read_jsonl(file)
+
+
+def corpus_identity(path: Path | str) -> dict:
+    """What tells a corpus from another in milliseconds, whatever its size: its files' names, sizes and
+    sampled checksums (`kebiokg.artefacts.sampled_checksum`), with the path it was read from."""
+    return {"path": str(path), "files": [{"name": file.name, "bytes": file.stat().st_size,
+                                          "sample_sha256": sampled_checksum(file)} for file in corpus_files(path)]}

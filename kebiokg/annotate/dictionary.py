@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import pickle
 import unicodedata
+import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 import ahocorasick
 import numpy as np
 
+from ..artefacts import check_files, record_files
 from ..errors import KebiokgError
 from ..index.lexical import LexicalEncoder
 from ..kb import KnowledgeBase
@@ -43,6 +45,7 @@ there these they this those though through thus to too under until up upon us ve
 whether which while who whom whose why will with within without would yet you your yours yourself yourselves
 """.split())
 
+META, AUTOMATON, WORDS, ARRAYS = "dictionary.json", "automaton.bin", "words.pkl", "arrays.npz"  # a saved one's files
 _APOSTROPHE = "\x01"  # dropped inside a word, as normalize_name drops apostrophes
 _UNKNOWN = "\x02\x02"  # a word outside the dictionary: no key contains this character
 _ASCII_FOLD = {i: (chr(i).lower() if chr(i).isalnum() else " ") for i in range(128)}
@@ -204,44 +207,53 @@ class Dictionary:
         return cls(automaton, word_codes, arrays, meta)
 
     def save(self, folder: Path | str) -> None:
-        """Write the dictionary to a folder (automaton, word codes, arrays, meta) for reuse."""
+        """Write the dictionary to a folder (automaton, word codes, arrays, then the meta with the files'
+        sizes and checksums) for reuse."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        self.automaton.save(str(folder / "automaton.bin"))
-        with open(folder / "words.pkl", "wb") as handle:
+        (folder / META).unlink(missing_ok=True)  # written last: a save cut short leaves no dictionary that opens
+        self.automaton.save(str(folder / AUTOMATON))
+        with open(folder / WORDS, "wb") as handle:
             pickle.dump(self.word_codes, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        np.savez(folder / "arrays.npz", key_words=self.key_words, acronym=self.acronym, offsets=self.offsets,
+        np.savez(folder / ARRAYS, key_words=self.key_words, acronym=self.acronym, offsets=self.offsets,
                  entity=self.entity, preferred=self.preferred, rank=self.rank, similarity=self.similarity,
                  cuis=self.cuis, type_ids=self.type_ids)
-        (folder / "dictionary.json").write_text(json.dumps(self.meta, indent=1), encoding="utf-8")
+        meta = {**self.meta, "files": record_files(folder, [AUTOMATON, WORDS, ARRAYS])}
+        (folder / META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path | str, kb: KnowledgeBase | None = None) -> Dictionary:
+    def load(cls, folder: Path | str, kb: KnowledgeBase | None = None, verify: bool = False) -> Dictionary:
+        """A saved dictionary; file sizes are checked, checksums when `verify` (kebiokg.artefacts)."""
         folder = Path(folder)
+        rebuild = f"`kebiokg annotate --dictionary {folder}` once the folder is removed"
         try:
-            meta = json.loads((folder / "dictionary.json").read_text(encoding="utf-8"))
+            meta = json.loads((folder / META).read_text(encoding="utf-8"))
             meta["type_lists"] = [tuple(types) for types in meta["type_lists"]]
-            automaton = ahocorasick.load(str(folder / "automaton.bin"), pickle.loads)
-            with open(folder / "words.pkl", "rb") as handle:
-                word_codes = pickle.load(handle)
-            with np.load(folder / "arrays.npz") as data:
-                arrays = {name: data[name] for name in data.files}
-        except (OSError, ValueError, KeyError, pickle.UnpicklingError) as exc:
+        except (OSError, ValueError, KeyError) as exc:
             raise KebiokgError(f"{folder}: not a readable annotator dictionary ({exc})") from exc
         if meta.get("format") != cls.FORMAT:
             raise KebiokgError(f"{folder}: dictionary format {meta.get('format')}, expected {cls.FORMAT}: rebuild it")
+        check_files(folder, meta.get("files"), rebuild, verify)
+        try:  # a damaged file of the recorded size, when checksums were not compared
+            automaton = ahocorasick.load(str(folder / AUTOMATON), pickle.loads)
+            with open(folder / WORDS, "rb") as handle:
+                word_codes = pickle.load(handle)
+            with np.load(folder / ARRAYS) as data:
+                arrays = {name: data[name] for name in data.files}
+        except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as exc:
+            raise KebiokgError(f"{folder}: damaged annotator dictionary ({exc}); rebuild it with {rebuild}") from exc
         if kb is not None:
             kb.check_fingerprint(meta["kb_fingerprint"], f"{folder} (a dictionary; rebuild it)")
         return cls(automaton, word_codes, arrays, meta)
 
 
 def load_or_build(kb: KnowledgeBase, options: DictionaryOptions, folder: Path | None,
-                  progress: Progress | None = None) -> Dictionary:
+                  progress: Progress | None = None, verify: bool = False) -> Dictionary:
     """The dictionary cached in `folder` when it matches this KB and these options, else a new one
-    (saved to `folder` when given)."""
+    (saved to `folder` when given). A damaged cache is an error, not rebuilt: it says the disk lost data."""
     wanted = json.loads(json.dumps(asdict(options)))
-    if folder is not None and (Path(folder) / "dictionary.json").is_file():
-        cached = Dictionary.load(folder)
+    if folder is not None and (Path(folder) / META).is_file():
+        cached = Dictionary.load(folder, verify=verify)
         if cached.fingerprint == kb.fingerprint and cached.meta["options"] == wanted:
             return cached
     dictionary = Dictionary.build(kb, options, progress)

@@ -17,7 +17,7 @@ from kebiokg.documents import FORMATS, read_pubtator
 from kebiokg.kb import KnowledgeBase
 
 from .format import echo_json, table
-from .options import db_option, json_option, progress_for, quiet_option
+from .options import db_option, json_option, progress_for, quiet_option, verify_option
 from .query import _csv
 
 
@@ -40,6 +40,7 @@ from .query import _csv
               help="Shortest KB name that matches text.")
 @click.option("--dictionary", "dictionary_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder caching the name dictionary: reused when it matches the KB, else built and saved.")
+@verify_option("the --dictionary folder")
 @click.option("--gold-passthrough", is_flag=True,
               help="Write the input's gold mentions (PubTator or JSONL entities) instead of linking; "
                    "corpus ids (MeSH, OMIM) are mapped to CUIs through the KB.")
@@ -55,7 +56,7 @@ from .query import _csv
 @json_option
 def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_format: str | None,
                      output_format: str | None, threshold: float, semantic_types: str | None, no_abbreviations: bool,
-                     min_chars: int, dictionary_dir: Path | None, gold_passthrough: bool, workers: int,
+                     min_chars: int, dictionary_dir: Path | None, verify: bool, gold_passthrough: bool, workers: int,
                      shard_size: int, resume: bool, force: bool, on_error: str, quiet: bool, as_json: bool) -> None:
     """Detect and link KB concepts in PubMed XML, PubTator, JSONL or text files.
 
@@ -72,7 +73,7 @@ def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_f
         if gold_passthrough:
             mapper = IdMapper(kb)
         else:
-            dictionary = load_or_build(kb, DictionaryOptions(min_chars=min_chars), dictionary_dir, progress)
+            dictionary = load_or_build(kb, DictionaryOptions(min_chars=min_chars), dictionary_dir, progress, verify)
             linker = Linker(dictionary, LinkOptions(threshold, types, not no_abbreviations))
         report = annotate_corpus(list(inputs), out, linker, options, kb.fingerprint, mapper, progress)
     if report.entities == 0:

@@ -1,21 +1,37 @@
-"""Turning library errors into one clear line and a non-zero exit; `--debug` (or KEBIOKG_DEBUG=1)
-lets the traceback through instead."""
+"""Turning library errors into one clear line and a non-zero exit (`--debug` or KEBIOKG_DEBUG=1 lets the
+traceback through instead), and the library's warnings into one line each."""
 
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 import duckdb
 import sqlalchemy as sa
 
-from kebiokg.errors import KebiokgError
+from kebiokg.errors import KebiokgError, KebiokgWarning
 
 
 class KebiokgGroup(click.Group):
-    """A click group whose commands report known failures as `kebiokg: error: ...`."""
+    """A click group whose commands report known failures as `kebiokg: error: ...` and the library's
+    warnings (`KebiokgWarning`) as `kebiokg: warning: ...`, every time they are raised."""
 
     def invoke(self, ctx: click.Context):
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", KebiokgWarning)
+            show = warnings.showwarning
+
+            def one_line(message, category, *args, **kwargs):
+                if issubclass(category, KebiokgWarning):
+                    click.echo(f"kebiokg: warning: {message}", err=True)
+                else:
+                    show(message, category, *args, **kwargs)
+
+            warnings.showwarning = one_line
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context):
         if ctx.params.get("debug"):
             return super().invoke(ctx)
         try:

@@ -12,6 +12,7 @@ from kebiokg.finetune.args import FinetuneArgs
 from .format import echo_json, table
 from .model import quiet_transformers
 from .options import args_from, dataclass_options, db_option, device_option, json_option, progress_for, quiet_option
+from .values import ModelSource
 
 _existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -19,7 +20,7 @@ _existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 def _common(command):
     """The options NER and RE share: model, corpora, output, training budget."""
     options = [
-        click.option("--model", "model_path", required=True,
+        click.option("--model", "model_path", required=True, type=ModelSource(),
                      help="A kebiokg model folder (detection and linking stay active) or any Hugging Face encoder "
                           "(folder or hub id)."),
         click.option("--train", required=True, type=_existing_file, help="Training corpus."),

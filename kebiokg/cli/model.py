@@ -13,6 +13,7 @@ from kebiokg.pretraining.args import ENTITY_INITS, TrainArgs
 
 from .format import echo_json, table
 from .options import args_from, dataclass_options, db_option, device_option, json_option, progress_for, quiet_option
+from .values import ModelSource
 
 
 def quiet_transformers(quiet: bool) -> None:
@@ -78,7 +79,8 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
               help="Annotated corpus (kebiokg annotate output: a .jsonl file or a shard folder).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Run folder: checkpoint-K/ folders, the final model, log.jsonl, loss.png.")
-@click.option("--base-model", default=None, help="Start from a BERT-family masked LM (a folder or a hub id).")
+@click.option("--base-model", default=None, type=ModelSource(),
+              help="Start from a BERT-family masked LM (a folder or a hub id).")
 @click.option("--from-config", default=None,
               help="Start from scratch: a preset (tiny, small, base) or a JSON file of KebioConfig fields.")
 @click.option("--tokenizer", "tokenizer_path", default=None, type=click.Path(exists=True, path_type=Path),
@@ -108,16 +110,19 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
                    "sampled scorer), or not at all.")
 @dataclass_options(TrainArgs, "max_steps", "batch_size", "grad_accum", "learning_rate", "warmup_ratio",
                    "max_length", "mlm_probability", "seed", "save_steps", "log_steps")
-@click.option("--resume", is_flag=True, help="Continue from the latest checkpoint-K/ in --out.")
+@click.option("--resume", is_flag=True,
+              help="Continue from the newest whole checkpoint-K/ in --out (damaged newer ones are skipped with a "
+                   "warning), on the same corpus.")
+@click.option("--allow-no-entities", is_flag=True,
+              help="Train KeBioLM on a corpus without a single entity (refused by default: no linking is learnt).")
 @device_option
 @quiet_option()
 @json_option
 def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Path, base_model: str | None,
                      from_config: str | None, tokenizer_path: Path | None, vocab_size: int, entity_init: str,
                      kge_dir: Path | None, kge_epochs: int | None, entity_scorer: str, candidate_search: str,
-                     index_refresh: int, entity_table_mode: str, resume: bool, device: str | None, quiet: bool,
-                     as_json: bool,
-                     **settings) -> None:
+                     index_refresh: int, entity_table_mode: str, resume: bool, allow_no_entities: bool,
+                     device: str | None, quiet: bool, as_json: bool, **settings) -> None:
     """Pretrain KeBioLM (MLM with whole-entity masking + entity detection + entity linking) on an
     annotated corpus, against the entities of the KB; or, with --objective mlm, the plain-MLM baseline."""
     from kebiokg.pretraining.entity_index import export_entity_index
@@ -146,7 +151,7 @@ def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Pa
             tokenizer_path=tokenizer_path, vocab_size=vocab_size, entity_init=entity_init, kge=kge_dir,
             kge_epochs=kge_epochs, seed=args.seed, model_options=model_options, progress=progress)
         state = pretrain(model, tokenizer, corpus, out, args, kb.fingerprint, checkpoint, progress, device,
-                         index_refresh)
+                         index_refresh, allow_no_entities)
         if rank == 0:
             export_entity_index(out, kb, progress)
     if world > 1:

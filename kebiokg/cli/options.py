@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from kebiokg.artefacts import CHEAP_BYTES
 from kebiokg.progress import BarProgress, NullProgress, Progress
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
@@ -27,6 +28,13 @@ def quiet_option(help: str = "No progress bars."):
 
 def seed_option(default: int = 42, help: str = "Random seed; the same seed repeats the run exactly."):
     return click.option("--seed", type=int, default=default, show_default=True, help=help)
+
+
+def verify_option(what: str):
+    return click.option("--verify", is_flag=True,
+                        help=f"Compare the checksums of {what}'s files with those recorded when it was written "
+                             "(sizes are always checked; checksums also when its files total at most "
+                             f"{CHEAP_BYTES >> 20} MiB).")
 
 
 def progress_for(quiet: bool) -> Progress:

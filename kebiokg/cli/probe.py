@@ -13,6 +13,7 @@ from kebiokg.kb import KnowledgeBase
 from .format import echo_json, table
 from .model import quiet_transformers
 from .options import db_option, device_option, json_option, progress_for, quiet_option, seed_option
+from .values import ModelSource
 
 
 @click.command("build-probe")
@@ -20,7 +21,7 @@ from .options import db_option, device_option, json_option, progress_for, quiet_
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Probe JSONL file.")
 @click.option("--templates", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV of relation,template ([X] subject, [Y] object); others read '[X] relation [Y] .'.")
-@click.option("--tokenizer", "tokenizer_path", default=None,
+@click.option("--tokenizer", "tokenizer_path", default=None, type=ModelSource(),
               help="Tokenizer (folder or model) counting answer word pieces [default: whitespace words].")
 @click.option("--per-relation", type=click.IntRange(1), default=1000, show_default=True,
               help="Queries per relation and direction at most.")
@@ -64,7 +65,7 @@ def build_probe_command(db_path: Path, out: Path, templates: Path | None, tokeni
 
 
 @click.command("probe")
-@click.option("--model", "models", required=True, multiple=True,
+@click.option("--model", "models", required=True, multiple=True, type=ModelSource(),
               help="A kebiokg model folder or any Hugging Face masked LM (repeat to compare).")
 @click.option("--probe", "probe_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -95,8 +96,6 @@ def probe_command(models: tuple[str, ...], probe_path: Path, out: Path, split: s
     progress = progress_for(quiet)
     reports: dict[str, dict] = {}
     for model_path in models:
-        if model_path.startswith(("/", ".", "~")) and not Path(model_path).expanduser().exists():
-            raise KebiokgError(f"{model_path}: no such model folder")
         try:
             model = AutoModelForMaskedLM.from_pretrained(model_path).to(device).eval()
             tokenizer = AutoTokenizer.from_pretrained(model_path)

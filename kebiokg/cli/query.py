@@ -15,7 +15,8 @@ from kebiokg.kb import KnowledgeBase
 from kebiokg.textfiles import decoded_lines, numbered_lines
 
 from .format import echo_json, table
-from .options import db_option, json_option, progress_for, quiet_option
+from .options import db_option, json_option, progress_for, quiet_option, verify_option
+from .values import Codes, ModelSource
 
 
 def _csv(value: str | None) -> tuple[str, ...] | None:
@@ -24,9 +25,12 @@ def _csv(value: str | None) -> tuple[str, ...] | None:
 
 
 relation_filter_options = [
-    click.option("--rel", default=None, help="Only these REL values, comma-separated (e.g. PAR,CHD,RO)."),
-    click.option("--rela", default=None, help="Only these RELA values, comma-separated (e.g. isa,may_treat)."),
-    click.option("--sources", default=None, help="Only relations from these sources (SAB), comma-separated."),
+    click.option("--rel", type=Codes("REL"), default=None,
+                 help="Only these REL values, comma-separated, any case (e.g. PAR,CHD,RO)."),
+    click.option("--rela", type=Codes("RELA"), default=None,
+                 help="Only these RELA values, comma-separated, any case (e.g. isa,may_treat)."),
+    click.option("--sources", type=Codes("SAB"), default=None,
+                 help="Only relations from these sources (SAB), comma-separated, any case."),
 ]
 
 
@@ -76,11 +80,11 @@ def _edges_table(edges: list[Edge], depth_header: str = "depth") -> str:
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 4), help="Hops to follow.")
 @click.option("--max-edges", default=50_000, show_default=True, help="Stop expanding a hop after this many edges.")
 @json_option
-def neighbors_command(cui: str, db_path: Path, rel: str | None, rela: str | None, sources: str | None, depth: int,
-                      max_edges: int, as_json: bool) -> None:
+def neighbors_command(cui: str, db_path: Path, rel: tuple[str, ...] | None, rela: tuple[str, ...] | None,
+                      sources: tuple[str, ...] | None, depth: int, max_edges: int, as_json: bool) -> None:
     """Relations of a concept in reading order (subject, relation, object), with names."""
     with KnowledgeBase(db_path) as kb:
-        graph = KnowledgeGraph(kb, RelationFilter(_csv(rel), _csv(rela), _csv(sources)), max_edges=max_edges)
+        graph = KnowledgeGraph(kb, RelationFilter(rel, rela, sources), max_edges=max_edges)
         edges = graph.neighbors(cui, depth)
     if not edges:
         raise KBError(f"{cui.upper()} has no relations matching the filters")
@@ -99,11 +103,11 @@ def neighbors_command(cui: str, db_path: Path, rel: str | None, rela: str | None
 @with_relation_filter
 @click.option("--max-depth", default=4, show_default=True, type=click.IntRange(1, 8), help="Longest path searched.")
 @json_option
-def path_command(cui_from: str, cui_to: str, db_path: Path, rel: str | None, rela: str | None, sources: str | None,
-                 max_depth: int, as_json: bool) -> None:
+def path_command(cui_from: str, cui_to: str, db_path: Path, rel: tuple[str, ...] | None,
+                 rela: tuple[str, ...] | None, sources: tuple[str, ...] | None, max_depth: int, as_json: bool) -> None:
     """A shortest chain of relations between two concepts (each relation shown in reading order)."""
     with KnowledgeBase(db_path) as kb:
-        graph = KnowledgeGraph(kb, RelationFilter(_csv(rel), _csv(rela), _csv(sources)))
+        graph = KnowledgeGraph(kb, RelationFilter(rel, rela, sources))
         edges = graph.shortest_path(cui_from, cui_to, max_depth)
     if as_json:
         echo_json(edges)
@@ -154,7 +158,7 @@ def _read_queries(path: str) -> list[str]:
 @db_option()
 @click.option("--index", "index_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="The index folder (made by build-index).")
-@click.option("--model", "model_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--model", "model_dir", default=None, type=ModelSource(hub=False),
               help="Search a pretrained model's learned entity table instead (MODEL/entity_index).")
 @click.option("-k", "k", default=10, show_default=True, type=click.IntRange(min=1), help="Concepts per query.")
 @click.option("--queries", "queries_file", default=None,
@@ -164,10 +168,11 @@ def _read_queries(path: str) -> list[str]:
                    "or semantic groups (CHEM, DISO, GENE, ANAT).")
 @click.option("--nprobe", type=click.IntRange(1), default=None, help="Override the IVF lists probed per query.")
 @click.option("--batch-size", type=click.IntRange(1), default=1024, show_default=True, help="Queries per batch.")
+@verify_option("the index")
 @json_option
-def nearest_command(query: str | None, db_path: Path, index_dir: Path | None, model_dir: Path | None, k: int,
-                    queries_file: str | None,
-                    semantic_types: str | None, nprobe: int | None, batch_size: int, as_json: bool) -> None:
+def nearest_command(query: str | None, db_path: Path, index_dir: Path | None, model_dir: str | None, k: int,
+                    queries_file: str | None, semantic_types: str | None, nprobe: int | None, batch_size: int,
+                    verify: bool, as_json: bool) -> None:
     """Concepts nearest to a mention string: CUI, preferred name, matched name, score, semantic types.
 
     With --json, one JSON line per query, in input order.
@@ -177,7 +182,7 @@ def nearest_command(query: str | None, db_path: Path, index_dir: Path | None, mo
     if (index_dir is None) == (model_dir is None):
         raise click.UsageError("give one of --index DIR and --model DIR")
     if model_dir is not None:
-        index_dir = model_dir / "entity_index"
+        index_dir = Path(model_dir) / "entity_index"
         if not index_dir.is_dir():
             raise KBError(f"{model_dir}: no entity_index/ (made by `kebiokg pretrain` at the end of training)")
     queries = [query] if query is not None else _read_queries(queries_file)
@@ -187,7 +192,7 @@ def nearest_command(query: str | None, db_path: Path, index_dir: Path | None, mo
             from kebiokg.pretraining.entity_index import kebio_encoder
 
             encoder = kebio_encoder(read_index_info(index_dir).encoder["model"])
-        index = EntityIndex(index_dir, kb, encoder)
+        index = EntityIndex(index_dir, kb, encoder, verify=verify)
         if nprobe:
             index.set_nprobe(nprobe)
         results = index.search(queries, k=k, semantic_types=list(_csv(semantic_types) or []) or None,

@@ -11,6 +11,7 @@ from kebiokg.umls_loader.load import DEFAULT_TABLES, OPTIONAL_TABLES, LoadOption
 
 from .format import echo_json, table
 from .options import db_option, json_option, progress_for, quiet_option, seed_option
+from .values import Codes
 
 
 def _csv_list(value: str | None) -> tuple[str, ...] | None:
@@ -44,7 +45,8 @@ def synth_umls_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> 
               help="Languages to keep (LAT), comma-separated, or 'all'.")
 @click.option("--keep-suppressed", is_flag=True,
               help="Keep suppressible rows too (default: SUPPRESS='N' only).")
-@click.option("--sources", default=None, help="Keep only these sources (SAB), comma-separated.")
+@click.option("--sources", type=Codes("SAB"), default=None,
+              help="Keep only these sources (SAB), comma-separated, any case.")
 @click.option("--max-srl", type=click.IntRange(0, 9), default=None,
               help="Keep atoms with source restriction level <= N (licence level).")
 @click.option("--semantic-types", default=None,
@@ -61,10 +63,10 @@ def synth_umls_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> 
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="DuckDB threads (default: all cores).")
 @json_option
 @quiet_option()
-def load_umls_command(meta_dir: Path, db_path: Path, lang: str, keep_suppressed: bool, sources: str | None,
-                      max_srl: int | None, semantic_types: str | None, tables: str | None, keep_raw: bool,
-                      on_error: str, force: bool, memory_limit: str, threads: int | None, as_json: bool,
-                      quiet: bool) -> None:
+def load_umls_command(meta_dir: Path, db_path: Path, lang: str, keep_suppressed: bool,
+                      sources: tuple[str, ...] | None, max_srl: int | None, semantic_types: str | None,
+                      tables: str | None, keep_raw: bool, on_error: str, force: bool, memory_limit: str,
+                      threads: int | None, as_json: bool, quiet: bool) -> None:
     """Load a UMLS release (a release root or its META folder) into a DuckDB KB.
 
     Reads MR*.RRF, MR*.RRF.gz and split pieces (MRCONSO.RRF.aa, .ab, ...). The KB is built in a
@@ -76,7 +78,7 @@ def load_umls_command(meta_dir: Path, db_path: Path, lang: str, keep_suppressed:
     options = LoadOptions(
         langs=None if lang.strip().lower() == "all" else _csv_list(lang.upper()),
         keep_suppressed=keep_suppressed,
-        sources=_csv_list(sources),
+        sources=sources,
         max_srl=max_srl,
         semantic_types=_csv_list(semantic_types),
         tables=tuple(dict.fromkeys(DEFAULT_TABLES + tuple(x.upper() for x in extra))),

@@ -25,11 +25,13 @@ import sqlalchemy as sa
 
 from .. import __version__
 from .. import schema as t
+from ..artefacts import check_files, record_files
 from ..errors import KebiokgError
 from ..kb import KnowledgeBase
 from ..progress import NullProgress, Progress
 from .encoders import Encoder, encoder_from_config
-from .lookup import StringTable, write_string_table
+from .lexical import LexicalEncoder
+from .lookup import TABLE_SUFFIXES, StringTable, write_string_table
 
 INDEX_FILE = "index.faiss"
 META_FILE = "index.json"
@@ -83,6 +85,7 @@ class IndexInfo:
     build_seconds: float
     built_at: str
     tool_version: str
+    files: dict | None = None  # name -> bytes and sha256 of every file beside index.json (kebiokg.artefacts)
 
 
 def gpu_count() -> int:
@@ -157,17 +160,20 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
     (out_dir / META_FILE).unlink(missing_ok=True)
     with progress.task("lookup tables", total=None) as task:
         task.note("concepts")
-        _write_concept_tables(kb, out_dir)
+        written = _write_concept_tables(kb, out_dir)
         if name_entity is not None:
             task.note("names")
             np.save(out_dir / NAME_ENTITY_FILE, name_entity)
-            _stream_column(kb, t.names.c.str, t.names.c.name_id, out_dir / NAMES_TABLE)
+            written += [NAME_ENTITY_FILE, *_stream_column(kb, t.names.c.str, t.names.c.name_id, out_dir / NAMES_TABLE)]
     faiss.write_index(index, str(out_dir / INDEX_FILE))
+    with progress.task("checksums", total=None):
+        info.files = record_files(out_dir, [INDEX_FILE, *written])
     (out_dir / META_FILE).write_text(json.dumps(asdict(info), indent=2) + "\n", encoding="utf-8")
     return info
 
 
-def _stream_column(kb: KnowledgeBase, column: sa.Column, order: sa.Column, path: Path) -> None:
+def _stream_column(kb: KnowledgeBase, column: sa.Column, order: sa.Column, path: Path) -> list[str]:
+    """Write a string table of `column`; the names of its two files."""
     with kb.engine.connect() as conn:
         result = conn.execute(sa.select(column).order_by(order))
 
@@ -176,13 +182,14 @@ def _stream_column(kb: KnowledgeBase, column: sa.Column, order: sa.Column, path:
                 yield from (row[0] for row in batch)
 
         write_string_table(path, rows())
+    return [path.with_suffix(suffix).name for suffix in TABLE_SUFFIXES]
 
 
-def _write_concept_tables(kb: KnowledgeBase, out_dir: Path) -> None:
+def _write_concept_tables(kb: KnowledgeBase, out_dir: Path) -> list[str]:
     c = t.concepts.c
-    _stream_column(kb, c.cui, c.entity_id, out_dir / CUIS_TABLE)
-    _stream_column(kb, c.preferred_name, c.entity_id, out_dir / PREFERRED_TABLE)
-    _stream_column(kb, sa.func.array_to_string(c.semantic_types, "|"), c.entity_id, out_dir / TYPES_TABLE)
+    return [*_stream_column(kb, c.cui, c.entity_id, out_dir / CUIS_TABLE),
+            *_stream_column(kb, c.preferred_name, c.entity_id, out_dir / PREFERRED_TABLE),
+            *_stream_column(kb, sa.func.array_to_string(c.semantic_types, "|"), c.entity_id, out_dir / TYPES_TABLE)]
 
 
 def _name_entity(kb: KnowledgeBase) -> np.ndarray:
@@ -209,11 +216,16 @@ class EntityIndex:
     """A saved index opened against the KB it was built from."""
 
     def __init__(self, path: Path | str, kb: KnowledgeBase, encoder: Encoder | None = None,
-                 use_gpu: bool = True) -> None:
+                 use_gpu: bool = True, verify: bool = False) -> None:
+        """Open the index in `path`; file sizes are checked, checksums when `verify` (kebiokg.artefacts)."""
         path = Path(path)
         self.info = read_index_info(path)
         kb.check_fingerprint(self.info.fingerprint, f"{path} (release {self.info.release}; rebuild the index)",
                              error=EntityIndexError)
+        # a model's entity_index/ is rewritten when its pretraining run is resumed past its last step
+        rebuild = "`kebiokg build-index`" if self.info.encoder.get("kind") == LexicalEncoder.kind else \
+            "`kebiokg pretrain --resume` on its model folder"
+        check_files(path, self.info.files, rebuild, verify, EntityIndexError)
         self.kb = kb
         self.encoder = encoder or encoder_from_config(self.info.encoder)
         if self.encoder.config() != self.info.encoder:
@@ -231,11 +243,14 @@ class EntityIndex:
                 self.on_gpu = True
             except RuntimeError:  # an index type faiss cannot clone to the GPU: search on the CPU
                 pass
-        self.name_entity = np.load(path / NAME_ENTITY_FILE) if self.info.unit == "name" else None
-        self.names = StringTable(path / NAMES_TABLE) if self.info.unit == "name" else None
-        self.cuis = StringTable(path / CUIS_TABLE)
-        self.preferred = StringTable(path / PREFERRED_TABLE)
-        self.types = StringTable(path / TYPES_TABLE)
+        try:  # a damaged file of the recorded size, when checksums were not compared
+            self.name_entity = np.load(path / NAME_ENTITY_FILE) if self.info.unit == "name" else None
+            self.names = StringTable(path / NAMES_TABLE) if self.info.unit == "name" else None
+            self.cuis = StringTable(path / CUIS_TABLE)
+            self.preferred = StringTable(path / PREFERRED_TABLE)
+            self.types = StringTable(path / TYPES_TABLE)
+        except (ValueError, OSError) as exc:
+            raise EntityIndexError(f"{path}: damaged lookup tables ({exc}); rebuild it with {rebuild}") from exc
 
     def set_nprobe(self, nprobe: int) -> None:
         """IVF lists searched per query (more: better recall, slower); no effect on exact indexes."""

@@ -13,26 +13,29 @@ from pathlib import Path
 
 import numpy as np
 
+DATA, OFFSETS = ".bin", ".offsets.npy"
+TABLE_SUFFIXES = (DATA, OFFSETS)  # a table's two files
+
 
 def write_string_table(path: Path, strings: Iterable[str]) -> int:
     """Write `path.bin` (UTF-8, concatenated) and `path.offsets.npy`; return the row count."""
     offsets = [0]
-    with open(path.with_suffix(".bin"), "wb") as handle:
+    with open(path.with_suffix(DATA), "wb") as handle:
         position = 0
         for text in strings:
             data = text.encode("utf-8")
             handle.write(data)
             position += len(data)
             offsets.append(position)
-    np.save(path.with_suffix(".offsets.npy"), np.asarray(offsets, dtype=np.int64))
+    np.save(path.with_suffix(OFFSETS), np.asarray(offsets, dtype=np.int64))
     return len(offsets) - 1
 
 
 class StringTable:
     def __init__(self, path: Path) -> None:
-        self.offsets = np.load(path.with_suffix(".offsets.npy"), mmap_mode="r")
+        self.offsets = np.load(path.with_suffix(OFFSETS), mmap_mode="r")
         size = int(self.offsets[-1])
-        self.data = np.memmap(path.with_suffix(".bin"), dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
+        self.data = np.memmap(path.with_suffix(DATA), dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1

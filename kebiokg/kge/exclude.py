@@ -9,7 +9,6 @@ the KB most often gives the reverse of its pairs.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from .. import schema as t
+from ..artefacts import checksum
 from ..errors import KBError, KebiokgError
 from ..kb import KnowledgeBase, check_cui
 from .triples import KbTriples, contains, unique_sorted
@@ -48,14 +48,6 @@ class Exclusion:
     facts: int = 0
     triples_removed: int = 0
     inverse_relations: dict[str, str] = field(default_factory=dict)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_facts(path: Path) -> list[Fact]:
@@ -130,7 +122,7 @@ def inverse_relations(kb: KnowledgeBase, labels: list[str]) -> dict[str, str]:
 def exclude_facts(kb: KnowledgeBase, triples: KbTriples, path: Path) -> tuple[np.ndarray, Exclusion]:
     """The KB's keys without the file's facts and their inverses, and what was removed."""
     facts = read_facts(path)
-    report = Exclusion(file=str(path), sha256=file_sha256(path))
+    report = Exclusion(file=str(path), sha256=checksum(path))
     if not facts:
         return triples.keys, report
     label_index = {label: i for i, label in enumerate(triples.labels)}

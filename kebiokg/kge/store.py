@@ -2,7 +2,8 @@
 
 OUT/entities.npy    float32 [concept_count, dim], row = entity_id (the best epoch on validation)
 OUT/relations.npy   float32 [relation labels, dim], row = index into kge.json "relations"
-OUT/kge.json        KB fingerprint, model, settings, split sizes, metrics, epochs, seconds
+OUT/kge.json        KB fingerprint, model, settings, split sizes, metrics, epochs, seconds, and the sizes
+                    and checksums of the two tables (kebiokg.artefacts)
 OUT/checkpoint.pt   the last finished epoch: tables, optimizer state, best tables, history
 
 Every file is written to a temporary name and renamed into place, so a crash leaves the last good
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..artefacts import check_files
 from ..errors import KebiokgError
 from ..kb import KnowledgeBase
 
@@ -70,9 +72,10 @@ class KgeEmbeddings:
         return self.metadata["dim"]
 
 
-def load_kge(path: str | Path, kb: KnowledgeBase) -> KgeEmbeddings:
+def load_kge(path: str | Path, kb: KnowledgeBase, verify: bool = False) -> KgeEmbeddings:
     """The embeddings in `path` (an embed-kb output folder), checked against `kb`: built from it, and one
-    row per concept. The tables are memory-mapped read-only (copy them to change them)."""
+    row per concept; file sizes are checked, checksums when `verify`. The tables are memory-mapped
+    read-only (copy them to change them)."""
     path = Path(path)
     try:
         metadata = json.loads((path / METADATA).read_text(encoding="utf-8"))
@@ -81,6 +84,8 @@ def load_kge(path: str | Path, kb: KnowledgeBase) -> KgeEmbeddings:
     except json.JSONDecodeError as exc:
         raise KebiokgError(f"{path / METADATA}: not JSON ({exc})") from exc
     kb.check_fingerprint(metadata.get("kb_fingerprint"), path)
+    check_files(path, metadata.get("files"), f"`kebiokg embed-kb --out {path} --resume` (from its {CHECKPOINT}, "
+                                             "same options) or into another --out", verify)
     entities = np.load(path / ENTITIES, mmap_mode="r")
     relations = np.load(path / RELATIONS, mmap_mode="r")
     if entities.shape[0] != kb.concept_count:

@@ -26,13 +26,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..artefacts import checksum, record_files
 from ..errors import KebiokgError
 from ..kb import KnowledgeBase
 from ..progress import NullProgress, Progress
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import KgeData, prepare_data
 from .evaluate import TIES, evaluate
-from .exclude import file_sha256
 from .models import MODELS, KgeModel
 from .optim import RowAdagrad
 from .options import RESUMABLE, EmbedOptions
@@ -66,7 +66,7 @@ def _embed_kb(kb: KnowledgeBase, out: Path, options: EmbedOptions, exclude: Path
         raise KebiokgError(f"unknown KGE model {options.model!r} (expected one of {', '.join(MODELS)})")
     started = time.perf_counter()
     settings = {**dataclasses.asdict(options), "margin": options.resolved_margin(),
-                "exclude_sha256": file_sha256(exclude) if exclude is not None else None}
+                "exclude_sha256": checksum(exclude) if exclude is not None else None}
     checkpoint = _open_out(out, resume, kb, settings)
     data = prepare_data(kb, options.seed, options.valid_fraction, options.test_fraction, options.eval_triples,
                         exclude, progress)
@@ -103,6 +103,7 @@ def _embed_kb(kb: KnowledgeBase, out: Path, options: EmbedOptions, exclude: Path
         "epochs_run": state["epoch"], "best_epoch": state["best_epoch"] or state["epoch"],
         "stopped": state["stopped"] or "epochs", "history": state["history"],
         "seconds": round(state["seconds"] + time.perf_counter() - started, 3), "timing": timing,
+        "files": record_files(out, [ENTITIES, RELATIONS]),
     }
     save_json(out / METADATA, metadata)  # last: its presence marks a finished run
     return metadata

@@ -50,6 +50,21 @@ class EntityVocabulary:
         return self._rows.get(cui, ENTITY_UNKNOWN) if cui else ENTITY_UNKNOWN
 
 
+def check_entities(corpus: Path | str) -> None:
+    """Refuse a corpus with text but not one entity: KeBioLM would train without linking (its loss 0),
+    silently. Reads up to the first entity (all of a corpus without one); windows without entities in a
+    corpus with some are fine."""
+    text = False
+    for doc in read_corpus(corpus):
+        if doc.entities:
+            return
+        text = text or bool(doc.text.strip())
+    if text:  # an empty corpus is the stream's error ("no training text")
+        raise KebiokgError(f"{corpus}: no entities in the corpus, so KeBioLM would learn no linking: annotate it "
+                           "(`kebiokg annotate`), train the plain-MLM baseline (--objective mlm), or pass "
+                           "--allow-no-entities")
+
+
 @dataclass
 class Window:
     input_ids: list[int]  # with [CLS] and [SEP]

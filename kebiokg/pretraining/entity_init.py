@@ -61,7 +61,7 @@ def kge_vectors(kb: KnowledgeBase, dim: int, kge: Path | None, out: Path, seed: 
             embed_kb(kb, kge, options, resume=(kge / CHECKPOINT).exists(), progress=progress)
         if world > 1:
             torch.distributed.barrier()
-    embeddings = load_kge(kge, kb)
+    embeddings = load_kge(kge, kb, verify=True)  # every row is copied into the table: hashing them costs as much
     if embeddings.dim != dim:
         raise KebiokgError(f"{kge}: {embeddings.dim}-dimensional embeddings, the model's entity table has {dim} "
                            f"(run embed-kb --dim {dim}, or set entity_dim)")

@@ -8,7 +8,9 @@
 
 Resuming loads the latest checkpoint, restores weights, optimizer, scheduler and RNG states and
 skips the batches already trained on (the data order is a function of the seed), so an interrupted
-and resumed run reaches the same weights as an uninterrupted one.
+and resumed run reaches the same weights as an uninterrupted one. Each checkpoint's trainer_state.json
+records the sizes and checksums of its files (kebiokg.artefacts) and the corpus it trained on: a
+resume skips damaged checkpoints for the newest whole one, with a warning, and refuses another corpus.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -25,13 +28,15 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
-from ..errors import KebiokgError
+from ..annotate.corpus import corpus_identity
+from ..artefacts import damaged, record_files
+from ..errors import KebiokgError, KebiokgWarning
 from ..kb import KnowledgeBase, check_fingerprint
 from ..modeling_kebio import PRESETS, KebioConfig, KebioForPreTraining, preset_config
 from ..progress import NullProgress, Progress
 from ..training import LogWindow, autocast_for, distributed, optimizer_step, parameter_groups, plot_curves
 from .args import TrainArgs
-from .data import EntityVocabulary, WindowStream, collate
+from .data import EntityVocabulary, WindowStream, check_entities, collate
 from .entity_init import init_entity_table
 from .tokenizer import train_tokenizer
 
@@ -74,14 +79,15 @@ def start_or_resume(kb: KnowledgeBase, corpus: Path, out: Path, *, resume: bool,
                     entity_init: str = "auto", kge: Path | None = None, kge_epochs: int | None = None,
                     seed: int = 42, model_options: dict | None = None, progress: Progress | None = None,
                     ) -> tuple[KebioForPreTraining, object, Path | None]:
-    """The model, tokenizer and checkpoint a run starts from: the latest checkpoint of `out` when
-    resuming, else a new model (from a BERT checkpoint or a config) with its entity table initialised
-    (`pretraining.entity_init`: KGE of the KB when it has relations)."""
+    """The model, tokenizer and checkpoint a run starts from: the newest whole checkpoint of `out` when
+    resuming (`resumable_checkpoint`), else a new model (from a BERT checkpoint or a config) with its
+    entity table initialised (`pretraining.entity_init`: KGE of the KB when it has relations)."""
     rank, world = distributed()
-    checkpoint = latest_checkpoint(out) if out.is_dir() else None
     if resume:
-        if checkpoint is None:
-            raise KebiokgError(f"{out}: no checkpoint-K folder to resume from")
+        checkpoint, skipped = resumable_checkpoint(out)
+        if skipped and rank == 0:
+            warnings.warn(f"{out}: resuming from {checkpoint.name}; skipped {'; '.join(skipped)}", KebiokgWarning,
+                          stacklevel=2)
         try:
             model = KebioForPreTraining.from_pretrained(checkpoint)
             tokenizer = AutoTokenizer.from_pretrained(checkpoint)
@@ -98,7 +104,7 @@ def start_or_resume(kb: KnowledgeBase, corpus: Path, out: Path, *, resume: bool,
                 raise KebiokgError(f"{checkpoint}: its config differs from --from-config {from_config} "
                                    f"({', '.join(changed)})")
         return model, tokenizer, checkpoint
-    if checkpoint is not None or (out / "config.json").exists():
+    if latest_checkpoint(out) is not None or (out / "config.json").exists():
         raise KebiokgError(f"{out} already holds a run: --resume continues it, or choose another --out")
     if (base_model is None) == (from_config is None):
         raise KebiokgError("give exactly one of --base-model and --from-config")
@@ -128,9 +134,32 @@ def start_or_resume(kb: KnowledgeBase, corpus: Path, out: Path, *, resume: bool,
 # -- checkpoints ----------------------------------------------------------------------------------------------
 
 
-def latest_checkpoint(out: Path) -> Path | None:
+def _checkpoints(out: Path) -> list[Path]:
+    """The checkpoint-K folders of a run, newest first."""
     found = [(int(m.group(1)), p) for p in out.glob("checkpoint-*") if (m := _CHECKPOINT.match(p.name))]
-    return max(found)[1] if found else None
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def latest_checkpoint(out: Path) -> Path | None:
+    return next(iter(_checkpoints(out)), None)
+
+
+def resumable_checkpoint(out: Path) -> tuple[Path, list[str]]:
+    """The newest checkpoint whose files are whole (sizes and checksums as recorded: a few seconds for a
+    base-size model, once per resume), and each newer one skipped, named with why."""
+    skipped = []
+    for checkpoint in _checkpoints(out):
+        try:
+            files = json.loads((checkpoint / STATE_FILE).read_text(encoding="utf-8")).get("files")
+        except (OSError, ValueError, AttributeError):
+            problem = f"{STATE_FILE} is missing or unreadable"
+        else:
+            problem = damaged(checkpoint, files, verify=True)
+        if problem is None:
+            return checkpoint, skipped
+        skipped.append(f"{checkpoint.name} ({problem})")
+    raise KebiokgError(f"{out}: no whole checkpoint-K folder to resume from"
+                       + (f" ({'; '.join(skipped)})" if skipped else ""))
 
 
 def _save_checkpoint(out: Path, model, tokenizer, optimizers: Optimizers, state: dict, rank: int,
@@ -152,7 +181,8 @@ def _save_checkpoint(out: Path, model, tokenizer, optimizers: Optimizers, state:
         rng = {"numpy": np.random.get_state(), "torch": [cpu for cpu, _ in states],
                "cuda": [cuda_state for _, cuda_state in states]}
         torch.save(rng, tmp / "rng_state.pth")
-        (tmp / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+        files = record_files(tmp, [p.name for p in tmp.iterdir() if p.is_file()])
+        (tmp / STATE_FILE).write_text(json.dumps({**state, "files": files}, indent=1), encoding="utf-8")
         shutil.rmtree(final, ignore_errors=True)
         tmp.rename(final)  # a checkpoint exists whole or not at all
     if world > 1:
@@ -165,6 +195,20 @@ def load_checkpoint_state(checkpoint: Path) -> dict:
         return json.loads((checkpoint / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise KebiokgError(f"{checkpoint}: not a readable checkpoint ({exc})") from exc
+
+
+def _check_same_corpus(recorded: dict | None, current: dict, checkpoint: Path) -> None:
+    """Refuse to resume on another corpus than the checkpoint's, naming both; compared by content (sizes
+    and sampled checksums), so a corpus moved elsewhere is the same one."""
+    def summary(identity: dict | None) -> tuple[str, list]:
+        files = identity["files"] if identity else []
+        return (f"{identity['path'] if identity else 'none recorded'}: {len(files)} file{'s' * (len(files) != 1)}, "
+                f"{sum(f['bytes'] for f in files):,} bytes", [(f["bytes"], f["sample_sha256"]) for f in files])
+
+    (was, old), (now, new) = summary(recorded), summary(current)
+    if old != new:
+        raise KebiokgError(f"{checkpoint}: trained on another corpus ({was}) than --corpus ({now}); resume with "
+                           "the corpus it trained on, or start a new run in another --out")
 
 
 # -- the loop -------------------------------------------------------------------------------------------------
@@ -213,8 +257,9 @@ class Optimizers:
 
 def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, args: TrainArgs,
              kb_fingerprint: str, resume_from: Path | None = None, progress: Progress | None = None,
-             device: str | None = None, index_refresh: int = 1000) -> dict:
-    """Train `model` on the annotated corpus; returns the final trainer state.
+             device: str | None = None, index_refresh: int = 1000, allow_no_entities: bool = False) -> dict:
+    """Train `model` on the annotated corpus; returns the final trainer state. A corpus without entities
+    is refused unless `allow_no_entities`; a resumed run must train on the corpus it started on.
 
     Under torchrun (torch.distributed initialised) the model is wrapped in DistributedDataParallel:
     each step takes world_size x grad_accum micro-batches, rank r the numbers r*grad_accum + m of
@@ -225,17 +270,22 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
     rank, world = distributed()
     device = device or (f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu")
     out.mkdir(parents=True, exist_ok=True)
+    if not allow_no_entities:
+        check_entities(corpus)
+    identity = corpus_identity(corpus)
     vocab = EntityVocabulary(model.entity_vocab or [])
     stream = WindowStream(corpus, tokenizer, vocab, args.max_length, args.seed, args.shuffle_buffer)
     model.to(device)
     model.train()
     optimizers = Optimizers(model, args)
     state = {"global_step": 0, "micro_batches": 0, "epoch": 0, "kb_fingerprint": kb_fingerprint,
-             "args": asdict(args), "log_history": []}
+             "args": asdict(args), "corpus": identity, "log_history": []}
     torch.manual_seed(args.seed + rank)
     if resume_from is not None:
         state = load_checkpoint_state(resume_from)
+        state.pop("files", None)  # the checkpoint's own, rewritten with each checkpoint
         check_fingerprint(state.get("kb_fingerprint"), kb_fingerprint, resume_from, "trained against", KebiokgError)
+        _check_same_corpus(state.get("corpus"), identity, resume_from)
         before = TrainArgs(**state["args"])
         changed = before.resumable_with(args)
         if changed:

@@ -28,8 +28,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from .. import schema as t
-from ..errors import KebiokgError
-from ..kb import KnowledgeBase
+from ..errors import KBError, KebiokgError
+from ..kb import KnowledgeBase, check_cui
 from ..progress import NullProgress, Progress
 from ..textfiles import numbered_lines
 
@@ -70,7 +70,7 @@ def read_templates(path: Path) -> dict[str, str]:
 
 def read_fact_sets(path: Path) -> dict[tuple[str, str], str]:
     """`subject CUI<TAB>relation<TAB>object CUI<TAB>set` lines -> {(subject, object): set}, both ways round
-    (a fact and its inverse twin are asked about as one)."""
+    (a fact and its inverse twin are asked about as one); CUIs in any case."""
     sets: dict[tuple[str, str], str] = {}
     for line_no, line in numbered_lines(path):
         fields = line.rstrip("\n").split("\t")
@@ -79,6 +79,10 @@ def read_fact_sets(path: Path) -> dict[tuple[str, str], str]:
         if len(fields) != 4 or not all(f.strip() for f in fields):
             raise KebiokgError(f"{path}:{line_no}: expected subject CUI, relation, object CUI and set, tab-separated")
         subject, _, obj, name = (f.strip() for f in fields)
+        try:
+            subject, obj = check_cui(subject), check_cui(obj)
+        except KBError as exc:
+            raise KebiokgError(f"{path}:{line_no}: {exc}") from exc
         sets[(subject, obj)] = sets[(obj, subject)] = name
     if not sets:
         raise KebiokgError(f"{path}: no facts")
