@@ -10,7 +10,10 @@ the files total at most CHEAP_BYTES (~0.1 s), or when the caller reads every byt
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import KebiokgError
@@ -70,3 +73,42 @@ def check_files(folder: Path, files: dict[str, dict] | None, rebuild: str, verif
     problem = damaged(folder, files, verify)
     if problem:
         raise error(f"{folder}: {problem}; rebuild it with {rebuild}")
+
+
+@contextmanager
+def staged_folder(target: Path, marker: str) -> Iterator[Path]:
+    """A fresh folder beside `target` to write an artefact into; on success it takes `target`'s place
+    (the old folder is moved aside first and removed after), on failure or a kill it is left for the
+    next run to remove, so a rebuild cut short never costs the artefact already there.
+
+    `target` must be new, empty, or hold `marker` (the file that says it is this kind of artefact):
+    a folder of other files is refused rather than replaced."""
+    if target.is_dir() and any(target.iterdir()) and not (target / marker).exists():
+        raise KebiokgError(f"{target}: not empty and not an artefact of this kind (no {marker}): choose an "
+                           f"empty or new folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.staged-*"):
+        if not _alive(int(stale.name.rsplit("-", 1)[1])):
+            shutil.rmtree(stale, ignore_errors=True)
+    staging = target.with_name(f".{target.name}.staged-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        yield staging
+        aside = target.with_name(f".{target.name}.replaced-{os.getpid()}")
+        if target.exists():
+            os.replace(target, aside)
+        os.replace(staging, target)
+        shutil.rmtree(aside, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from kebiokg import artefacts
+from kebiokg.errors import KebiokgError
 from kebiokg.index import (
     ArrayEncoder,
     EntityIndex,
@@ -218,3 +219,21 @@ def test_damaged_index_files_are_a_clear_error(tiny_release: Path, tmp_path: Pat
         damaged("index.json", b"{", "damaged index metadata")
         info = json.loads(pristine["index.json"])
         damaged("index.json", json.dumps({**info, "files": None}).encode(), "no record of its files")
+
+
+def test_a_rebuild_replaces_an_index_whole_and_never_a_folder_of_other_files(tiny_release: Path,
+                                                                              tmp_path: Path) -> None:
+    db, idx = tmp_path / "kb.duckdb", tmp_path / "idx"
+    load_umls(tiny_release, db)
+    with KnowledgeBase(db) as kb:
+        build_index(kb, LexicalEncoder(dim=64), idx)
+        (idx / "index.faiss.old-junk").write_text("left by hand")
+        build_index(kb, LexicalEncoder(dim=128), idx)  # an index folder: replaced as a whole
+        assert EntityIndex(idx, kb).info.encoder["dim"] == 128 and not (idx / "index.faiss.old-junk").exists()
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".idx")] == []
+        papers = tmp_path / "papers"
+        papers.mkdir()
+        (papers / "draft.txt").write_text("mine")
+        with pytest.raises(KebiokgError, match="not empty and not an artefact of this kind"):
+            build_index(kb, LexicalEncoder(), papers)
+        assert (papers / "draft.txt").read_text() == "mine"

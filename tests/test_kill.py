@@ -84,6 +84,21 @@ def test_a_killed_load_leaves_the_previous_kb_and_the_rerun_loads(tmp_path: Path
     assert not list(tmp_path.glob(".kb.duckdb.loading-*"))  # the dead load's leftovers are gone
 
 
+def test_a_killed_index_build_keeps_the_index_there_and_the_rerun_builds(tmp_path: Path) -> None:
+    from kebiokg.umls_loader.synth import generate_release
+
+    generate_release(tmp_path / "release", concepts=20000, seed=2)
+    db, index = tmp_path / "kb.duckdb", tmp_path / "index"
+    kebiokg("load-umls", tmp_path / "release", "--db", db, "--quiet")
+    kebiokg("build-index", "--db", db, "--out", index, "--dim", "64", "--quiet")
+    before = kebiokg("nearest", "aspirin tablet", "--db", db, "--index", index, "--verify", "--json").stdout
+    kill_when(lambda: any(tmp_path.glob(".index.staged-*")), "build-index", "--db", db, "--out", index, "--quiet")
+    assert kebiokg("nearest", "aspirin tablet", "--db", db, "--index", index, "--verify", "--json").stdout == before
+    kebiokg("build-index", "--db", db, "--out", index, "--quiet")
+    assert kebiokg("nearest", "aspirin tablet", "--db", db, "--index", index, "--verify", "--json").stdout != before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".index")) == []  # nothing left over
+
+
 def test_a_killed_annotation_resumes_to_the_same_shards(synthetic_kb: Path, corpus: Path, tmp_path: Path) -> None:
     options = ("--db", synthetic_kb, "--workers", "1", "--shard-size", "100", "--quiet")
     kebiokg("annotate", corpus, "--out", tmp_path / "whole", *options)

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from .. import __version__
 from .. import schema as t
-from ..artefacts import check_files, record_files
+from ..artefacts import check_files, record_files, staged_folder
 from ..errors import KebiokgError
 from ..kb import KnowledgeBase
 from ..progress import NullProgress, Progress
@@ -125,50 +125,49 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
     count = _count(kb, encoder)
     if count == 0:
         raise KebiokgError("the KB has nothing to index (no names)")
-    kind = _index_kind(count, options)
-    on_gpu = options.use_gpu and gpu_count() > 0 and kind == "ivf"
-    factory, nlist = _factory_string(kind, count, options, on_gpu)
-    index = faiss.index_factory(encoder.dim, factory, faiss.METRIC_INNER_PRODUCT)
-    if on_gpu:
-        index = faiss.index_cpu_to_all_gpus(index)
-    nprobe = None
-    if nlist is not None:
-        nprobe = options.nprobe or max(16, nlist // 128)
-        train_size = min(count, options.train_size or 64 * nlist)
-        with progress.task("train IVF", total=None) as task:
-            task.note(f"{train_size:,} vectors, {nlist} lists")
-            index.train(encoder.sample_kb(kb, train_size, options.seed))
-        if not on_gpu:
-            faiss.extract_index_ivf(index).nprobe = nprobe
-    name_entity = _name_entity(kb) if encoder.unit == "name" else None
-    with progress.task("index", total=count, unit="vec") as task:
-        done = 0
-        for ids, vectors in encoder.encode_kb(kb, options.batch_size):
-            index.add_with_ids(vectors, ids)
-            done += len(ids)
-            task.update(done)
-    if on_gpu:
-        index = faiss.index_gpu_to_cpu(index)
-    info = IndexInfo(
-        fingerprint=kb.fingerprint, release=kb.release, encoder=encoder.config(), unit=encoder.unit,
-        dim=encoder.dim, count=int(index.ntotal), index_type=factory, nprobe=nprobe,
-        build_seconds=round(time.perf_counter() - started, 3),
-        built_at=datetime.now(UTC).isoformat(timespec="seconds"), tool_version=__version__,
-    )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # the metadata goes first and comes back last: a rebuild cut short leaves no index that opens
-    (out_dir / META_FILE).unlink(missing_ok=True)
-    with progress.task("lookup tables", total=None) as task:
-        task.note("concepts")
-        written = _write_concept_tables(kb, out_dir)
-        if name_entity is not None:
-            task.note("names")
-            np.save(out_dir / NAME_ENTITY_FILE, name_entity)
-            written += [NAME_ENTITY_FILE, *_stream_column(kb, t.names.c.str, t.names.c.name_id, out_dir / NAMES_TABLE)]
-    faiss.write_index(index, str(out_dir / INDEX_FILE))
-    with progress.task("checksums", total=None):
-        info.files = record_files(out_dir, [INDEX_FILE, *written])
-    (out_dir / META_FILE).write_text(json.dumps(asdict(info), indent=2) + "\n", encoding="utf-8")
+    with staged_folder(out_dir, META_FILE) as staging:  # a build cut short keeps the index already there
+        kind = _index_kind(count, options)
+        on_gpu = options.use_gpu and gpu_count() > 0 and kind == "ivf"
+        factory, nlist = _factory_string(kind, count, options, on_gpu)
+        index = faiss.index_factory(encoder.dim, factory, faiss.METRIC_INNER_PRODUCT)
+        if on_gpu:
+            index = faiss.index_cpu_to_all_gpus(index)
+        nprobe = None
+        if nlist is not None:
+            nprobe = options.nprobe or max(16, nlist // 128)
+            train_size = min(count, options.train_size or 64 * nlist)
+            with progress.task("train IVF", total=None) as task:
+                task.note(f"{train_size:,} vectors, {nlist} lists")
+                index.train(encoder.sample_kb(kb, train_size, options.seed))
+            if not on_gpu:
+                faiss.extract_index_ivf(index).nprobe = nprobe
+        name_entity = _name_entity(kb) if encoder.unit == "name" else None
+        with progress.task("index", total=count, unit="vec") as task:
+            done = 0
+            for ids, vectors in encoder.encode_kb(kb, options.batch_size):
+                index.add_with_ids(vectors, ids)
+                done += len(ids)
+                task.update(done)
+        if on_gpu:
+            index = faiss.index_gpu_to_cpu(index)
+        info = IndexInfo(
+            fingerprint=kb.fingerprint, release=kb.release, encoder=encoder.config(), unit=encoder.unit,
+            dim=encoder.dim, count=int(index.ntotal), index_type=factory, nprobe=nprobe,
+            build_seconds=round(time.perf_counter() - started, 3),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"), tool_version=__version__,
+        )
+        with progress.task("lookup tables", total=None) as task:
+            task.note("concepts")
+            written = _write_concept_tables(kb, staging)
+            if name_entity is not None:
+                task.note("names")
+                np.save(staging / NAME_ENTITY_FILE, name_entity)
+                names = _stream_column(kb, t.names.c.str, t.names.c.name_id, staging / NAMES_TABLE)
+                written += [NAME_ENTITY_FILE, *names]
+            faiss.write_index(index, str(staging / INDEX_FILE))
+            task.note("checksums")
+            info.files = record_files(staging, [INDEX_FILE, *written])
+            (staging / META_FILE).write_text(json.dumps(asdict(info), indent=2) + "\n", encoding="utf-8")
     return info
 
 
