@@ -87,6 +87,7 @@ def test_journey_errors_are_one_line(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     fails("empty corpus", "annotate", empty, "--db", db_a, "--out", tmp_path / "empty.jsonl", "--quiet")
+    assert not (tmp_path / "empty.jsonl").exists()  # a failed run leaves nothing that asks for --force
     fails("empty corpus", "train-tokenizer", empty, "--out", tmp_path / "tokenizer")
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(json.dumps({"id": "1", "text": "Aspirin treats headache in adults."}) + "\n")
@@ -96,5 +97,6 @@ def test_journey_errors_are_one_line(tmp_path: Path) -> None:
     fails("another KB", "nearest", "heart", "--db", db_b, "--model", model)
     fails("trained against another KB", "finetune", "ner", "--model", model, "--db", db_b, "--train", corpus,
           "--dev", corpus, "--test", corpus, "--out", tmp_path / "ner")
+    (tmp_path / "empty.jsonl").write_text("")
     fails("no training text", "pretrain", "--db", db_a, "--corpus", tmp_path / "empty.jsonl", "--from-config",
           "tiny", "--out", tmp_path / "model-2", "--quiet")

@@ -124,11 +124,11 @@ def test_semantic_type_filter_and_edge_queries(nci: Path, tmp_path: Path, monkey
             raise KeyboardInterrupt
 
         with monkeypatch.context() as patched:  # a rebuild into the same folder, cut short: the old
-            patched.setattr(faiss_index.faiss, "write_index", crash)  # metadata must not open it half-new
+            patched.setattr(faiss_index.faiss, "write_index", crash)  # index stays whole, nothing half-new
             with pytest.raises(KeyboardInterrupt):
-                build_index(kb, LexicalEncoder(), tmp_path / "flat")
-        with pytest.raises(EntityIndexError):
-            EntityIndex(tmp_path / "flat", kb)
+                build_index(kb, LexicalEncoder(dim=64), tmp_path / "flat")
+        assert EntityIndex(tmp_path / "flat", kb, verify=True).search(["mesna"], k=5) == index.search(["mesna"], k=5)
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".flat")]
         assert index.search(["", "?!"], k=5) == [[], []]
         long_query = "mesna " * 2000
         assert index.search([long_query], k=3)[0][0].cui == "C0000294"
