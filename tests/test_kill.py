@@ -9,6 +9,7 @@ process, as a user would.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -139,3 +140,38 @@ def test_a_killed_pretraining_resumes_to_the_same_weights(synthetic_kb: Path, co
     whole, resumed = load_file(tmp_path / "whole" / "model.safetensors"), load_file(out / "model.safetensors")
     assert whole.keys() == resumed.keys()
     assert all(np.array_equal(whole[k], resumed[k]) for k in whole)
+
+
+def test_a_killed_finetune_leaves_no_stale_scores_and_the_rerun_scores_the_same(synthetic_kb: Path,
+                                                                                 tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from kebiokg.documents import write_pubtator
+    from kebiokg.pretraining.baseline import random_bert
+    from kebiokg.pretraining.tokenizer import train_tokenizer
+    from kebiokg.synthetic_text import generate_documents
+
+    with KnowledgeBase(synthetic_kb) as kb:
+        documents = generate_documents(kb, 240, seed=2)
+    for name, part in (("train", documents[:200]), ("dev", documents[200:220]), ("test", documents[220:])):
+        write_pubtator(part, tmp_path / f"{name}.pubtator")
+    (tmp_path / "text.txt").write_text("".join(d.text + "\n" for d in documents), encoding="utf-8")
+    kebiokg("annotate", tmp_path / "text.txt", "--db", synthetic_kb, "--out", tmp_path / "text.jsonl",
+            "--workers", "1", "--quiet")
+    train_tokenizer([tmp_path / "text.jsonl"], vocab_size=400).save_pretrained(tmp_path / "tokenizer")
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "tokenizer")
+    random_bert(tokenizer, 32, 2, 0, max_positions=128).save_pretrained(tmp_path / "base")
+    tokenizer.save_pretrained(tmp_path / "base")
+    run = ("finetune", "ner", "--model", tmp_path / "base", "--train", tmp_path / "train.pubtator", "--dev",
+           tmp_path / "dev.pubtator", "--test", tmp_path / "test.pubtator", "--max-steps", "40", "--eval-steps", "2",
+           "--max-length", "64", "--batch-size", "4", "--seed", "0", "--device", "cpu", "--quiet")
+    out = tmp_path / "run"
+    kebiokg(*run, "--out", out)
+    whole = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    began = (out / "best").stat().st_mtime_ns
+    kill_when(lambda: (out / "best").stat().st_mtime_ns != began, *run, "--out", out)  # a rerun, past its 1st best
+    assert not (out / "results.json").exists()  # the old scores are not left beside a new best/
+    assert not list(out.glob(".best.staged-*")) or (out / "best" / "config.json").is_file()
+    kebiokg(*run, "--out", out)
+    again = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert (again["test"], again["best_step"], again["dev_f1"]) == (whole["test"], whole["best_step"], whole["dev_f1"])

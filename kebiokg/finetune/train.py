@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from ..artefacts import staged_folder
 from ..documents import TaggedDocument, entity_types, read_tagged, write_pubtator
 from ..errors import KebiokgError
 from ..kb import check_fingerprint
@@ -103,6 +104,7 @@ def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], di
     scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * total), total)
     pad_id = _pad_id(tokenizer)
     out.mkdir(parents=True, exist_ok=True)
+    (out / RESULTS).unlink(missing_ok=True)  # a rerun cut short must not leave old scores beside a new best/
     log_path = out / "log.jsonl"
     log_path.write_text("", encoding="utf-8")
     history: list[dict] = []
@@ -142,9 +144,9 @@ def train_loop(model, tokenizer, examples: list, evaluate: Callable[[object], di
                      "dev_recall": scores["recall"]})
                 if scores["f1"] > best_f1:
                     best_f1 = scores["f1"]
-                    with window.paused():
-                        model.save_pretrained(out / BEST)
-                        tokenizer.save_pretrained(out / BEST)
+                    with window.paused(), staged_folder(out / BEST, "config.json") as staging:
+                        model.save_pretrained(staging)  # the best model so far stays whole if this is cut short
+                        tokenizer.save_pretrained(staging)
             task.update(step)
     plot_curves(history, out / "curves.png", ("loss",), "fine-tuning", secondary="dev_f1", ylabel="train loss")
     return history
