@@ -63,6 +63,8 @@ def print_report(title: str, report: dict, wall: float, rss: float) -> None:
           f"and indexes included)")
     print(f"peak RSS {rss:,.0f} MiB; KB counts: " + ", ".join(f"{k} {v:,}" for k, v in report["counts"].items()
                                                           if k in ("concepts", "names", "relations")))
+    rows = sum(v for k, v in report["counts"].items() if k not in ("concepts_without_semantic_type", "names_merged"))
+    print(f"fingerprint (a hash of every row of the KB's {rows:,} rows): {report['fingerprint_seconds']:.2f} s")
 
 
 def main() -> None:

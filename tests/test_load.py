@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 from helpers import TINY, write_release
 
+import kebiokg
+from kebiokg.errors import KBError
+from kebiokg.kb import KnowledgeBase
 from kebiokg.umls_loader import load as load_module
 from kebiokg.umls_loader.errors import BadRowError, LoadError
+from kebiokg.umls_loader.layouts import RAGGED_FILES
 from kebiokg.umls_loader.load import DERIVED_TABLES, LoadOptions, load_umls
+
+MRHIER = "C0000001|A0000002|1|A0000099|MSH||A0000098.A0000099|C14.280||"
+MRSAT = "C0000001|L0000001|S0000001|A0000002|AUI|D000001|AT1||MN|MSH|C14.280.647|N||"
 
 
 def rows(db: Path, sql: str, params=None) -> list[tuple]:
@@ -154,14 +165,12 @@ def test_pieces_cut_mid_line_load_whole_and_name_the_piece_of_a_bad_row(tmp_path
     assert str(caught.value).startswith(f"MRCONSO.RRF.aa{'.gz' if gz else ''}:2: expected 18")
 
 
-def test_bad_integer_is_an_error_when_the_column_is_used(tmp_path: Path) -> None:
+def test_bad_integer_names_file_and_line(tmp_path: Path) -> None:
     lines = list(TINY["MRCONSO"])
     lines.insert(2, "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9|x|high|N||")
     release = write_release(tmp_path / "r", {"MRCONSO": lines})
-    # SRL is only read when a filter needs it (columns are projected away otherwise).
-    load_umls(release, tmp_path / "kb.duckdb")
-    with pytest.raises(BadRowError, match=r"^MRCONSO\.RRF:3: .*high"):
-        load_umls(release, tmp_path / "srl.duckdb", LoadOptions(max_srl=3))
+    with pytest.raises(BadRowError, match=r"^MRCONSO\.RRF:3: SRL 'high' is not a whole number"):
+        load_umls(release, tmp_path / "kb.duckdb")
 
 
 def test_invalid_utf8_names_file_and_line(tmp_path: Path) -> None:
@@ -231,9 +240,7 @@ def test_filters_are_honoured_and_recorded(tiny_release: Path, tmp_path: Path) -
 
 
 def test_optional_tables_and_keep_raw(tmp_path: Path) -> None:
-    mrhier = ["C0000001|A0000002|1|A0000099|MSH||A0000098.A0000099|C14.280||"]
-    mrsat = ["C0000001|L0000001|S0000001|A0000002|AUI|D000001|AT1||MN|MSH|C14.280.647|N||"]
-    release = write_release(tmp_path / "r", {"MRHIER": mrhier, "MRSAT": mrsat})
+    release = write_release(tmp_path / "r", {"MRHIER": [MRHIER], "MRSAT": [MRSAT]})
     db = tmp_path / "kb.duckdb"
     load_umls(release, db, LoadOptions(tables=("MRCONSO", "MRHIER", "MRSAT"), keep_raw=True))
     assert rows(db, "SELECT cui, cxn, ptr FROM hierarchy") == [("C0000001", 1, "A0000098.A0000099")]
@@ -327,3 +334,125 @@ def test_pieces_cut_mid_line_mixing_gzip_and_plain(tmp_path: Path) -> None:
     load_umls(release, tmp_path / "mixed.duckdb")
     load_umls(write_release(tmp_path / "plain"), tmp_path / "plain.duckdb")
     assert table_digest(tmp_path / "mixed.duckdb") == table_digest(tmp_path / "plain.duckdb")
+
+
+@pytest.mark.parametrize("stem", ["MRCONSO", "MRSTY", "MRREL", "MRDEF", "MRSAB", "MRRANK", "MRHIER", "MRSAT"])
+def test_a_row_with_one_field_too_many_or_too_few_is_named_or_counted(tmp_path: Path, stem: str) -> None:
+    """An empty field inserted shifts the columns after it and still ends the row with '|': the
+    reader must not take it (nor a row with a field taken out, except in MRSAB and MRRANK)."""
+    good = (TINY.get(stem) or [MRHIER if stem == "MRHIER" else MRSAT])[0]
+    fields = good.split("|")
+    one_more, one_fewer = "|".join([*fields[:2], "", *fields[2:]]), "|".join(fields[:1] + fields[2:])
+    release = write_release(tmp_path / "r", {stem: [good, one_more, one_fewer]})
+    width = len(fields) - 1
+    expected = rf"^{stem}\.RRF:2: expected {width} '\|'-terminated fields, found {width + 1}"
+    with pytest.raises(BadRowError, match=expected):
+        load_umls(release, tmp_path / "kb.duckdb", LoadOptions(tables=(stem,)))
+    report = load_umls(release, tmp_path / "kb.duckdb", LoadOptions(tables=(stem,), on_error="skip"))
+    loaded = next(f for f in report.files if f.name == f"{stem}.RRF")
+    assert (loaded.rows, loaded.rejected) == (3, 1 if stem in RAGGED_FILES else 2)
+    assert loaded.rows == sum(loaded.accounting.values())
+
+
+@pytest.mark.parametrize(("stem", "row", "message"), [
+    ("MRSTY", "C0000001||B2.2.1.2.1|Disease or Syndrome|AT0000009||", r"MRSTY\.RRF:2: empty TUI"),
+    ("MRCONSO", "C0000009|ENG|P|L1|PF|S1|Y|A1||||NCI|PT|N9||0|N||", r"MRCONSO\.RRF:2: empty STR"),
+    ("MRREL", "C0000002||CUI||C0000001||CUI||R1||NCI|NCI|||N||", r"MRREL\.RRF:2: empty REL"),
+])
+def test_an_empty_required_field_is_named(tmp_path: Path, stem: str, row: str, message: str) -> None:
+    """Fields the derived tables need (their NOT NULL columns) are never silently NULL."""
+    release = write_release(tmp_path / "r", {stem: [TINY[stem][0], row]})
+    with pytest.raises(BadRowError, match=f"^{message}"):
+        load_umls(release, tmp_path / "kb.duckdb")
+
+
+def test_a_stray_carriage_return_is_named_even_with_skip(tmp_path: Path) -> None:
+    """CRLF files load (test_rrf_rows.py); a lone \\r inside a row of a \\n file stops DuckDB's reader."""
+    lines = list(TINY["MRSTY"])
+    lines[2] = lines[2].replace("Organic", "Organic\r")
+    release = write_release(tmp_path / "r", {"MRSTY": lines})
+    for on_error in ("fail", "skip"):
+        with pytest.raises(BadRowError, match=r"^MRSTY\.RRF:3: .*even with --on-error skip"):
+            load_umls(release, tmp_path / "kb.duckdb", LoadOptions(on_error=on_error))
+
+
+def test_optional_tables_account_for_every_row(tmp_path: Path) -> None:
+    mrhier = [MRHIER, "C0000001|A0000001|1|A0000097|NCI||A0000096|C1||",  # another source
+              "C0000002|A0000005|1|A0000095|MSH||A0000094|D1||"]  # C0000002 has no MSH atom: not kept
+    mrsat = [MRSAT, MRSAT.replace("|N||", "|O||"), MRSAT.replace("|MN|", "||"), MRSAT.replace("|MSH|", "|NCI|"),
+             MRSAT.replace("C0000001|", "C0000002|", 1)]
+    release = write_release(tmp_path / "r", {"MRHIER": mrhier, "MRSAT": mrsat})
+    db = tmp_path / "kb.duckdb"
+    report = load_umls(release, db, LoadOptions(tables=("MRHIER", "MRSAT"), sources=("MSH",)))
+    files = {f.name: f.accounting for f in report.files}
+    assert files["MRHIER.RRF"] == {"kept": 1, "source": 1, "concept_filtered": 1}
+    assert files["MRSAT.RRF"] == {"kept": 1, "suppressed": 1, "empty": 1, "source": 1, "concept_filtered": 1}
+    assert rows(db, "SELECT (SELECT count(*) FROM hierarchy), (SELECT count(*) FROM attributes)") == [(1, 1)]
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (LoadOptions(sources=("NCII",)), "of 7 MRCONSO.RRF rows, --sources NCII dropped 5, --lang ENG dropped 1, "
+                                     "suppressible (no --keep-suppressed) dropped 1"),
+    (LoadOptions(langs=("EGN",)), "of 7 MRCONSO.RRF rows, --lang EGN dropped 7"),
+    (LoadOptions(semantic_types=("GENE",)), "--semantic-types GENE dropped 5"),
+])
+def test_a_load_that_keeps_no_concept_is_an_error(tiny_release: Path, tmp_path: Path, options: LoadOptions,
+                                                   message: str) -> None:
+    db = tmp_path / "kb.duckdb"
+    load_umls(tiny_release, db)
+    before = table_digest(db)
+    with pytest.raises(LoadError, match=r"^no concepts kept: ") as caught:
+        load_umls(tiny_release, db, LoadOptions(**{**options.__dict__, "force": True}))
+    assert message in str(caught.value) and "--allow-empty" in str(caught.value)
+    assert table_digest(db) == before  # the previous KB is intact
+    empty = load_umls(tiny_release, tmp_path / "empty.duckdb", LoadOptions(**{**options.__dict__, "allow_empty": True}))
+    assert empty.counts["concepts"] == 0
+
+
+def test_an_empty_mrconso_is_an_error(tmp_path: Path) -> None:
+    release = write_release(tmp_path / "r", {"MRCONSO": ""})
+    with pytest.raises(LoadError, match=r"^MRCONSO\.RRF has no rows"):
+        load_umls(release, tmp_path / "kb.duckdb")
+
+
+HOLD_LOCK = """import sys, time
+from pathlib import Path
+from kebiokg.umls_loader.lock import exclusive_load
+with exclusive_load(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_second_load_into_the_same_kb_fails_fast_and_a_killed_one_blocks_nothing(tiny_release: Path,
+                                                                                   tmp_path: Path) -> None:
+    db = tmp_path / "kb.duckdb"
+    env = {**os.environ, "PYTHONPATH": str(Path(kebiokg.__file__).parents[1])}
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(db)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(LoadError, match=rf"kb\.duckdb: another load into it is running "
+                                            rf"\(pid {holder.pid} on {socket.gethostname()}, started 20"):
+            load_umls(tiny_release, db)
+        assert not db.exists()
+    finally:
+        holder.kill()  # SIGKILL: no clean-up, the lock file stays behind
+        holder.wait()
+    load_umls(tiny_release, db)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb.duckdb", "release"]
+
+
+def test_the_fingerprint_is_of_the_content(tmp_path: Path) -> None:
+    """A same-size edit of one name gives another fingerprint, so an index made from one KB is
+    refused by the other; a fingerprint of the former scheme (of file sizes) is refused too."""
+    first, second = tmp_path / "first.duckdb", tmp_path / "second.duckdb"
+    load_umls(write_release(tmp_path / "a" / "release"), first)
+    edited = [line.replace("Aspirin", "Aspiron") for line in TINY["MRCONSO"]]
+    load_umls(write_release(tmp_path / "b" / "release", {"MRCONSO": edited}), second)  # the same release name
+    assert len({(tmp_path / kb / "release" / "META" / "MRCONSO.RRF").stat().st_size for kb in "ab"}) == 1
+    assert meta(first, "fingerprint") != meta(second, "fingerprint")
+    old_scheme = "72987f359aeae9cdfdb6760cc04acda9"  # what the former scheme gave the first KB
+    with KnowledgeBase(first) as kb:
+        for recorded in (meta(second, "fingerprint"), old_scheme):
+            with pytest.raises(KBError, match=rf"^index: built from another KB \(fingerprint {recorded}, this KB "):
+                kb.check_fingerprint(recorded, "index")

@@ -58,6 +58,8 @@ def synth_umls_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> 
 @click.option("--keep-raw", is_flag=True, help="Also keep raw_mr* tables with every RRF column.")
 @click.option("--on-error", type=click.Choice(["fail", "skip"]), default=LoadOptions.on_error, show_default=True,
               help="On a malformed row: stop with its file and line, or skip it and count it.")
+@click.option("--allow-empty", is_flag=True,
+              help="Write the KB even when the filters keep no concept (by default an error naming the filters).")
 @click.option("--force", is_flag=True, help="Replace an existing KB (only once the new one is complete).")
 @click.option("--memory-limit", default=LoadOptions.memory_limit, show_default=True, help="DuckDB memory limit.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="DuckDB threads (default: all cores).")
@@ -65,12 +67,13 @@ def synth_umls_command(out_dir: Path, concepts: int, seed: int, quiet: bool) -> 
 @quiet_option()
 def load_umls_command(meta_dir: Path, db_path: Path, lang: str, keep_suppressed: bool,
                       sources: tuple[str, ...] | None, max_srl: int | None, semantic_types: str | None,
-                      tables: str | None, keep_raw: bool, on_error: str, force: bool, memory_limit: str,
-                      threads: int | None, as_json: bool, quiet: bool) -> None:
+                      tables: str | None, keep_raw: bool, on_error: str, allow_empty: bool, force: bool,
+                      memory_limit: str, threads: int | None, as_json: bool, quiet: bool) -> None:
     """Load a UMLS release (a release root or its META folder) into a DuckDB KB.
 
     Reads MR*.RRF, MR*.RRF.gz and split pieces (MRCONSO.RRF.aa, .ab, ...). The KB is built in a
-    temporary file and moved into place only when the load succeeded.
+    temporary file and moved into place only when the load succeeded; one load at a time writes a
+    given KB.
     """
     extra = _csv_list(tables) or ()
     if extra == ("all",):
@@ -84,6 +87,7 @@ def load_umls_command(meta_dir: Path, db_path: Path, lang: str, keep_suppressed:
         tables=tuple(dict.fromkeys(DEFAULT_TABLES + tuple(x.upper() for x in extra))),
         keep_raw=keep_raw,
         on_error=on_error,
+        allow_empty=allow_empty,
         force=force,
         memory_limit=memory_limit,
         threads=threads,

@@ -1,6 +1,7 @@
 -- Where the rows of each file went: (reason, rows), reason 'kept' or why the row was dropped
--- (dropped_by as staged, or a concept the filters removed). For MRREL, unknown_cui = an endpoint
--- not in MRCONSO at all, concept_filtered = an endpoint the filters removed.
+-- (dropped_by as staged, or a concept the filters removed); every row of MRSAB and MRRANK is kept.
+-- For MRREL, unknown_cui = an endpoint not in MRCONSO at all, concept_filtered = an endpoint the
+-- filters removed.
 
 -- name: MRCONSO
 SELECT coalesce(dropped_by, 'kept'), count(*) FROM stage_mrconso GROUP BY 1;
@@ -25,11 +26,12 @@ SELECT CASE WHEN coalesce(cui IN (SELECT cui FROM concepts), false) THEN 'kept' 
        count(*)
 FROM stage_mrsty GROUP BY 1;
 
--- name: MRDEF
+-- name: concept_rows
+-- MRDEF, MRHIER, MRSAT (`{stage}`): a row no filter dropped is kept when its concept is.
 SELECT CASE
            WHEN dropped_by IS NOT NULL THEN dropped_by
            WHEN coalesce(cui IN (SELECT cui FROM concepts), false) THEN 'kept'
            ELSE 'concept_filtered'
        END,
        count(*)
-FROM stage_mrdef GROUP BY 1;
+FROM {stage} GROUP BY 1;

@@ -69,7 +69,7 @@ ORDER BY sab, code, cui;
 
 -- name: known_numbers
 CREATE TEMP TABLE known_numbers AS
-SELECT DISTINCT cui_num FROM stage_mrconso WHERE NOT _extra AND cui_num IS NOT NULL;
+SELECT DISTINCT cui_num FROM stage_mrconso WHERE NOT _bad AND cui_num IS NOT NULL;
 
 -- name: relations
 INSERT INTO relations

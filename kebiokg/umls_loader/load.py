@@ -1,4 +1,4 @@
-"""RRF -> DuckDB: one typed, projected DuckDB CSV pass per file, derived tables in SQL, an atomic move.
+"""RRF -> DuckDB: one projected DuckDB CSV pass per file, derived tables in SQL, an atomic move.
 
 The KB is built in a temporary file next to the target and moved into place only when every step
 succeeded, so a failed or interrupted load never touches an existing KB.
@@ -13,6 +13,7 @@ import os
 import shutil
 import threading
 import time
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,13 +28,13 @@ from kebiokg.sqlfiles import named_statements, sql_text
 
 from .errors import BadRowError, LoadError
 from .files import Release, RRFFile, open_release, piece_ends_mid_line
-from .layouts import RAGGED_FILES
+from .lock import exclusive_load
+from .rows import INTEGER_COLUMNS, TRAILING, RowRule, first_malformed
 
 DEFAULT_TABLES: tuple[str, ...] = ("MRCONSO", "MRSTY", "MRREL", "MRDEF", "MRSAB", "MRRANK")
 OPTIONAL_TABLES: tuple[str, ...] = ("MRHIER", "MRSAT")
 
-# The columns each file's staging reads (projection is most of the speed): a plain projection for
-# most files, sql/stage.sql's flagged SELECT for MRCONSO, MRREL and MRDEF. A release whose layout
+# The columns each file's staging reads (projection is most of the speed). A release whose layout
 # lacks one of them is refused.
 STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
     "MRCONSO": ("CUI", "LAT", "TS", "STT", "ISPREF", "SAB", "TTY", "CODE", "STR", "SRL", "SUPPRESS"),
@@ -45,14 +46,21 @@ STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
     "MRHIER": ("CUI", "AUI", "CXN", "PAUI", "SAB", "RELA", "PTR", "HCD"),
     "MRSAT": ("CUI", "METAUI", "STYPE", "CODE", "ATN", "SAB", "ATV", "SUPPRESS"),
 }
+# Files whose staging flags each row with the first filter that drops it: (statement of sql/stage.sql,
+# the column a row of 'texts' must have). The other files are staged by plain projection.
+FLAGGED_STAGES: dict[str, tuple[str, str | None]] = {
+    "MRCONSO": ("MRCONSO", None), "MRREL": ("MRREL", None), "MRDEF": ("texts", "DEF"), "MRSAT": ("texts", "ATN"),
+    "MRHIER": ("MRHIER", None),
+}
 # Staging order: MRSTY and MRRANK before MRCONSO (its filters use them), MRCONSO before the rest.
 STAGE_ORDER: tuple[str, ...] = ("MRRANK", "MRSAB", "MRSTY", "MRCONSO", "MRREL", "MRDEF", "MRHIER", "MRSAT")
-INTEGER_COLUMNS = frozenset({"SRL", "RANK", "CXN"})
 DERIVED_TABLES: tuple[str, ...] = (
     "concepts", "names", "source_codes", "relations", "semantic_types", "definitions", "sources",
     "name_ranks",
 )
-TRAILING = "_trailing"  # the empty field after each row's final '|'
+# read_csv's NULL string: a field can never be a line break, so an empty field reads as '' (as NULL,
+# DuckDB's reader would let a row with one field too many through when that field is empty).
+_NO_NULL = "\n"
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class LoadOptions:
     tables: tuple[str, ...] = DEFAULT_TABLES
     keep_raw: bool = False
     on_error: str = "fail"  # or "skip": skip bad rows and count them
+    allow_empty: bool = False  # a load that keeps no concept is an error unless allowed
     force: bool = False
     memory_limit: str = "3GB"
     threads: int | None = None
@@ -101,6 +110,7 @@ class LoadReport:
     seconds: float
     files: list[FileReport]
     counts: dict[str, int]
+    fingerprint_seconds: float = 0.0  # of `seconds`: hashing every row of the KB
 
 
 def load_umls(source: Path | str, db_path: Path | str, options: LoadOptions = LoadOptions(),
@@ -117,10 +127,15 @@ def load_umls(source: Path | str, db_path: Path | str, options: LoadOptions = Lo
     release = open_release(source)
     if "MRCONSO" not in release.files:
         raise LoadError(f"{release.meta_dir}: MRCONSO.RRF is missing")
-    if db_path.exists() and not options.force:
-        raise LoadError(f"{db_path} exists; pass --force to replace it")
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive_load(db_path):
+        if db_path.exists() and not options.force:
+            raise LoadError(f"{db_path} exists; pass --force to replace it")
+        return _load(release, db_path, options, progress)
 
+
+def _load(release: Release, db_path: Path, options: LoadOptions, progress: Progress) -> LoadReport:
+    """The load itself, in a temporary file moved over `db_path` once complete."""
     _remove_stale_loads(db_path)
     work = db_path.with_name(f".{db_path.name}.loading-{os.getpid()}")
     tmp_db = work.with_suffix(work.suffix + ".duckdb")
@@ -187,6 +202,10 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _type(column: str) -> str:
+    return "INTEGER" if column in INTEGER_COLUMNS else "VARCHAR"
+
+
 class _Builder:
     """One load: stage files, derive tables, account for every row, index, record metadata."""
 
@@ -222,14 +241,19 @@ class _Builder:
                 self._empty_stage(stem)
         self._derive(wanted)
         counts = self._account()
+        if not counts["concepts"] and not options.allow_empty:
+            raise LoadError(self._why_empty())
         with self.progress.task("indexes") as task:
             task.note("building")
             con.execute(sql_text("indexes.sql"))
+        started = time.perf_counter()
         fingerprint = self._write_meta(counts)
+        fingerprint_seconds = time.perf_counter() - started
         for temp in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
             con.execute(f"DROP TABLE temp.{temp[0]}")
         con.execute("CHECKPOINT")
-        return LoadReport(Path(), self.release.name, fingerprint, 0.0, list(self.reports.values()), counts)
+        return LoadReport(Path(), self.release.name, fingerprint, 0.0, list(self.reports.values()), counts,
+                          fingerprint_seconds)
 
     # -- staging ------------------------------------------------------------------------------
 
@@ -248,20 +272,23 @@ class _Builder:
         report = FileReport(rrf.name, [p.name for p in rrf.pieces], rrf.size)
         self.reports[stem] = report
         started = time.perf_counter()
-        source = self._scan_sql(rrf, layout)
+        rule = RowRule(stem, layout)
+        source = self._scan_sql(rrf, rule)
+        raw = f"raw_{stem.lower()}"
         with self.progress.task(f"{rrf.name:<12}", total=report.bytes, unit="B") as task:
             if self.options.keep_raw:
-                raw_cols = ", ".join(f'"{col}" AS {col}' for col in layout)
-                self._run(f"CREATE TABLE raw_{stem.lower()} AS SELECT {raw_cols}, {TRAILING} FROM {source}",
-                          rrf, task, report.bytes)
-                source = f"raw_{stem.lower()}"
+                self._run(f"CREATE TABLE {raw} AS SELECT * FROM {source}", rrf, rule, task, report.bytes)
+                source = raw
             select = self._stage_select(stem, source)
-            self._run(f"CREATE TEMP TABLE {table} AS {select}", rrf, task,
+            self._run(f"CREATE TEMP TABLE {table} AS {select}", rrf, rule, task,
                       0 if self.options.keep_raw else report.bytes, self._params_for(select))
-        report.rejected = self._check_rows(stem, rrf, layout, table, stem not in named_statements("stage.sql"))
+        report.rejected = self._check_rows(rrf, rule, table, stem not in FLAGGED_STAGES)
+        if self.options.keep_raw:  # raw tables hold the well-formed rows, as written
+            self.con.execute(f"DELETE FROM {raw} WHERE _bad")
+            self.con.execute(f"ALTER TABLE {raw} DROP COLUMN _bad")
         # Rows skipped with --on-error skip are counted once, as rejected (flagged stages keep them).
         staged, still_there = self.con.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE _extra) FROM {table}").fetchone()
+            f"SELECT count(*), count(*) FILTER (WHERE _bad) FROM {table}").fetchone()
         report.rows = staged - still_there + report.rejected
         report.seconds = time.perf_counter() - started
 
@@ -279,32 +306,35 @@ class _Builder:
     def _empty_stage(self, stem: str) -> None:
         """The stage of a file not loaded: the same columns as a real one, no rows."""
         layout = self.release.layout(stem)
-        columns = ", ".join(f'NULL::{self._type(col)} AS "{col}"' for col in layout)
+        columns = ", ".join(f'NULL::{_type(col)} AS "{col}"' for col in layout)
         self.con.execute(f"CREATE TEMP TABLE stage_{stem.lower()} AS "
-                         f"{self._stage_select(stem, f'(SELECT {columns}, NULL::VARCHAR AS {TRAILING} LIMIT 0)')}",
+                         f"{self._stage_select(stem, f'(SELECT {columns}, false AS _bad LIMIT 0)')}",
                          self._params_for(self._stage_select(stem, "x")))
 
     def _stage_select(self, stem: str, source: str) -> str:
         """The staging SELECT of a file: its flagged statement in stage.sql, else a projection."""
-        flagged = named_statements("stage.sql").get(stem)
-        if flagged:
-            return flagged.rstrip(";").format(source=source)
-        staged = ", ".join(f'"{col}" AS {col.lower()}' for col in STAGED_COLUMNS[stem])
-        return f"SELECT {staged}, {TRAILING} IS NOT NULL AS _extra FROM {source}"
+        columns = ", ".join(f'"{col}" AS {col.lower()}' for col in STAGED_COLUMNS[stem])
+        if stem in FLAGGED_STAGES:
+            name, text = FLAGGED_STAGES[stem]
+            return named_statements("stage.sql")[name].rstrip(";").format(source=source, columns=columns, text=text)
+        return f"SELECT {columns}, _bad FROM {source}"
 
-    def _type(self, column: str) -> str:
-        return "INTEGER" if column in INTEGER_COLUMNS else "VARCHAR"
-
-    def _scan_sql(self, rrf: RRFFile, layout: tuple[str, ...]) -> str:
+    def _scan_sql(self, rrf: RRFFile, rule: RowRule) -> str:
+        """One pass over a file: every column as text, so that empty fields are '' and missing ones
+        NULL (null_padding); a row with too many fields is rejected by the reader, any other
+        malformed row is flagged _bad (rows.RowRule). Empty fields become NULL after the check."""
         paths = [str(p) for p in self._readable_pieces(rrf)]
-        columns = ", ".join(f"{_sql_string(col)}: {_sql_string(self._type(col))}" for col in layout)
+        columns = ", ".join(f"{_sql_string(col)}: 'VARCHAR'" for col in (*rule.layout, TRAILING))
         stem = rrf.stem.lower()
-        return (
+        read = (
             f"read_csv([{', '.join(_sql_string(p) for p in paths)}], delim='|', quote='', escape='', "
-            f"header=false, auto_detect=false, columns={{{columns}, '{TRAILING}': 'VARCHAR'}}, "
-            f"null_padding={'true' if rrf.stem in RAGGED_FILES else 'false'}, "
+            f"header=false, auto_detect=false, skip=0, columns={{{columns}}}, null_padding=true, "
+            f"nullstr={_sql_string(_NO_NULL)}, strict_mode=true, "
             f"store_rejects=true, rejects_table='rejects_{stem}', rejects_scan='reject_scans_{stem}')"
         )
+        values = ", ".join(f"TRY_CAST(NULLIF(\"{col}\", '') AS INTEGER) AS \"{col}\"" if col in INTEGER_COLUMNS
+                           else f"NULLIF(\"{col}\", '') AS \"{col}\"" for col in rule.layout)
+        return f"(SELECT {values}, {rule.bad_sql()} AS _bad FROM {read})"
 
     def _readable_pieces(self, rrf: RRFFile) -> list[Path]:
         """Pieces as DuckDB reads them; pieces split mid-line (split -b) are joined into one file."""
@@ -326,7 +356,8 @@ class _Builder:
             return [joined]
         return list(rrf.pieces)
 
-    def _run(self, sql: str, rrf: RRFFile, task: Task, total_bytes: int, params: dict | None = None) -> None:
+    def _run(self, sql: str, rrf: RRFFile, rule: RowRule, task: Task, total_bytes: int,
+             params: dict | None = None) -> None:
         """Run one long statement in a worker thread, reporting DuckDB's progress in bytes."""
         failure: list[BaseException] = []
 
@@ -351,33 +382,38 @@ class _Builder:
             raise
         if failure:
             exc = failure[0]
-            if isinstance(exc, duckdb.Error):
+            if isinstance(exc, duckdb.Error):  # the reader stopped: at a row it cannot parse, if one is found
+                stop = self._first_malformed(rrf, rule, breaks=True)
+                if stop:
+                    raise BadRowError(*stop[:2], f"{stop[2]} (rows cannot be read past it, even with --on-error "
+                                                 "skip)") from exc
                 first = str(exc).strip().splitlines()[0]
                 raise LoadError(f"{rrf.name}: cannot read: {first}") from exc
             raise exc
 
-    def _check_rows(self, stem: str, rrf: RRFFile, layout: tuple[str, ...], table: str, delete: bool) -> int:
-        """Raise on the first bad row (fail) or drop and count bad rows (skip)."""
-        low = stem.lower()
-        rejects = self.con.execute(
-            f"SELECT s.file_path, e.line, min(e.error_type), min(e.error_message), min(e.csv_line) "
-            f"FROM rejects_{low} e JOIN reject_scans_{low} s USING (scan_id, file_id) "
-            f"GROUP BY s.file_id, s.file_path, e.line ORDER BY s.file_id, e.line"
-        ).fetchall()
-        extra = self.con.execute(f"SELECT count(*) FROM {table} WHERE _extra").fetchone()[0]
-        if self.options.on_error == "fail" and (rejects or extra):
-            if rejects:
-                path, line, kind, message, text = rejects[0]
-                raise BadRowError(*self._piece_line(path, line), _describe(kind, message, text, len(layout)),
-                                  len(rejects) + extra)
-            joined = str(self.work / rrf.name)
-            pieces = [Path(joined)] if joined in self.joined_pieces else list(rrf.pieces)
-            path, line_no, text = _first_long_row(pieces, len(layout))
-            name, line_no = self._piece_line(path, line_no) if path else (rrf.name, None)
-            raise BadRowError(name, line_no, _describe("TOO MANY COLUMNS", "", text, len(layout)), extra)
-        if extra and delete:  # flagged stages mark these rows dropped_by = 'rejected' instead
-            self.con.execute(f"DELETE FROM {table} WHERE _extra")
-        return len(rejects) + extra
+    def _check_rows(self, rrf: RRFFile, rule: RowRule, table: str, delete: bool) -> int:
+        """Raise on the first malformed row (fail) or drop and count malformed rows (skip)."""
+        low = rrf.stem.lower()
+        # A row can be rejected for several reasons, each a row of the rejects table.
+        rejected = self.con.execute(f"SELECT count(*) FROM (SELECT DISTINCT file_id, line FROM rejects_{low})"
+                                    ).fetchone()[0]
+        flagged = self.con.execute(f"SELECT count(*) FROM {table} WHERE _bad").fetchone()[0]
+        if self.options.on_error == "fail" and (rejected or flagged):
+            where = self._first_malformed(rrf, rule) or (rrf.name, None, "malformed rows the row check cannot find")
+            raise BadRowError(*where, rejected + flagged)
+        if flagged and delete:  # flagged stages mark these rows dropped_by = 'rejected' instead
+            self.con.execute(f"DELETE FROM {table} WHERE _bad")
+        return rejected + flagged
+
+    def _first_malformed(self, rrf: RRFFile, rule: RowRule, breaks: bool = False) -> tuple[str, int, str] | None:
+        """(file, line, problem) of the first malformed row, read again in Python (an error path)."""
+        joined = self.work / rrf.name
+        pieces = [joined] if str(joined) in self.joined_pieces else list(rrf.pieces)
+        try:
+            found = first_malformed(pieces, rule, breaks)
+        except (OSError, EOFError, zlib.error):  # a damaged gzip: the reader's own error says more
+            return None
+        return (*self._piece_line(str(found[0]), found[1]), found[2]) if found else None
 
     def _piece_line(self, path: str, line: int | None) -> tuple[str, int | None]:
         """(file name, line) of a row as the user's files have it: a line of a joined file maps
@@ -419,36 +455,65 @@ class _Builder:
     def _account(self) -> dict[str, int]:
         """Where every input row went; per file, rows == kept + dropped + rejected."""
         con = self.con
-        for stem, sql in named_statements("account.sql").items():
-            if stem in self.reports:
-                self.reports[stem].accounting = dict(con.execute(sql).fetchall())
-        for stem in ("MRSAB", "MRRANK", "MRHIER", "MRSAT"):
-            report = self.reports.get(stem)
-            if report and not report.accounting and not report.missing:
-                report.accounting = {"kept": report.rows - report.rejected}
-        for report in self.reports.values():
-            report.accounting = {k: v for k, v in report.accounting.items() if v}
+        statements = named_statements("account.sql")
+        for stem, report in self.reports.items():
+            if report.missing:
+                continue
+            if stem in statements:
+                reasons = con.execute(statements[stem]).fetchall()
+            elif stem in FLAGGED_STAGES:  # flagged rows of a concept: MRDEF, MRHIER, MRSAT
+                reasons = con.execute(statements["concept_rows"].format(stage=f"stage_{stem.lower()}")).fetchall()
+            else:  # MRSAB, MRRANK: every well-formed row is a row of the KB
+                reasons = [("kept", report.rows - report.rejected)]
+            report.accounting = {reason: n for reason, n in reasons if n}
             if report.rejected:
                 report.accounting["rejected"] = report.rejected
-        tables = list(DERIVED_TABLES) + [t for t in ("hierarchy", "attributes") if _exists(con, t)]
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in self._tables()}
         counts["concepts_without_semantic_type"] = con.execute(
             "SELECT count(*) FROM concepts WHERE len(semantic_types) = 0").fetchone()[0]
         counts["names_merged"] = self.reports["MRCONSO"].accounting.get("kept", 0) - counts["names"]
         return counts
 
+    def _why_empty(self) -> str:
+        """The error of a load that keeps no concept: where MRCONSO's rows went, by filter."""
+        conso = self.reports["MRCONSO"]
+        if not conso.rows:
+            return f"{conso.name} has no rows: no concepts to load (--allow-empty loads an empty KB)"
+        options = self.options
+        names = {
+            "language": f"--lang {','.join(options.langs or ())}",
+            "suppressed": "suppressible (no --keep-suppressed)",
+            "source": f"--sources {','.join(options.sources or ())}",
+            "restriction_level": f"--max-srl {options.max_srl}",
+            "semantic_type": f"--semantic-types {','.join(options.semantic_types or ())}",
+            "bad_cui": "an empty CUI",
+            "rejected": "malformed (skipped)",
+        }
+        dropped = sorted(conso.accounting.items(), key=lambda item: -item[1])
+        return (f"no concepts kept: of {conso.rows:,} {conso.name} rows, "
+                + ", ".join(f"{names.get(reason, reason)} dropped {n:,}" for reason, n in dropped)
+                + " (--allow-empty loads an empty KB)")
+
+    def _content_hash(self, table: str) -> str:
+        """Rows and the sum of their hashes: the same for the same rows in any order, cheap at full scale."""
+        columns = ", ".join(f'"{name}"' for name, in self.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
+            "ORDER BY column_index", [table]).fetchall())
+        rows, total = self.con.execute(
+            f"SELECT count(*), coalesce(sum(hash({columns})::HUGEINT), 0) FROM {table}").fetchone()
+        return f"{rows}:{total}"
+
+    def _tables(self) -> list[str]:
+        """The derived tables of this load."""
+        return list(DERIVED_TABLES) + [t for t in ("hierarchy", "attributes") if _exists(self.con, t)]
+
     def _write_meta(self, counts: dict[str, int]) -> str:
-        entity_hash = self.con.execute(
-            "SELECT coalesce(md5(string_agg(cui, ',' ORDER BY entity_id)), '') FROM concepts").fetchone()[0]
         inputs = [asdict(r) for r in self.reports.values()]
         filters = self.options.filters()
-        identity = {
-            "release": self.release.name,
-            "inputs": [{k: r[k] for k in ("name", "bytes", "rows")} for r in inputs],
-            "filters": filters,
-            "tables": sorted(self.options.tables),
-            "entities": entity_hash,
-        }
+        # The fingerprint is of the KB's content, so that an index or model made from another
+        # content (even one same-size edit of a name) is refused (kebiokg.kb.check_fingerprint).
+        content = {table: self._content_hash(table) for table in self._tables()}
+        identity = {"release": self.release.name, "filters": filters, "content": content}
         fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
         meta = {
             "release": self.release.name,
@@ -462,7 +527,7 @@ class _Builder:
             "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "load_seconds": round(time.perf_counter() - self.started, 3),
             "counts": counts,
-            "entity_hash": entity_hash,
+            "content": content,
             "fingerprint": fingerprint,
         }
         self.con.executemany("INSERT INTO kb_meta VALUES (?, ?)",
@@ -473,29 +538,3 @@ class _Builder:
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]).fetchone()[0])
-
-
-def _describe(kind: str, message: str, text: str | None, columns: int) -> str:
-    """A one-line description of a rejected row."""
-    text = (text or "").rstrip("\r\n")
-    if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
-        fields = text.split("|")
-        found = len(fields) - 1 if text.endswith("|") else len(fields)
-        return f"expected {columns} '|'-terminated fields, found {found}: {text[:80]!r}"
-    if kind == "INVALID ENCODING":
-        return "invalid UTF-8"
-    first = (message or kind).strip().splitlines()[0]
-    return f"{kind.lower()}: {first}"
-
-
-def _first_long_row(pieces: list[Path], columns: int) -> tuple[str | None, int | None, str]:
-    """(path, line, row) of the first row with a value after its last column (a rare error path,
-    read in Python); no path when none is found."""
-    for piece in pieces:
-        opener = gzip.open if piece.suffix == ".gz" else open
-        with opener(piece, "rt", encoding="utf-8", errors="replace") as handle:
-            for line_no, line in enumerate(handle, start=1):
-                fields = line.rstrip("\r\n").split("|")
-                if len(fields) > columns and fields[columns] != "":
-                    return str(piece), line_no, line
-    return None, None, ""
