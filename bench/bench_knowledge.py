@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import threading
@@ -63,14 +64,8 @@ def make_world(tmp: Path, concepts: int, per_relation: int, repeats: int, vocab_
     kebiokg("build-probe", "--db", str(tmp / "kb.duckdb"), "--out", str(tmp / "probe.jsonl"), "--tokenizer",
             str(tmp / "tokenizer"), "--max-answer-tokens", "3", "--fact-sets", str(tmp / "facts.tsv"),
             "--min-triples", "1", "--quiet")
-    for bulky in ("release", "corpus.txt"):  # the world travels without what the runs no longer read
-        path = tmp / bulky
-        if path.is_dir():
-            import shutil
-
-            shutil.rmtree(path)
-        else:
-            path.unlink()
+    shutil.rmtree(tmp / "release")  # the world travels without what the runs no longer read
+    (tmp / "corpus.txt").unlink()
     queries = [json.loads(line) for line in (tmp / "probe.jsonl").read_text(encoding="utf-8").splitlines()]
     kge = json.loads((tmp / "kge" / "kge.json").read_text(encoding="utf-8"))
     return {"concepts": concepts, "per_relation": per_relation, "repeats": repeats,

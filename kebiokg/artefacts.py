@@ -88,7 +88,8 @@ def staged_folder(target: Path, marker: str) -> Iterator[Path]:
                            f"empty or new folder")
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in target.parent.glob(f".{target.name}.staged-*"):
-        if not _alive(int(stale.name.rsplit("-", 1)[1])):
+        pid = stale.name.rsplit("-", 1)[1]
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     staging = target.with_name(f".{target.name}.staged-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -104,7 +105,8 @@ def staged_folder(target: Path, marker: str) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this id exists (what a killed run's leftovers are told apart by)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from kebiokg import __version__
+from kebiokg.artefacts import process_alive
 from kebiokg.errors import KebiokgError
 from kebiokg.progress import NullProgress, Progress, Task
 from kebiokg.semantic_groups import parse_semantic_types
@@ -174,18 +175,8 @@ def _remove_stale_loads(db_path: Path) -> None:
     """Remove what killed loads into the same KB left behind (their process no longer exists)."""
     for leftover in db_path.parent.glob(f".{db_path.name}.loading-*"):
         pid = leftover.name.rsplit("-", 1)[-1].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             _remove(leftover)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _remove(*paths: Path) -> None:
