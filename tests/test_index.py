@@ -124,7 +124,7 @@ def test_semantic_type_filter_and_edge_queries(nci: Path, tmp_path: Path, monkey
             raise KeyboardInterrupt
 
         with monkeypatch.context() as patched:  # a rebuild into the same folder, cut short: the old
-            patched.setattr(faiss_index.faiss, "write_index", crash)  # index stays whole, nothing half-new
+            patched.setattr(faiss_index, "record_files", crash)  # after every file: the old index stays whole
             with pytest.raises(KeyboardInterrupt):
                 build_index(kb, LexicalEncoder(dim=64), tmp_path / "flat")
         assert EntityIndex(tmp_path / "flat", kb, verify=True).search(["mesna"], k=5) == index.search(["mesna"], k=5)
