@@ -94,7 +94,8 @@ def run_one(world: Path, runs: Path, objective: str, seed: int, steps: int, args
     out = runs / f"{objective}-{seed}-{steps}"
     budget = ["--corpus", str(world / "corpus.jsonl"), "--base-model", str(runs / f"base-{seed}"),
               "--max-steps", str(steps), "--batch-size", str(args.batch_size), "--max-length", str(args.max_length),
-              "--learning-rate", str(args.learning_rate), "--seed", str(seed), "--out", str(out), "--quiet"]
+              "--learning-rate", str(args.learning_rate), "--mlm-probability", str(args.mlm_probability),
+              "--seed", str(seed), "--out", str(out), "--quiet"]
     device = ["--device", args.device] if args.device else []
     began = time.perf_counter()
     if objective in ("mlm", "mlm-entity"):
@@ -111,7 +112,8 @@ def run_one(world: Path, runs: Path, objective: str, seed: int, steps: int, args
         scores = json.loads((report / "report.json").read_text(encoding="utf-8"))[out.name]["non_trivial"]
         rows.append({"objective": objective, "seed": seed, "steps": steps, "side": side, "train_seconds": seconds,
                      "batch_size": args.batch_size, "max_length": args.max_length,
-                     "learning_rate": args.learning_rate, **{k: scores[k] for k in ("acc1", "acc5", "hit50")}})
+                     "learning_rate": args.learning_rate, "dropout": args.dropout,
+                     "mlm_probability": args.mlm_probability, **{k: scores[k] for k in ("acc1", "acc5", "hit50")}})
     return rows
 
 
@@ -181,6 +183,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=5e-4)
+    parser.add_argument("--dropout", type=float, default=0.1, help="of the shared random start (0: memorisation)")
+    parser.add_argument("--mlm-probability", type=float, default=0.15, help="share of the tokens masked")
     parser.add_argument("--kge-epochs", type=int, default=50)
     parser.add_argument("--curve", default="", help="more budgets (steps) both models are trained and probed at")
     parser.add_argument("--world", type=Path, help="keep (or reuse) the world here; results.jsonl beside it")
@@ -208,7 +212,7 @@ def main() -> None:
             return
         runs = Path(tempfile.mkdtemp(prefix="runs-", dir=folder))
         for seed in seeds:
-            make_base(folder / "tokenizer", runs / f"base-{seed}", args.hidden, args.layers, seed)
+            make_base(folder / "tokenizer", runs / f"base-{seed}", args.hidden, args.layers, seed, args.dropout)
         lock, rows = threading.Lock(), []
 
         def job(objective: str, seed: int, steps: int) -> None:
@@ -225,7 +229,8 @@ def main() -> None:
             for future in [pool.submit(job, *spec) for spec in order]:
                 future.result()
         print(f"\n{args.layers} layers x {args.hidden} wide from one random BERT per seed, batches of "
-              f"{args.batch_size} x {args.max_length} tokens, learning rate {args.learning_rate}; "
+              f"{args.batch_size} x {args.max_length} tokens, learning rate {args.learning_rate}, dropout "
+              f"{args.dropout}, masking {args.mlm_probability}; "
               f"{(time.perf_counter() - started) / 60:.1f} min")
         report(world, rows, args.steps, args.plot)
 

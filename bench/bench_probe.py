@@ -41,13 +41,13 @@ def train_plain(base: Path, corpus: Path, out: Path, steps: int, batch_size: int
                                                          seed=seed, learning_rate=learning_rate))
 
 
-def make_base(tokenizer_dir: Path, out: Path, hidden: int, layers: int, seed: int) -> None:
+def make_base(tokenizer_dir: Path, out: Path, hidden: int, layers: int, seed: int, dropout: float = 0.1) -> None:
     from transformers import AutoTokenizer
 
     from kebiokg.pretraining.baseline import random_bert
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    random_bert(tokenizer, hidden, layers, seed, max_positions=256).save_pretrained(out)
+    random_bert(tokenizer, hidden, layers, seed, max_positions=256, dropout=dropout).save_pretrained(out)
     tokenizer.save_pretrained(out)
 
 

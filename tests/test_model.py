@@ -474,3 +474,18 @@ def test_import_kebiokg_is_light_and_registers_the_auto_classes_when_transformer
               f"      type(AutoModelForMaskedLM.from_pretrained({str(tmp_path)!r})).__name__)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["KebioModel", "KebioForMaskedLM"]
+
+
+def test_a_random_start_without_dropout_stays_without_it_in_kebiolm(corpus_and_tokenizer, tmp_path: Path) -> None:
+    """The memorisation regime (docs/knowledge.md): dropout 0 in the shared start reaches KeBioLM too,
+    so a training-mode forward pass is deterministic in both models."""
+    _, tokenizer, _ = corpus_and_tokenizer
+    random_bert(tokenizer, 32, 2, 0, max_positions=64, dropout=0.0).save_pretrained(tmp_path / "base")
+    tokenizer.save_pretrained(tmp_path / "base")
+    plain = AutoModelForMaskedLM.from_pretrained(tmp_path / "base").train()
+    kebio = KebioForPreTraining.from_bert(str(tmp_path / "base"), len(EntityVocabulary(CUIS)), "f" * 32).train()
+    ids = torch.tensor([[tokenizer.cls_token_id, 7, 8, 9, tokenizer.sep_token_id]])
+    for model in (plain, kebio):
+        assert torch.equal(model(input_ids=ids).logits, model(input_ids=ids).logits)
+    default = random_bert(tokenizer, 32, 2, 0, max_positions=64).train()
+    assert not torch.equal(default(input_ids=ids).logits, default(input_ids=ids).logits)  # BERT's dropout is on

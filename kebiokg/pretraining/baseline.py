@@ -18,12 +18,15 @@ from .args import TrainArgs
 from .data import EntityVocabulary, WindowStream, collate
 
 
-def random_bert(tokenizer, hidden: int, layers: int, seed: int, max_positions: int = 512) -> BertForMaskedLM:
-    """A randomly initialised BERT masked LM sized for `tokenizer` (a shared start for both objectives)."""
+def random_bert(tokenizer, hidden: int, layers: int, seed: int, max_positions: int = 512,
+                dropout: float = 0.1) -> BertForMaskedLM:
+    """A randomly initialised BERT masked LM sized for `tokenizer` (a shared start for both objectives);
+    `dropout` (BERT's 0.1 by default) is carried into every model started from it."""
     torch.manual_seed(seed)
     return BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
                                       num_attention_heads=max(1, hidden // 64), intermediate_size=4 * hidden,
-                                      max_position_embeddings=max_positions, pad_token_id=tokenizer.pad_token_id))
+                                      max_position_embeddings=max_positions, pad_token_id=tokenizer.pad_token_id,
+                                      hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout))
 
 
 def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, progress: Progress | None = None,
