@@ -193,6 +193,8 @@ def test_converted_model_computes_what_the_original_computes(converted) -> None:
     with torch.no_grad():
         out = model(input_ids=ids, attention_mask=mask, mention_spans=spans)
         assert _close(out.detection_logits, detection, mask) and _close(out.logits, logits, mask)
+        no_mentions = model(input_ids=ids, attention_mask=mask, mention_spans=torch.zeros(2, 0, 2, dtype=torch.long))
+        assert _close(no_mentions.logits, their_forward(sd, ids, mask, torch.zeros_like(tags))[2], mask)
         model.config.fusion_norm_all_tokens = False  # kebiokg's own fusion: the tokens outside mentions differ
         assert not _close(model(input_ids=ids, attention_mask=mask, mention_spans=spans).logits, logits, mask)
 
@@ -213,6 +215,7 @@ def test_converted_model_computes_what_the_original_computes(converted) -> None:
             out = encoder(same_length, full, valid_tokens=valid)
         _, hidden, _ = their_forward(sd_tag, same_length, full)
         assert torch.allclose(out.last_hidden_state, hidden, atol=1e-4, rtol=1e-4), tag
+        assert out.mention_spans.shape[1] == THEIRS["max_mentions"]  # the original's cap on decoded mentions
         mentions = (out.mention_spans[..., 1] > out.mention_spans[..., 0]).sum(-1)
         assert mentions.tolist() == [{B: 7, I: 1, O: 0}[tag]] * 2
 
