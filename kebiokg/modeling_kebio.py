@@ -2,8 +2,9 @@
 
     embeddings -> text layers -> mention detection (BIO head) -> mention vectors (start ++ end state,
     projected) -> entity linking (scores against the entity table) -> fusion (softmax-weighted top-k
-    entity embeddings, projected, added to exactly the mention's tokens, LayerNorm there only)
-    -> fusion layers -> heads (MLM, token classification)
+    entity embeddings, projected, added to exactly the mention's tokens, LayerNorm there only; over
+    every token with `fusion_norm_all_tokens`, as the original) -> fusion layers -> heads (MLM, token
+    classification)
 
 Spans are `[start, end)` token offsets in a `[batch, mentions, 2]` tensor; a row with `end <= start`
 is padding and touches nothing. Gold spans are given in pretraining; otherwise the detection head's
@@ -57,6 +58,8 @@ class KebioConfig(BertConfig):
     entity_vocab_size: int = ENTITY_OFFSET  # special rows + one per KB entity
     entity_dim: int = 100
     entity_top_k: int = 100
+    max_mentions: int = 32  # spans decoded per sequence when none are given
+    fusion_norm_all_tokens: bool = False  # the original's LayerNorm(h + e) over every token (converted checkpoints)
     detection_loss_weight: float = 1.0
     linking_loss_weight: float = 1.0
     kb_fingerprint: str | None = None
@@ -146,6 +149,24 @@ def default_valid_tokens(attention_mask: torch.Tensor) -> torch.Tensor:
     last = attention_mask.long().sum(dim=1) - 1
     valid.scatter_(1, last.clamp(min=0).unsqueeze(1), False)
     return valid
+
+
+_ORIGINAL_ARGUMENTS = {"mention_detection_labels": "bio_labels", "gold_entity_ids": "mention_entities",
+                       "mlm_labels": "labels", "masked_lm_labels": "labels"}
+
+
+def _refuse_unknown(model: nn.Module, kwargs: dict) -> None:
+    """An unknown keyword is an error, never ignored: the original KeBioLM's `mention_detection_labels`
+    would otherwise train with no detection loss and no warning."""
+    if kwargs:
+        names = ", ".join(f"{k} (the original KeBioLM's name; kebiokg's is {_ORIGINAL_ARGUMENTS[k]})"
+                          if k in _ORIGINAL_ARGUMENTS else k for k in kwargs)
+        raise TypeError(f"{type(model).__name__}.forward() got unknown keyword arguments: {names}")
+
+
+def _as_tuple(model: nn.Module, return_dict: bool | None) -> bool:
+    """Tuples when asked, per call or by `config.return_dict`, as transformers' models do."""
+    return not (return_dict if return_dict is not None else model.config.return_dict)
 
 
 def _mean_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -377,11 +398,13 @@ class KebioModel(KebioPreTrainedModel):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None, mention_spans: torch.Tensor | None = None,
                 mention_entities: torch.Tensor | None = None, bio_labels: torch.Tensor | None = None,
-                valid_tokens: torch.Tensor | None = None, max_mentions: int = 32,
+                valid_tokens: torch.Tensor | None = None, max_mentions: int | None = None,
                 return_dict: bool | None = None, **kwargs) -> KebioModelOutput | tuple:
-        """`mention_spans` [batch, mentions, 2] gold spans (else decoded from the detection head);
-        `mention_entities` [batch, mentions] their entity rows (-100: no linking target);
-        `bio_labels` [batch, tokens] detection targets (-100 ignored)."""
+        """`mention_spans` [batch, mentions, 2] gold spans (else decoded from the detection head, at most
+        `max_mentions`, by default `config.max_mentions`, per sequence); `mention_entities` [batch, mentions]
+        their entity rows (-100: no linking target); `bio_labels` [batch, tokens] detection targets (-100
+        ignored)."""
+        _refuse_unknown(self, kwargs)
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
         hidden, mask = self.encode_text(input_ids, attention_mask, token_type_ids)
@@ -393,16 +416,19 @@ class KebioModel(KebioPreTrainedModel):
                                              ignore_index=-100)
         if mention_spans is None:
             valid = valid_tokens if valid_tokens is not None else default_valid_tokens(attention_mask)
-            mention_spans = decode_spans(detection_logits.argmax(-1), valid, max_mentions)
+            mention_spans = decode_spans(detection_logits.argmax(-1), valid,
+                                         max_mentions if max_mentions is not None else self.config.max_mentions)
 
         candidate_ids = candidate_logits = linking_loss = None
         if mention_spans.shape[1] > 0:
             hidden, candidate_ids, candidate_logits, linking_loss = self._fuse(hidden, mention_spans, mention_entities)
+        elif self.config.fusion_norm_all_tokens:  # the original normalises every token, mentions or not
+            hidden = self.fusion_norm(hidden)
         for layer in self.fusion_layers:
             hidden = layer(hidden, mask)
         output = KebioModelOutput(hidden, text_hidden, detection_logits, mention_spans, candidate_ids,
                                   candidate_logits, linking_loss, detection_loss)
-        return output if return_dict is not False else output.to_tuple()
+        return output.to_tuple() if _as_tuple(self, return_dict) else output
 
     def _fuse(self, hidden: torch.Tensor, spans: torch.Tensor, targets: torch.Tensor | None):
         batch, length, _ = hidden.shape
@@ -421,10 +447,11 @@ class KebioModel(KebioPreTrainedModel):
         covers = ((positions >= starts.unsqueeze(-1)) & (positions < ends.unsqueeze(-1))
                   & present.unsqueeze(-1))  # [b, m, tokens]: exactly [start, end) of real mentions
         token_addition = torch.einsum("bmt,bmh->bth", covers.to(addition.dtype), addition)
-        touched = covers.any(dim=1).unsqueeze(-1)
-        hidden = torch.where(touched, self.fusion_norm(hidden + token_addition), hidden)
+        normed = self.fusion_norm(hidden + token_addition)
+        if not self.config.fusion_norm_all_tokens:
+            normed = torch.where(covers.any(dim=1).unsqueeze(-1), normed, hidden)  # other tokens as they were
         k = top_ids.shape[-1]
-        return hidden, top_ids.view(batch, -1, k), top_logits.view(batch, -1, k), loss
+        return normed, top_ids.view(batch, -1, k), top_logits.view(batch, -1, k), loss
 
 
 class KebioForPreTraining(KebioPreTrainedModel):
@@ -488,7 +515,9 @@ class KebioForPreTraining(KebioPreTrainedModel):
                 bio_labels: torch.Tensor | None = None, mention_spans: torch.Tensor | None = None,
                 mention_entities: torch.Tensor | None = None, return_dict: bool | None = None,
                 **kwargs) -> KebioForPreTrainingOutput | tuple:
-        out = self.kebio(input_ids, attention_mask, token_type_ids, mention_spans, mention_entities, bio_labels)
+        _refuse_unknown(self, kwargs)
+        out = self.kebio(input_ids, attention_mask, token_type_ids, mention_spans, mention_entities, bio_labels,
+                         return_dict=True)
         logits = self.cls(out.last_hidden_state)
         mlm_loss = loss = None
         if labels is not None:
@@ -500,7 +529,7 @@ class KebioForPreTraining(KebioPreTrainedModel):
                 loss = loss + self.config.linking_loss_weight * out.linking_loss
         output = KebioForPreTrainingOutput(loss, mlm_loss, out.detection_loss, out.linking_loss, logits,
                                            out.detection_logits, out.candidate_ids)
-        return output if return_dict is not False else output.to_tuple()
+        return output.to_tuple() if _as_tuple(self, return_dict) else output
 
 
 class KebioForMaskedLM(KebioPreTrainedModel):
@@ -520,13 +549,14 @@ class KebioForMaskedLM(KebioPreTrainedModel):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None, labels: torch.Tensor | None = None,
                 return_dict: bool | None = None, **kwargs):
-        out = self.kebio(input_ids, attention_mask, token_type_ids)
+        _refuse_unknown(self, kwargs)
+        out = self.kebio(input_ids, attention_mask, token_type_ids, return_dict=True)
         logits = self.cls(out.last_hidden_state)
         loss = None
         if labels is not None:
             loss = F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
         output = MaskedLMOutput(loss=loss, logits=logits)
-        return output if return_dict is not False else output.to_tuple()
+        return output.to_tuple() if _as_tuple(self, return_dict) else output
 
 
 class KebioForTokenClassification(KebioPreTrainedModel):
@@ -543,13 +573,14 @@ class KebioForTokenClassification(KebioPreTrainedModel):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None, labels: torch.Tensor | None = None,
                 return_dict: bool | None = None, **kwargs) -> KebioTokenClassifierOutput | tuple:
-        out = self.kebio(input_ids, attention_mask, token_type_ids)
+        _refuse_unknown(self, kwargs)
+        out = self.kebio(input_ids, attention_mask, token_type_ids, return_dict=True)
         logits = self.classifier(self.dropout(out.last_hidden_state))
         loss = None
         if labels is not None:
             loss = F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
         output = KebioTokenClassifierOutput(loss, logits, out.detection_logits)
-        return output if return_dict is not False else output.to_tuple()
+        return output.to_tuple() if _as_tuple(self, return_dict) else output
 
 
 class KebioForSequenceClassification(KebioPreTrainedModel):
@@ -568,13 +599,14 @@ class KebioForSequenceClassification(KebioPreTrainedModel):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None, labels: torch.Tensor | None = None,
                 return_dict: bool | None = None, **kwargs) -> SequenceClassifierOutput | tuple:
-        out = self.kebio(input_ids, attention_mask, token_type_ids)
+        _refuse_unknown(self, kwargs)
+        out = self.kebio(input_ids, attention_mask, token_type_ids, return_dict=True)
         logits = self.classifier(self.dropout(self.pooler(out.last_hidden_state[:, 0])))
         loss = None
         if labels is not None:
             loss = F.cross_entropy(logits.float(), labels)
         output = SequenceClassifierOutput(loss=loss, logits=logits)
-        return output if return_dict is not False else output.to_tuple()
+        return output.to_tuple() if _as_tuple(self, return_dict) else output
 
 
 def register_auto_classes() -> None:

@@ -11,6 +11,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForTokenClassification, BertConfig, BertForMaskedLM
+from transformers.utils import ModelOutput
 
 from kebiokg.cli.main import main
 from kebiokg.documents import AnnotatedDocument, Entity, write_jsonl
@@ -19,7 +20,9 @@ from kebiokg.modeling_kebio import (
     BIO_BEGIN,
     BIO_INSIDE,
     BIO_OUTSIDE,
+    KebioForMaskedLM,
     KebioForPreTraining,
+    KebioForSequenceClassification,
     KebioForTokenClassification,
     SampledScorer,
     decode_spans,
@@ -63,19 +66,42 @@ def test_decode_spans_follows_bio_and_never_covers_special_tokens() -> None:
     assert decode_spans(tags, valid, max_mentions=2).tolist() == [[[1, 3], [4, 5]]]
 
 
+def _entity_addition(kebio, hidden: torch.Tensor, row: int, start: int, end: int) -> torch.Tensor:
+    """What a mention adds to its tokens, restated: [h_start ; h_end-1] projected, scored against every
+    row but padding, its top-k softmax-weighted entity embedding projected to the hidden size."""
+    mention = kebio.mention_projection(torch.cat([hidden[row, start], hidden[row, end - 1]]))
+    table = kebio.entity_embeddings.weight
+    scores = table[1:] @ mention
+    top, ids = scores.topk(min(kebio.config.entity_top_k, len(scores)))
+    return kebio.entity_projection((top.softmax(-1)[:, None] * table[1:][ids]).sum(0))
+
+
 def test_fusion_adds_to_exactly_the_mention_tokens() -> None:
     model = tiny_model().eval()
+    kebio = model.kebio
     hidden = torch.randn(2, 10, model.config.hidden_size)
     spans = batch()["mention_spans"]
-    fused, ids, logits, loss = model.kebio._fuse(hidden, spans, None)
+    with torch.no_grad():
+        fused, ids, logits, loss = kebio._fuse(hidden, spans, None)
     changed = (fused != hidden).any(-1)
     expected = torch.zeros(2, 10, dtype=torch.bool)
     expected[0, 1:3] = expected[0, 4:5] = expected[1, 2:5] = True  # [start, end): never end, never [CLS]
     assert torch.equal(changed, expected)
     assert ids.shape == (2, 2, min(model.config.entity_top_k, model.config.entity_vocab_size - 1))
-    # the entity vector is added to the token states, not written over them
-    alone = model.kebio.fusion_norm(model.kebio.entity_projection(torch.zeros(model.config.entity_dim)))
-    assert not torch.allclose(fused[0, 1], alone)
+    # each mention token: LayerNorm(its own state + the entity vector), the entity vector added, not written over
+    with torch.no_grad():
+        for row, start, end in ((0, 1, 3), (0, 4, 5), (1, 2, 5)):
+            addition = _entity_addition(kebio, hidden, row, start, end)
+            torch.testing.assert_close(fused[row, start:end], kebio.fusion_norm(hidden[row, start:end] + addition))
+        # overlapping mentions: both vectors are added to the tokens they share (the original: the last one wins)
+        overlapped, *_ = kebio._fuse(hidden, torch.tensor([[[1, 4], [2, 3]]] * 2), None)
+        both = _entity_addition(kebio, hidden, 0, 1, 4) + _entity_addition(kebio, hidden, 0, 2, 3)
+        torch.testing.assert_close(overlapped[0, 2], kebio.fusion_norm(hidden[0, 2] + both))
+        # the original's LayerNorm over every token: mention tokens as before, the others normalised too
+        kebio.config.fusion_norm_all_tokens = True
+        everywhere, *_ = kebio._fuse(hidden, spans, None)
+    torch.testing.assert_close(everywhere[expected], fused[expected])
+    torch.testing.assert_close(everywhere[~expected], kebio.fusion_norm(hidden[~expected]).detach())
 
 
 def test_pretraining_forward_and_gradients_reach_every_parameter() -> None:
@@ -92,6 +118,33 @@ def test_pretraining_forward_and_gradients_reach_every_parameter() -> None:
     inputs = {**batch(), "mention_entities": torch.full((2, 2), -100)}
     assert model(**inputs).linking_loss.item() == 0.0
     assert isinstance(model(**inputs, return_dict=False), tuple)
+
+
+def test_config_return_dict_false_gives_tuples_and_a_call_may_override_it() -> None:
+    model = tiny_model().eval()
+    inputs = {k: batch()[k] for k in ("input_ids", "attention_mask")}
+    classes = [model, model.kebio, KebioForMaskedLM(model.config), KebioForTokenClassification(model.config),
+               KebioForSequenceClassification(model.config)]
+    model.config.return_dict = False
+    for instance in classes:
+        assert isinstance(instance(**inputs), tuple), type(instance).__name__
+        assert isinstance(instance(**inputs, return_dict=True), ModelOutput), type(instance).__name__
+    model.config.return_dict = True
+    assert all(isinstance(instance(**inputs), ModelOutput) for instance in classes)
+
+
+def test_unknown_keyword_arguments_are_refused_naming_kebiokgs_own() -> None:
+    """The original's `mention_detection_labels` must not quietly train without a detection loss."""
+    model = tiny_model()
+    inputs = batch()
+    bio = inputs.pop("bio_labels")
+    with pytest.raises(TypeError, match="mention_detection_labels .the original KeBioLM's name; kebiokg's is "
+                                        "bio_labels"):
+        model(**inputs, mention_detection_labels=bio)
+    for instance in (model.kebio, KebioForMaskedLM(model.config), KebioForTokenClassification(model.config),
+                     KebioForSequenceClassification(model.config)):
+        with pytest.raises(TypeError, match=r"forward\(\) got unknown keyword arguments: output_hidden_states"):
+            instance(inputs["input_ids"], output_hidden_states=True)
 
 
 def test_spans_from_the_detection_head_when_none_are_given() -> None:
@@ -221,6 +274,28 @@ def test_whole_entity_masking(corpus_and_tokenizer) -> None:
     masked_share = (labels != -100).sum() / (inputs["attention_mask"].sum() - 2 * len(windows))
     assert 0.2 < masked_share < 0.45
     assert inputs["mention_entities"][inputs["mention_spans"][..., 1] > 0].min() >= 3
+
+
+def test_masked_units_are_80_percent_mask_10_random_10_unchanged(corpus_and_tokenizer) -> None:
+    """BERT's 80/10/10, drawn once per masking unit (a mention or a word, whole)."""
+    _, tokenizer, docs = corpus_and_tokenizer
+    windows = [w for d in docs for w in encode_document(d, tokenizer, EntityVocabulary(CUIS), 64)]
+    draws = {"mask": 0, "random": 0, "unchanged": 0}
+    for seed in range(10):
+        inputs = collate(windows, tokenizer, 0.3, np.random.default_rng(seed))
+        for row, window in enumerate(windows):
+            for start, end in [*window.spans, *((j, j + 1) for j in range(len(window.input_ids)))]:
+                labels = inputs["labels"][row, start:end]
+                if not (labels != -100).all() or (end - start == 1 and any(s <= start < e for s, e in window.spans)):
+                    continue  # not masked, or a token of a mention (counted with its mention)
+                ids = inputs["input_ids"][row, start:end]
+                kind = ("mask" if (ids == tokenizer.mask_token_id).all() else
+                        "unchanged" if torch.equal(ids, labels) else "random")
+                draws[kind] += 1
+    total = sum(draws.values())
+    assert total > 1500, draws
+    assert 0.75 < draws["mask"] / total < 0.85
+    assert 0.07 < draws["random"] / total < 0.13 and 0.07 < draws["unchanged"] / total < 0.13
 
 
 # -- training -------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from kebiokg.cli.demo import demo_command
 from kebiokg.cli.errors import KebiokgGroup
 from kebiokg.cli.finetune import finetune_group
 from kebiokg.cli.kge import embed_kb_command
-from kebiokg.cli.model import pretrain_command, train_tokenizer_command
+from kebiokg.cli.model import convert_kebiolm_command, pretrain_command, train_tokenizer_command
 from kebiokg.cli.probe import build_probe_command, probe_command
 from kebiokg.cli.query import (
     build_index_command,
@@ -46,6 +46,7 @@ main.add_command(annotate_command)
 main.add_command(eval_linking_command)
 main.add_command(train_tokenizer_command)
 main.add_command(pretrain_command)
+main.add_command(convert_kebiolm_command)
 main.add_command(build_probe_command)
 main.add_command(probe_command)
 main.add_command(finetune_group)

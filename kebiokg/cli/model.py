@@ -1,4 +1,4 @@
-"""Commands that build and train models: train-tokenizer, pretrain."""
+"""Commands that build, train and convert models: train-tokenizer, pretrain, convert-kebiolm."""
 
 from __future__ import annotations
 
@@ -173,3 +173,38 @@ def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Pa
                          [(last["step"], f"{last['loss']:.3f}", f"{last['mlm_loss']:.3f}",
                            f"{last['detection_loss']:.3f}", f"{last['linking_loss']:.3f}",
                            round(last["tokens_per_second"]))]))
+
+
+@click.command("convert-kebiolm")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@db_option(required=False, exists=True,
+           help="A KB whose concepts the model's entities are (by CUI): also build OUT/entity_index for "
+                "`nearest --model OUT`.")
+@quiet_option()
+@json_option
+def convert_kebiolm_command(src: Path, out: Path, db_path: Path | None, quiet: bool, as_json: bool) -> None:
+    """Convert the authors' KeBioLM checkpoint into a kebiokg model folder.
+
+    SRC is the folder github.com/GanjinZero/KeBioLM saves and publishes (config.json, pytorch_model.bin,
+    vocab.txt, entity.jsonl). AutoModel* load OUT after `import kebiokg`; probe, finetune and (with --db)
+    nearest --model use it. It computes what the original computes, LayerNorm over every token included
+    (docs/model.md)."""
+    from kebiokg.pretraining.convert import convert_kebiolm
+
+    quiet_transformers(quiet)
+    if db_path is None:
+        result = convert_kebiolm(src, out)
+    else:
+        with KnowledgeBase(db_path) as kb:
+            result = convert_kebiolm(src, out, kb, progress_for(quiet))
+    if as_json:
+        echo_json({"out": str(out), "text_layers": result.text_layers, "fusion_layers": result.fusion_layers,
+                   "entities": result.entities, "entity_dim": result.entity_dim, "tokenizer": result.tokenizer,
+                   "indexed": result.indexed})
+        return
+    click.echo(f"KeBioLM ({result.text_layers} text + {result.fusion_layers} fusion layers, {result.entities:,} "
+               f"entity rows of {result.entity_dim}) -> {out}")
+    if result.indexed is not None:
+        click.echo(f"entity index: {result.indexed:,} of the model's {result.entities - 3:,} entities are concepts "
+                   f"of {db_path} -> {out}/entity_index")

@@ -184,7 +184,8 @@ def nearest_command(query: str | None, db_path: Path, index_dir: Path | None, mo
     if model_dir is not None:
         index_dir = Path(model_dir) / "entity_index"
         if not index_dir.is_dir():
-            raise KBError(f"{model_dir}: no entity_index/ (made by `kebiokg pretrain` at the end of training)")
+            raise KBError(f"{model_dir}: no entity_index/ (made by `kebiokg pretrain` at the end of training, or by "
+                          f"`kebiokg convert-kebiolm --db`)")
     queries = [query] if query is not None else _read_queries(queries_file)
     with KnowledgeBase(db_path) as kb:
         encoder = None

@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
+import sqlalchemy as sa
 
+from .. import schema as t
 from ..errors import KebiokgError
 from ..kb import KnowledgeBase
 
@@ -66,7 +68,8 @@ def l2_normalize(vectors: np.ndarray) -> np.ndarray:
 
 
 class ArrayEncoder:
-    """Entity vectors given as an array (row = entity_id) and a function for queries.
+    """Entity vectors given as an array (row = entity_id, or, with `cuis`, row i = the KB entity of
+    `cuis[i]`) and a function for queries.
 
     The shape a learned encoder takes (the model's entity table + its mention encoder), and the
     stand-in the tests use for one. Not saved by value: `config()` names a registered factory.
@@ -75,13 +78,15 @@ class ArrayEncoder:
     unit: Literal["name", "entity"] = "entity"
 
     def __init__(self, kind: str, entity_vectors: np.ndarray, query_fn: Callable[[Sequence[str]], np.ndarray],
-                 extra_config: dict | None = None, normalize_entities: bool = True) -> None:
+                 extra_config: dict | None = None, normalize_entities: bool = True,
+                 cuis: Sequence[str] | None = None) -> None:
         self.kind = kind
         self.vectors = (l2_normalize(entity_vectors) if normalize_entities
                         else np.ascontiguousarray(entity_vectors, dtype=np.float32))
         self.dim = int(self.vectors.shape[1])
         self._query_fn = query_fn
         self._extra = extra_config or {}
+        self._cuis = cuis
 
     def config(self) -> dict:
         return {"kind": self.kind, "dim": self.dim, **self._extra}
@@ -90,12 +95,23 @@ class ArrayEncoder:
         return l2_normalize(self._query_fn(texts))
 
     def encode_kb(self, kb: KnowledgeBase, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        if len(self.vectors) != kb.concept_count:
-            raise KebiokgError(f"encoder has {len(self.vectors)} entity vectors, the KB has "
-                               f"{kb.concept_count} concepts: it was built from another KB")
-        for start in range(0, len(self.vectors), batch_size):
-            stop = min(start + batch_size, len(self.vectors))
-            yield np.arange(start, stop, dtype=np.int64), self.vectors[start:stop]
+        ids, rows = self._entities(kb)
+        for start in range(0, len(ids), batch_size):
+            yield ids[start:start + batch_size], self.vectors[rows[start:start + batch_size]]
+
+    def _entities(self, kb: KnowledgeBase) -> tuple[np.ndarray, np.ndarray]:
+        """(KB entity ids, their rows of the vectors); with `cuis`, rows whose CUI the KB lacks are left out."""
+        if self._cuis is None:
+            if len(self.vectors) != kb.concept_count:
+                raise KebiokgError(f"encoder has {len(self.vectors)} entity vectors, the KB has "
+                                   f"{kb.concept_count} concepts: it was built from another KB")
+            rows = np.arange(len(self.vectors), dtype=np.int64)
+            return rows, rows
+        c = t.concepts.c
+        entity = dict(kb.query(sa.select(c.cui, c.entity_id)))
+        pairs = np.array([(entity[cui], row) for row, cui in enumerate(self._cuis) if cui in entity],
+                         dtype=np.int64).reshape(-1, 2)
+        return pairs[:, 0], pairs[:, 1]
 
     def sample_kb(self, kb: KnowledgeBase, size: int, seed: int) -> np.ndarray:
         rng = np.random.default_rng(seed)

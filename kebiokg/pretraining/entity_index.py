@@ -54,8 +54,10 @@ def kebio_encoder(model_dir: Path | str, batch_size: int = 256) -> ArrayEncoder:
         return np.concatenate(out) if out else np.zeros((0, vectors.shape[1]), dtype=np.float32)
 
     # unnormalised rows: the index ranks by mention . entity, the linker's score (a query's own norm
-    # does not change its ranking)
-    return ArrayEncoder("kebio", vectors, encode, {"model": str(model_dir)}, normalize_entities=False)
+    # does not change its ranking). A model trained against no kebiokg KB (a converted KeBioLM) has
+    # rows only its entity vocabulary names: they are matched to the KB by CUI.
+    cuis = model.entity_vocab if model.config.kb_fingerprint is None else None
+    return ArrayEncoder("kebio", vectors, encode, {"model": str(model_dir)}, normalize_entities=False, cuis=cuis)
 
 
 register_encoder("kebio", lambda config: kebio_encoder(config["model"]))
