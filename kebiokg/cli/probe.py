@@ -138,11 +138,11 @@ def probe_command(models: tuple[str, ...], probe_path: Path, probe_format: str, 
                           f"most {budget} word pieces and count as misses"
                           + (f" (--max-tokens {needed} reaches them)" if needed > budget else ""), KebiokgWarning,
                           stacklevel=1)
-        decoded = decode_queries(model, tokenizer, queries,
-                                 DecodeOptions(budget, beam, 50, batch_size, length_norm), device, progress)
-        reports[name] = {"settings": {"format": probe.format, "split": split, "max_tokens": budget,
-                                      "max_tokens_from": source, "beam": beam,
-                                      "ranking": "mean" if length_norm else "sum"},
+        options = DecodeOptions(budget, beam, 50, batch_size, length_norm)
+        decoded = decode_queries(model, tokenizer, queries, options, device, progress)
+        reports[name] = {"settings": {"format": probe.format, "split": split, "max_tokens": options.max_tokens,
+                                      "max_tokens_from": source, "beam": options.beam,
+                                      "ranking": "mean" if options.length_norm else "sum"},
                          **score_queries(queries, decoded, answerable)}
     write_report(reports, out)
     if as_json:
