@@ -145,7 +145,7 @@ def _decode_length(model, tokenizer, encoded: list[tuple[list[int], list[int]]],
         logprobs[..., special] = -float("inf")
         open_ = ids.gather(2, positions[:, None, :].expand(n, b, length)) == mask_id
         # confidence order: a beam's candidates are its most probable (open position, token) pairs
-        flat = logprobs.masked_fill(~open_[..., None], -float("inf")).view(n, b, length * vocab)
+        flat = logprobs.masked_fill_(~open_[..., None], -float("inf")).view(n, b, length * vocab)
         per_beam = min(width_k, flat.shape[-1])
         top_lp, top_pick = flat.topk(per_beam, dim=-1)  # [n, b, per_beam]
         keep = (scores[..., None] + top_lp).view(n, -1).topk(min(width_k, b * per_beam), dim=-1)
