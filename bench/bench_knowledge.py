@@ -10,7 +10,7 @@ whole KB (`embed-kb`, so the kb_only facts are in the entity table); per seed on
 shared start), then plain MLM (whole-word masking; with `--objectives`, also whole-entity masking)
 and KeBioLM (entity table from the TransE embeddings) on the same batches for the same steps; all
 probed on the stated and the kb_only facts (`build-probe --fact-sets`). Prints Acc@1 / Acc@5 /
-hit@50 per side with 95% intervals over seeds (t distribution), and, with `--curve`, each model's
+hit@50 and KeBioLM hit per side with 95% intervals over seeds (t distribution), and, with `--curve`, each model's
 Acc@5 per side against steps (separate runs, each with its own full schedule), plotted with `--plot`.
 
 `--world DIR` keeps the world (KB, corpus, tokenizer, TransE, probe) in DIR and reuses it when DIR
@@ -113,7 +113,8 @@ def run_one(world: Path, runs: Path, objective: str, seed: int, steps: int, args
         rows.append({"objective": objective, "seed": seed, "steps": steps, "side": side, "train_seconds": seconds,
                      "batch_size": args.batch_size, "max_length": args.max_length,
                      "learning_rate": args.learning_rate, "dropout": args.dropout,
-                     "mlm_probability": args.mlm_probability, **{k: scores[k] for k in ("acc1", "acc5", "hit50")}})
+                     "mlm_probability": args.mlm_probability,
+                     **{k: scores[k] for k in ("acc1", "acc5", "hit50", "kebiolm_hit")}})
     return rows
 
 
@@ -125,14 +126,15 @@ def report(world: dict, rows: list[dict], steps: int, plot: Path | None) -> None
     main = [r for r in rows if r["steps"] == steps]
     seeds = sorted({r["seed"] for r in main})
     print(f"\nat {steps} steps, seeds {seeds} (mean ± 95% interval, t distribution):")
-    print("| model | facts | Acc@1 | Acc@5 | hit@50 |")
-    print("|---|---|---:|---:|---:|")
+    print("| model | facts | Acc@1 | Acc@5 | hit@50 | KeBioLM hit |")
+    print("|---|---|---:|---:|---:|---:|")
     for objective, label in MODELS.items():
         for side in SIDES:
             runs = [r for r in main if r["objective"] == objective and r["side"] == side]
             if runs:
-                print(f"| {label} | {side} | " + " | ".join(interval([r[k] for r in runs])
-                                                            for k in ("acc1", "acc5", "hit50")) + " |")
+                print(f"| {label} | {side} | " + " | ".join(  # results from before KeBioLM's hit: "-"
+                    interval([r[k] for r in runs]) if all(k in r for r in runs) else "-"
+                    for k in ("acc1", "acc5", "hit50", "kebiolm_hit")) + " |")
     budgets = sorted({r["steps"] for r in rows})
     if len(budgets) < 2:
         return

@@ -221,12 +221,12 @@ def demo_command(out_dir: Path, small: bool, meta: Path | None, corpus_paths: tu
                      "--min-triples", 1)
         for side in FACT_SETS:
             journey.step(f"Probe both models on the {side.replace('_', '-')} facts", "probe", *models, "--probe", probe,
-                         "--split", side, "--max-tokens", 3, "--out", out_dir / f"probe-{side}")
+                         "--split", side, "--out", out_dir / f"probe-{side}")
     else:
         journey.step("Build knowledge probes from the KB's relations", "build-probe", "--db", db, "--out", probe,
                      "--tokenizer", tokenizer_dir, "--max-answer-tokens", 3)
         journey.step("Probe both models", "probe", *models, "--probe", probe, "--split", "all", "--limit",
-                     size.probe_queries, "--max-tokens", 3, "--out", out_dir / "probe-report")
+                     size.probe_queries, "--out", out_dir / "probe-report")
     for name in ("plain-mlm", "kebiolm"):
         journey.step(f"Fine-tune {name} for NER", "finetune", "ner", "--model", out_dir / name,
                      "--train", ner["train"], "--dev", ner["dev"], "--test", ner["test"],
@@ -260,7 +260,7 @@ def write_report(out: Path, timings: list[tuple[str, float]], total: float) -> s
         rows_pretrain.append((label, log[-1]["step"], f"{log[-1]['mlm_loss']:.3f}",
                               f"{log[-1].get('linking_loss', float('nan')):.3f}"))
         rows_probe += [(label, side.replace("_", "-"), s["queries"], f"{s['acc1']:.3f}", f"{s['acc5']:.3f}",
-                        f"{s['hit50']:.3f}") for side, s in scores.items()]
+                        f"{s['hit50']:.3f}", f"{s['kebiolm_hit']:.3f}") for side, s in scores.items()]
         rows_ner.append((label, f"{ner['test']['precision']:.3f}", f"{ner['test']['recall']:.3f}",
                          f"{ner['test']['f1']:.3f}", f"{ner['dev_f1']:.3f}"))
     kge = json.loads((out / "kge" / "kge.json").read_text(encoding="utf-8"))
@@ -274,7 +274,7 @@ def write_report(out: Path, timings: list[tuple[str, float]], total: float) -> s
         table(["model", "steps", "final MLM loss", "final linking loss"], rows_pretrain, title="\n## Pretraining"),
         table(["KGE", "epochs", "test triples", "MRR", "Hits@1", "Hits@3", "Hits@10"], kge_row,
               title="\n## Knowledge-graph embeddings (filtered, held-out triples)"),
-        table(["model", "facts", "queries", "Acc@1", "Acc@5", "hit@50"], rows_probe,
+        table(["model", "facts", "queries", "Acc@1", "Acc@5", "hit@50", "KeBioLM hit"], rows_probe,
               title="\n## Knowledge probe (non-trivial queries; stated: in the text and the KB, "
                     "kb-only: in the KB only, docs/knowledge.md)"),
         table(["model", "precision", "recall", "F1 (strict)", "best dev F1"], rows_ner,

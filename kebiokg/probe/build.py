@@ -11,7 +11,8 @@ queries (undersampling over-frequent answers, as BioLAMA does), relations with f
 test by a hash of its known concept, so that every query about one concept, including its twin
 through the inverse relation (UMLS states each relation both ways: "[X] may treat cystitis" and
 "cystitis may be treated by [Y]" ask the same), lands in one split. A query is trivial when an
-answer name appears in its text.
+answer name appears in its text. Each query records `max_answer_tokens`: `probe` decodes that many
+masks unless told otherwise, so that no answer the probe kept is out of reach.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def clean_name(name: str) -> str:
     text = _BRACKETS.sub("", name.lower())
     text = _NOS.sub("", text).replace("-", " ")
     return _SPACES.sub(" ", text).strip(" ,")
+
+
+def is_trivial(text: str, names: list[str]) -> bool:
+    """KeBioLM's trivial query: a gold answer name appears, as whole words, in the query text."""
+    lowered = text.lower()
+    return any(re.search(rf"\b{re.escape(n)}\b", lowered) for n in names if n)
 
 
 def default_template(relation: str) -> str:
@@ -166,12 +173,12 @@ def _relation_queries(relation: str, pairs: list[tuple[str, str]], template: str
             text = (template.replace("[X]", known_name) if direction == "object"
                     else template.replace("[Y]", known_name))
             query_id = f"{relation}:{direction}:{known}"
-            flat = {n for o in objects for n in o["names"]}
             queries.append({
                 "id": query_id, "relation": relation, "direction": direction, "template": template,
                 "query": text, "known": {"cui": known, "name": known_name}, "objects": objects,
-                "trivial": any(re.search(rf"\b{re.escape(n)}\b", text.lower()) for n in flat),
-                "split": sets.pop() if sets else _split(known, options.seed, options)})
+                "trivial": is_trivial(text, [n for o in objects for n in o["names"]]),
+                "split": sets.pop() if sets else _split(known, options.seed, options),
+                "max_answer_tokens": options.max_answer_tokens})
             for a in answers:
                 used[a] += 1
             kept += 1
@@ -202,21 +209,3 @@ def write_probe(queries: list[dict], path: Path) -> None:
         for query in queries:
             handle.write(json.dumps(query, ensure_ascii=False) + "\n")
 
-
-def read_probe(path: Path, split: str | None = None) -> list[dict]:
-    """Queries of a probe file (optionally one split); a malformed line names file and line."""
-    queries = []
-    for line_no, line in numbered_lines(path):
-        if not line.strip():
-            continue
-        try:
-            query = json.loads(line)
-            if not isinstance(query["query"], str) or not query["objects"]:
-                raise ValueError("empty query or no answers")
-            if "[X]" not in query["query"] and "[Y]" not in query["query"]:
-                raise ValueError("no [X] or [Y] slot in the query")
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise KebiokgError(f"{path}:{line_no}: not a probe query ({exc})") from exc
-        if split is None or query.get("split") == split:
-            queries.append(query)
-    return queries
