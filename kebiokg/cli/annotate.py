@@ -8,13 +8,14 @@ from pathlib import Path
 import click
 
 from kebiokg.annotate.corpus import read_corpus
-from kebiokg.annotate.dictionary import DictionaryOptions, load_or_build
+from kebiokg.annotate.dictionary import QUALIFIER_TTYS, DictionaryOptions, load_or_build
 from kebiokg.annotate.evaluate import evaluate_linking
 from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.linker import DEFAULT_THRESHOLD, Linker, LinkOptions
 from kebiokg.annotate.run import RunOptions, annotate_corpus, report_json
 from kebiokg.documents import FORMATS, read_pubtator
 from kebiokg.kb import KnowledgeBase
+from kebiokg.semantic_groups import ALL
 
 from .format import echo_json, table
 from .options import db_option, json_option, progress_for, quiet_option, verify_option
@@ -34,8 +35,14 @@ from .query import _csv
               help="Keep entities scoring at least this (1.0: a name of one concept; less: shared names).")
 @click.option("--semantic-types", default=None,
               help="Only concepts of these TUIs, semantic type names or semantic groups (CHEM, DISO, GENE, ANAT), "
-                   "comma-separated, any case (with --gold-passthrough: only gold mentions of such concepts).")
+                   "comma-separated, any case; 'all' for every type (with --gold-passthrough: only gold mentions "
+                   "of such concepts). [default: every type but the generic ones (docs/corpus.md); with "
+                   "--gold-passthrough, all]")
 @click.option("--no-abbreviations", is_flag=True, help="Do not resolve abbreviations defined in the text.")
+@click.option("--no-inflections", is_flag=True,
+              help="Match names only as written: no plural for a singular (or back), no inverted names turned round.")
+@click.option("--qualifier-names", is_flag=True,
+              help="Also match MeSH qualifier names (blood, methods, analysis, drug therapy), left out by default.")
 @click.option("--min-chars", type=click.IntRange(1), default=DictionaryOptions.min_chars, show_default=True,
               help="Shortest KB name that matches text.")
 @click.option("--dictionary", "dictionary_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -56,7 +63,8 @@ from .query import _csv
 @json_option
 def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_format: str | None,
                      output_format: str | None, threshold: float, semantic_types: str | None, no_abbreviations: bool,
-                     min_chars: int, dictionary_dir: Path | None, verify: bool, gold_passthrough: bool, workers: int,
+                     no_inflections: bool, qualifier_names: bool, min_chars: int, dictionary_dir: Path | None,
+                     verify: bool, gold_passthrough: bool, workers: int,
                      shard_size: int, resume: bool, force: bool, on_error: str, quiet: bool, as_json: bool) -> None:
     """Detect and link KB concepts in PubMed XML, PubTator, JSONL or text files.
 
@@ -66,15 +74,19 @@ def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_f
     progress = progress_for(quiet)
     output_format = output_format or ("pubtator" if out.suffix == ".pubtator" else "jsonl")
     with KnowledgeBase(db_path) as kb:
-        types = kb.semantic_type_filter(_csv(semantic_types))  # a typo fails before the dictionary is built
+        # a typo fails before the dictionary is built
+        profile, types = (ALL, kb.semantic_type_filter(_csv(semantic_types))) if gold_passthrough else \
+            kb.annotation_types(_csv(semantic_types))
         options = RunOptions(input_format, output_format, gold_passthrough, workers, shard_size, resume, force,
                              on_error, types if gold_passthrough else None)
         linker = mapper = None
         if gold_passthrough:
             mapper = IdMapper(kb)
         else:
-            dictionary = load_or_build(kb, DictionaryOptions(min_chars=min_chars), dictionary_dir, progress, verify)
-            linker = Linker(dictionary, LinkOptions(threshold, types, not no_abbreviations))
+            dictionary_options = DictionaryOptions(min_chars=min_chars, inflections=not no_inflections,
+                                                   left_out_ttys=() if qualifier_names else QUALIFIER_TTYS)
+            dictionary = load_or_build(kb, dictionary_options, dictionary_dir, progress, verify)
+            linker = Linker(dictionary, LinkOptions(threshold, types, not no_abbreviations, profile))
         report = annotate_corpus(list(inputs), out, linker, options, kb.fingerprint, mapper, progress)
     if report.entities == 0:
         why = ("no gold mention maps to a concept of the KB" if linker is None else
