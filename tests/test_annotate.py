@@ -40,7 +40,7 @@ from kebiokg.umls_loader.load import load_umls
 
 # Concepts for matching: nested names, a name shared by two concepts, an acronym, stop words; a singular
 # name, an inverted one, a compound and its class written in the singular and the plural; a generic
-# concept; a MeSH qualifier sharing its word with a real concept.
+# concept; a MeSH qualifier sharing its word with a real concept; an OMIM disease and a species.
 EXTRA_CONCEPTS = [
     "C0000010|ENG|P|L0000010|PF|S0000010|Y|A0000010||||NCI|PT|N010|Breast Cancer|0|N||",
     "C0000011|ENG|P|L0000011|PF|S0000011|Y|A0000011||||NCI|PT|N011|Cancer|0|N||",
@@ -59,6 +59,8 @@ EXTRA_CONCEPTS = [
     "C0000022|ENG|P|L0000024|PF|S0000024|Y|A0000024||||NCI|PT|N022|Analysis|0|N||",
     "C0000023|ENG|P|L0000025|PF|S0000025|Y|A0000025||||MSH|TQ|Q000097|blood|0|N||",
     "C0000024|ENG|P|L0000026|PF|S0000026|Y|A0000026||||MSH|MH|D000024|Blood|0|N||",
+    "C0000025|ENG|P|L0000027|PF|S0000027|Y|A0000027||||OMIM|PT|100100|Prune belly syndrome|0|N||",
+    "C0000026|ENG|P|L0000028|PF|S0000028|Y|A0000028||||NCBI|SCN|9606|Homo sapiens|0|N||",
 ]
 EXTRA_TYPES = [
     "C0000010|T191|B2.2.1.2.1.2|Neoplastic Process|AT0000010||",
@@ -74,6 +76,8 @@ EXTRA_TYPES = [
     "C0000022|T169|A2.1.4|Functional Concept|AT0000022||",
     "C0000023|T031|A1.4.2|Body Substance|AT0000023||",
     "C0000024|T031|A1.4.2|Body Substance|AT0000024||",
+    "C0000025|T019|B2.3.1|Congenital Abnormality|AT0000025||",
+    "C0000026|T016|A1.1.3.1.1.4.1.1.2|Human|AT0000026||",
 ]
 
 
@@ -473,6 +477,35 @@ def test_gold_ids_map_bare_cuis_mesh_and_prefixed_ids(kb: KnowledgeBase) -> None
     assert mapper.cuis("C9999999") == [] and mapper.cuis("UMLS:C9999999") == []
 
 
+def test_gold_ids_are_read_by_namespace_and_numbers_by_the_mention_type(kb: KnowledgeBase, tmp_path: Path) -> None:
+    mapper = IdMapper(kb)
+    assert mapper.cuis("OMIM:100100") == mapper.cuis("MIM: 100100") == ["C0000025"]
+    assert mapper.cuis("D000019") == mapper.cuis("MESH:D000019") == mapper.cuis("msh:D000019") == ["C0000019"]
+    assert mapper.cuis("9606", "Species") == mapper.cuis("NCBITaxon:9606") == mapper.cuis("9606", "OrganismTaxon") \
+        == ["C0000026"]
+    # 100100 is an OMIM code of the KB: a number of a gene mention is an NCBI Gene id, of a disease one unknown
+    assert mapper.mention_cuis(["100100"], "Gene") == mapper.mention_cuis(["100100"], "GeneOrGeneProduct") == []
+    assert mapper.mention_cuis(["100100"], "Disease") == mapper.mention_cuis(["NCBIGene:100100", "X:1"]) == []
+    assert mapper.unmapped == {"NCBI Gene": 3, "unknown": 2}
+
+    gold = tmp_path / "gold.PubTator"
+    gold.write_text("1|t|Prune belly syndrome\n1|a|and the PBS gene in Homo sapiens.\n"
+                    "1\t0\t20\tPrune belly syndrome\tDisease\tOMIM:100100\n"
+                    "1\t29\t32\tPBS\tGene\t100100\n1\t41\t53\tHomo sapiens\tSpecies\t9606\n\n")
+    db = kb.url.removeprefix("duckdb:///")
+    runner = CliRunner()
+    result = runner.invoke(main, ["annotate", str(gold), "--db", db, "--out", str(tmp_path / "p.jsonl"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["eval-linking", "--gold", str(gold), "--pred", str(tmp_path / "p.jsonl"), "--db", db,
+                                  "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["gold_mentions"], report["gold_mentions_in_kb"], report["unmapped_ids"]) == (3, 2, {"NCBI Gene": 1})
+    assert report["strict"]["f1"] == 1.0
+    result = runner.invoke(main, ["eval-linking", "--gold", str(gold), "--pred", str(tmp_path / "p.jsonl"), "--db", db])
+    assert "gold ids in no KB concept: NCBI Gene 1" in result.output
+
+
 def test_pubtator_output_keeps_a_mention_across_a_line_break_on_one_line(tmp_path: Path) -> None:
     text = "Heart\nattack\tafter cisplatin."
     doc = AnnotatedDocument("7", text, [Entity(0, 12, text[0:12], "C0000001")])
@@ -568,7 +601,7 @@ def test_options_that_leave_nothing_to_find_are_one_line_errors_or_warnings(kb: 
         assert result.output.count("\n") == 1
     result = annotate("--semantic-types", "T060")
     assert result.exit_code == 0
-    assert result.stderr == ("warning: 0 entities in 3 documents: the dictionary's 18 names found nothing scoring "
+    assert result.stderr == ("warning: 0 entities in 3 documents: the dictionary's 20 names found nothing scoring "
                              "0.8+ (semantic types T060)\n")
     assert "warning" not in annotate().stderr
 

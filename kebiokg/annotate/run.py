@@ -300,7 +300,7 @@ def _gold_document(source: Document, mapper: IdMapper,
         if not mention.ids:
             counts["unlinked"] += 1
             continue
-        cuis = mapper.mention_cuis(mention.ids)
+        cuis = mapper.mention_cuis(mention.ids, mention.type)
         if not cuis:
             counts["not_in_kb"] += 1
             continue

@@ -50,7 +50,7 @@ from .query import _csv
 @verify_option("the --dictionary folder")
 @click.option("--gold-passthrough", is_flag=True,
               help="Write the input's gold mentions (PubTator or JSONL entities) instead of linking; "
-                   "corpus ids (MeSH, OMIM) are mapped to CUIs through the KB.")
+                   "corpus ids (MeSH, OMIM, NCBI Taxonomy, CUIs) are mapped to CUIs through the KB.")
 @click.option("--workers", type=click.IntRange(1), default=os.cpu_count() or 1, show_default="all cores",
               help="Linking processes.")
 @click.option("--shard-size", type=click.IntRange(1), default=10_000, show_default=True,
@@ -108,7 +108,8 @@ def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_f
 
 @click.command("eval-linking")
 @click.option("--gold", "gold_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Gold corpus (PubTator with MeSH/OMIM ids, e.g. BC5CDR or NCBI-disease).")
+              help="Gold corpus (PubTator with MeSH, OMIM, NCBI Taxonomy ids or CUIs, e.g. BC5CDR or NCBI-disease; "
+                   "a bare number is read by the mention's type, docs/corpus.md).")
 @click.option("--pred", "pred_path", required=True, type=click.Path(exists=True, path_type=Path),
               help="Annotated corpus: a .jsonl file or an annotate output folder.")
 @db_option()
@@ -117,7 +118,8 @@ def eval_linking_command(gold_path: Path, pred_path: Path, db_path: Path, as_jso
     """Precision, recall and F1 of an annotation against gold mentions whose ids map into the KB.
 
     strict: same span and a CUI of the gold ids; per document: the set of CUIs of each document.
-    Predictions overlapping gold mentions outside the KB count neither way.
+    Predictions overlapping gold mentions outside the KB count neither way; gold ids that map to no
+    concept are counted by namespace (MeSH, OMIM, NCBI Gene, NCBI Taxonomy, UMLS, unknown).
     """
     predictions = {doc.id: doc for doc in read_corpus(pred_path)}
     with KnowledgeBase(db_path) as kb:
@@ -127,6 +129,9 @@ def eval_linking_command(gold_path: Path, pred_path: Path, db_path: Path, as_jso
         return
     click.echo(f"{report.documents:,} documents, {report.gold_mentions:,} gold mentions, "
                f"{report.gold_mentions_in_kb:,} in the KB (coverage {report.coverage:.1%})")
+    if report.unmapped_ids:
+        click.echo("gold ids in no KB concept: " + ", ".join(f"{space} {count:,}"
+                                                              for space, count in report.unmapped_ids.items()))
     if report.documents_without_prediction:
         click.echo(f"warning: {report.documents_without_prediction:,} gold documents have no prediction", err=True)
     click.echo(table(["level", "precision", "recall", "f1", "right", "predicted", "gold"],
