@@ -25,7 +25,9 @@ both_orders AS (  -- each name as written and, when inverted ("Infarction, Myoca
     UNION ALL
     SELECT cui, str, kb_normalize(split_part(str, ', ', 2) || ' ' || split_part(str, ', ', 1)), rank, false
     FROM kept
-    WHERE $inflections AND str LIKE '%_, _%' AND str NOT LIKE '%,%,%'
+    WHERE $inflections AND str LIKE '%_, _%' AND str NOT LIKE '%,%,%'  -- "Asthma, NOS" is not inverted
+      AND lower(split_part(str, ', ', 2)) NOT IN ('nos', 'nec', 'unspecified', 'not otherwise specified',
+                                                 'not elsewhere classified')
 ),
 written AS (
     SELECT *, CASE WHEN $inflections THEN kb_inflection_key(norm) ELSE norm END AS key FROM both_orders
