@@ -58,7 +58,9 @@ EXTRA_CONCEPTS = [
     "C0000021|ENG|P|L0000023|PF|S0000023|Y|A0000023||||MSH|MH|D000021|Dihydropyridines|0|N||",
     "C0000022|ENG|P|L0000024|PF|S0000024|Y|A0000024||||NCI|PT|N022|Analysis|0|N||",
     "C0000023|ENG|P|L0000025|PF|S0000025|Y|A0000025||||MSH|TQ|Q000097|blood|0|N||",
+    "C0000023|ENG|P|L0000030|PF|S0000030|N|A0000030||||MTH|PN|NOCODE|In Blood|0|N||",
     "C0000024|ENG|P|L0000026|PF|S0000026|Y|A0000026||||MSH|MH|D000024|Blood|0|N||",
+    "C0000024|ENG|S|L0000029|PF|S0000029|N|A0000029||||MSH|XQ|Q000097|hemic|0|N||",
     "C0000025|ENG|P|L0000027|PF|S0000027|Y|A0000027||||OMIM|PT|100100|Prune belly syndrome|0|N||",
     "C0000026|ENG|P|L0000028|PF|S0000028|Y|A0000028||||NCBI|SCN|9606|Homo sapiens|0|N||",
 ]
@@ -136,13 +138,16 @@ def test_a_name_written_as_in_the_kb_beats_its_inflection(dictionary: Dictionary
 
 
 def test_mesh_qualifier_names_are_left_out(kb: KnowledgeBase, dictionary: Dictionary) -> None:
-    """"blood" names the qualifier /blood (MSH TQ, C0000023) and the substance (C0000024)."""
-    [entity] = Linker(dictionary).annotate("d", "in blood").entities
+    """"blood" names the qualifier /blood (MSH TQ, C0000023, whose UMLS name MTH/PN is "In Blood") and the
+    substance (C0000024), which also has the qualifier's alternate name "hemic" (MSH XQ)."""
+    [entity] = Linker(dictionary).annotate("d", "in blood, hemic").entities
     assert (entity.text, entity.cui, entity.score) == ("blood", "C0000024", 1.0)
     assert b"C0000023" not in dictionary.cuis[dictionary.entity]
     kept = Dictionary.build(kb, DictionaryOptions(left_out_ttys=()))
-    [entity] = Linker(kept, LinkOptions(threshold=0.0)).annotate("d", "in blood").entities
-    assert entity.score < 1.0 and b"C0000023" in kept.cuis[kept.entity]  # the qualifier competes
+    in_blood, blood, hemic = Linker(kept, LinkOptions(threshold=0.0)).annotate("d", "in blood, blood, hemic").entities
+    assert (in_blood.text, in_blood.cui) == ("in blood", "C0000023")
+    assert blood.score < 1.0 and b"C0000023" in kept.cuis[kept.entity]  # the qualifier competes
+    assert (hemic.text, hemic.cui) == ("hemic", "C0000024")
 
 
 def test_stop_words_and_short_names_never_match(dictionary: Dictionary) -> None:
