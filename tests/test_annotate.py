@@ -15,7 +15,7 @@ from helpers import TINY, write_release
 from kebiokg import artefacts
 from kebiokg.annotate import run as run_module
 from kebiokg.annotate.abbreviations import find_abbreviations
-from kebiokg.annotate.corpus import read_corpus
+from kebiokg.annotate.corpus import corpus_identity, read_corpus
 from kebiokg.annotate.dictionary import QUALIFIER_TTYS, Dictionary, DictionaryOptions, load_or_build, tokenize
 from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.linker import Linker, LinkOptions
@@ -184,6 +184,7 @@ def test_generic_words_are_not_annotated_by_default_and_the_profile_is_in_the_ma
 
     found, linking = annotate("default")
     assert found == ["breast cancer"]  # Analysis is a Functional Concept (T169)
+    assert corpus_identity(tmp_path / "default")["linking"] == linking  # what pretraining records
     assert linking["type_profile"] == "default" and linking["left_out_types"] == sorted(GENERIC_TYPES)
     assert "T169" not in linking["semantic_types"] and {"T047", "T191"} <= set(linking["semantic_types"])
     assert linking["dictionary"]["inflections"] and linking["dictionary"]["left_out_ttys"] == list(QUALIFIER_TTYS)
