@@ -109,7 +109,7 @@ class DictionaryOptions:
 class Dictionary:
     """Names of a KB ready for matching; build with `Dictionary.build(kb)`, reuse with save/load."""
 
-    FORMAT = 2  # 2: keys by inflection, word codes of written words
+    FORMAT = 2  # 2: keys by inflection, the written forms of keys whose concepts are written differently
 
     def __init__(self, automaton: ahocorasick.Automaton, word_codes: dict[str, str], arrays: dict[str, np.ndarray],
                  meta: dict, written_as: dict[int, dict[str, list[int]]]) -> None:
@@ -139,7 +139,7 @@ class Dictionary:
         return "".join([codes.get(word) or unseen(word) for word in words])
 
     def _key_code(self, word: str) -> str:
-        """The code of a word no KB name writes so ("analyses"): that of its key, if a name has it."""
+        """The code of a text word that is no key word ("analyses"): that of its key ("analyse"), if any."""
         return self.word_codes.get(word_key(word), _UNKNOWN)
 
     def written(self, row: int, norm: str) -> list[int] | None:
@@ -157,17 +157,7 @@ class Dictionary:
     def build(cls, kb: KnowledgeBase, options: DictionaryOptions = DictionaryOptions(),
               progress: Progress | None = None) -> Dictionary:
         progress = progress or NullProgress()
-        statements = named_statements("dictionary.sql")
-        params = {"langs": list(options.langs), "min_chars": options.min_chars,
-                  "acronym_chars": options.acronym_chars, "inflections": options.inflections,
-                  "stop_words": sorted(STOP_WORDS) if options.stop_words else [],
-                  "left_out_ttys": list(options.left_out_ttys)}
-        with kb.engine.connect() as conn:
-            raw = conn.connection.dbapi_connection
-            raw.execute(sql_text("normalize.sql"))
-            rows = raw.execute(statements["dictionary_rows"], params).fetchnumpy()
-            written = raw.execute(statements["dictionary_words"], {"langs": params["langs"]}).fetchnumpy()["word"]
-            entities = raw.execute(statements["entity_rows"]).fetchnumpy()
+        rows, forms, entities = _query(kb, options)
         keys = rows["key"]
         count = len(keys)
         if not count:
@@ -197,19 +187,7 @@ class Dictionary:
                     task.update(row)
             task.update(len(starts))
         automaton.make_automaton()
-        if options.inflections:  # a written word ("disorders") takes the code of its key ("disorder")
-            for word in written.tolist():
-                code = word_codes.get(word_key(word))
-                if code is not None:
-                    word_codes.setdefault(word, code)
-
-        written_as: dict[int, dict[str, list[int]]] = {}
-        row_of = np.repeat(np.arange(len(starts)), group_sizes)
-        surfaces = rows["surfaces"]  # NULL (masked) unless the key's concepts are written differently
-        for candidate in np.flatnonzero(~np.ma.getmaskarray(surfaces)).tolist():
-            forms = written_as.setdefault(int(row_of[candidate]), {})
-            for form in str(surfaces[candidate]).split("|"):
-                forms.setdefault(form, []).append(candidate)
+        written_as = _written_as(keys[starts], offsets, rows["entity_id"], forms)
         acronym = np.logical_and.reduceat(rows["acronym"], starts)
         similarity = np.ones(count, dtype=np.float32)
         shared = np.repeat(group_sizes > 1, group_sizes)  # rows of names shared by several concepts
@@ -283,6 +261,38 @@ class Dictionary:
         if kb is not None:
             kb.check_fingerprint(meta["kb_fingerprint"], f"{folder} (a dictionary; rebuild it)")
         return cls(automaton, word_codes, arrays, meta, written_as)
+
+
+def _query(kb: KnowledgeBase, options: DictionaryOptions) -> tuple[dict, dict, dict]:
+    """The dictionary's candidate rows, the written forms of mixed keys and the entities, from
+    sql/dictionary.sql on the KB's own connection (where the macros of normalize.sql are created)."""
+    statements = named_statements("dictionary.sql")
+    params = {"langs": list(options.langs), "min_chars": options.min_chars, "acronym_chars": options.acronym_chars,
+              "inflections": options.inflections, "stop_words": sorted(STOP_WORDS) if options.stop_words else [],
+              "left_out_ttys": list(options.left_out_ttys)}
+    with kb.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        raw.execute(sql_text("normalize.sql"))
+        raw.execute(statements["dictionary_names"], params)
+        try:
+            rows = raw.execute(statements["dictionary_rows"], {"inflections": options.inflections}).fetchnumpy()
+            forms = raw.execute(statements["dictionary_forms"]).fetchnumpy()
+        finally:
+            raw.execute(statements["drop_dictionary_names"])
+        entities = raw.execute(statements["entity_rows"]).fetchnumpy()
+    return rows, forms, entities
+
+
+def _written_as(row_keys: np.ndarray, offsets: np.ndarray, entity: np.ndarray,
+                forms: dict) -> dict[int, dict[str, list[int]]]:
+    """Per row whose concepts are written differently: each written form -> the candidates written so."""
+    written_as: dict[int, dict[str, list[int]]] = {}
+    rows = np.searchsorted(row_keys, forms["key"]).tolist() if len(forms["key"]) else []
+    for row, norm, entity_id in zip(rows, forms["norm"].tolist(), forms["entity_id"].tolist(), strict=True):
+        lo, hi = int(offsets[row]), int(offsets[row + 1])
+        candidate = lo + int(np.flatnonzero(entity[lo:hi] == entity_id)[0])
+        written_as.setdefault(row, {}).setdefault(norm, []).append(candidate)
+    return written_as
 
 
 def load_or_build(kb: KnowledgeBase, options: DictionaryOptions, folder: Path | None,

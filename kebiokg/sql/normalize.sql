@@ -8,7 +8,7 @@ CREATE OR REPLACE TEMP MACRO kb_normalize(s) AS
         replace(replace(lower(strip_accents(s)), '''', ''), '’', ''),
         '[^a-z0-9]+', ' ', 'g'));
 
--- kb_inflection_key = inflection_key: kb_word_key of every word of a normalized name.
+-- kb_inflection_key = inflection_key: the key of every word of a normalized name (word_key).
 -- The word lists are normalize.py's IRREGULAR_PLURALS and NOT_PLURALS, in the same order.
 CREATE OR REPLACE TEMP MACRO kb_irregular_plural(w) AS MAP {
     'bacteria': 'bacterium', 'nuclei': 'nucleus', 'fungi': 'fungus', 'bronchi': 'bronchus', 'stimuli': 'stimulus',
@@ -28,10 +28,13 @@ CREATE OR REPLACE TEMP MACRO kb_regular_singular(w) AS CASE
     WHEN suffix(w, 's') THEN left(w, length(w) - 1)
     ELSE w END;
 
-CREATE OR REPLACE TEMP MACRO kb_word_key(w) AS CASE
+-- The form of one word before the irregular plurals are looked up once more (so "womens" -> "women" -> "woman");
+-- kb_inflection_key does that lookup in a second pass, so the rules run once per word.
+CREATE OR REPLACE TEMP MACRO kb_word_base(w) AS CASE
     WHEN length(w) < 5 OR NOT regexp_full_match(w, '[a-z]+')
          OR w IN ('basis', 'ketosis', 'genetics', 'optics', 'physics', 'kinetics', 'dynamics', 'ethics') THEN w
-    ELSE coalesce(kb_irregular_plural(w), kb_irregular_plural(kb_regular_singular(w)), kb_regular_singular(w)) END;
+    ELSE coalesce(kb_irregular_plural(w), kb_regular_singular(w)) END;
 
 CREATE OR REPLACE TEMP MACRO kb_inflection_key(s) AS
-    array_to_string(list_transform(string_split(s, ' '), lambda w: kb_word_key(w)), ' ');
+    array_to_string(list_transform(list_transform(string_split(s, ' '), lambda w: kb_word_base(w)),
+                                   lambda b: coalesce(kb_irregular_plural(b), b)), ' ');
