@@ -1,5 +1,5 @@
 """Annotation benchmark: dictionary build and linking throughput at full UMLS scale, quality and
-speed against QuickUMLS and scispaCy's linker on a real UMLS subset.
+speed against QuickUMLS and scispaCy's linker on the real UMLS subsets.
 
     python bench/bench_annotate.py --kb FULL_KB.duckdb       # scale part on a KB you have
     python bench/bench_annotate.py --scale 1.0                # generate + load a synthetic full-scale KB
@@ -8,10 +8,14 @@ speed against QuickUMLS and scispaCy's linker on a real UMLS subset.
 Scale part: the dictionary of every English name of the KB (time, peak RSS), then `kebiokg annotate`
 on the real abstracts of ../shared/data (BC5CDR, NCBI-disease, PubMed XML; repeated to --docs) with
 1 and 2 workers: abstracts/s per core excludes the dictionary load, which is reported apart.
-Peer part (SAMPLE_NCI, the 100 NCBI-disease dev abstracts, the same gold evaluation for all):
-QuickUMLS 1.4.2 annotating whole abstracts (its own venv: bench/peers/setup_quickumls.sh), and
-scispaCy 0.6.2's linker on the gold spans (bench/peers/setup_scispacy.sh) against kebiokg's
-`link_span` (dictionary, then the lexical FAISS index for spans not in the dictionary).
+Quality part, on the dev sets of BC5CDR and NCBI-disease against both real subsets (the same gold
+evaluation for all): kebiokg's old default (every type, names as written, MeSH qualifier names),
+the type profile alone, the new default profile (types and qualifier names left out) as written,
+the new default (that and inflections), the corpus's own types; QuickUMLS 1.4.2 annotating whole
+abstracts at its default threshold 0.7 and at 0.9 with the same type profile (its own venv:
+bench/peers/setup_quickumls.sh; skipped without --quickumls-python); then scispaCy 0.6.2's linker
+on the gold spans (bench/peers/setup_scispacy.sh) against kebiokg's `link_span` (dictionary, then
+the lexical FAISS index for spans not in the dictionary).
 """
 
 from __future__ import annotations
@@ -49,12 +53,13 @@ LINK_GOLD_SPANS = """
 import json, sys, time
 from kebiokg.kb import KnowledgeBase
 from kebiokg.annotate.dictionary import Dictionary
-from kebiokg.annotate.linker import Linker
+from kebiokg.annotate.linker import Linker, LinkOptions
 from kebiokg.documents import read_pubtator
 from kebiokg.index import EntityIndex
 kb = KnowledgeBase(sys.argv[1])
 started = time.perf_counter()
-linker = Linker(Dictionary.build(kb))
+types = kb.annotation_types([sys.argv[5]])[1]  # "all" or "default"
+linker = Linker(Dictionary.build(kb), LinkOptions(semantic_types=types))
 index = EntityIndex(sys.argv[2], kb)
 build = time.perf_counter() - started
 docs = list(read_pubtator(sys.argv[3]))
@@ -121,48 +126,76 @@ def gold_span_accuracy(report: dict) -> float:
     return report["strict"]["true_positives"] / max(1, report["strict"]["gold"])
 
 
-def run_peer(python: Path, script: str, args: list[Path], env: dict | None = None) -> None:
+def run_peer(python: Path, script: str, args: list[Path | str], env: dict | None = None) -> None:
     result = subprocess.run([str(python), str(ROOT / "bench" / "peers" / script), *map(str, args)],
                             env=env, capture_output=True, text=True)
     if result.returncode:
         raise SystemExit(f"{script} failed:\n{result.stderr[-2000:]}")
 
 
-def peer_part(data: Path, tmp: Path, umls: str, corpus: str, quickumls: Path | None, nltk_data: Path | None,
-              scispacy: Path | None) -> None:
+# kebiokg's settings compared on each dev set: (label, annotate options)
+SETTINGS = [
+    ("old default: all types, as written, qualifiers", ["--semantic-types", "all", "--no-inflections",
+                                                         "--qualifier-names"]),
+    ("type profile, as written, qualifiers", ["--no-inflections", "--qualifier-names"]),
+    ("new default profile, as written", ["--no-inflections"]),
+    ("new default: profile + inflections", []),
+]
+
+
+def profile_types(kb: Path) -> str:
+    """The TUIs of kebiokg's default type profile on this KB, for QuickUMLS."""
+    sys.path.insert(0, str(ROOT))
+    from kebiokg.kb import KnowledgeBase
+
+    with KnowledgeBase(kb) as opened:
+        return ",".join(sorted(opened.annotation_types(None)[1]))
+
+
+def quality_part(data: Path, tmp: Path, umls: str, corpus: str, quickumls: Path | None, nltk_data: Path | None,
+                 scispacy: Path | None) -> None:
     meta = data / "umls" / umls
     gold = data / "corpora" / corpus
     tmp.mkdir()
     kb = tmp / "kb.duckdb"
     measured(kebiokg("load-umls", str(meta), "--db", str(kb), "--quiet"))
-    rows = []
     types = "DISO,CHEM" if "bc5cdr" in corpus else "DISO"  # the gold corpus's entity kinds
-    for label, extra in (("kebiokg", []), (f"kebiokg --semantic-types {types}", ["--semantic-types", types])):
-        r = annotate_run(kb, gold, tmp / "dict", tmp / f"k{len(extra)}.jsonl", 1, ["--format", "pubtator", *extra])
-        rows.append((label, evaluate(kb, gold, tmp / f"k{len(extra)}.jsonl"), r["documents_per_second"]))
+    rows = []
+    for i, (label, extra) in enumerate([*SETTINGS, (f"corpus types {types}", ["--semantic-types", types])]):
+        out = tmp / f"k{i}.jsonl"
+        r = annotate_run(kb, gold, tmp / f"dict{i}", out, 1, ["--format", "pubtator", *extra])
+        rows.append((label, evaluate(kb, gold, out), r["documents_per_second"]))
     if quickumls:
         env = {**os.environ, "NLTK_DATA": str(nltk_data)} if nltk_data else None
-        run_peer(quickumls, "quickumls_annotate.py", [meta, gold, tmp / "q.jsonl", tmp / "q.json"], env)
-        stats = json.loads((tmp / "q.json").read_text())
-        rows.append((f"QuickUMLS {stats.get('version', '')}".strip(), evaluate(kb, gold, tmp / "q.jsonl"),
-                     stats["documents_per_second"]))
-    print(f"\nWhole abstracts: {corpus} ({rows[0][1]['documents']} abstracts) against {umls}, 1 core")
-    print(f"{'annotator':<30} {'strict P':>8} {'R':>6} {'F1':>6} {'doc F1':>7} {'docs/s':>8}")
+        for threshold in ("0.7", "0.9"):
+            out = tmp / f"q{threshold}.jsonl"
+            run_peer(quickumls, "quickumls_annotate.py", [meta, gold, out, tmp / "q.json", "--threshold", threshold,
+                                                          "--semtypes", profile_types(kb)], env)
+            stats = json.loads((tmp / "q.json").read_text())
+            rows.append((f"QuickUMLS {stats.get('version', '')} {threshold}, type profile",
+                         evaluate(kb, gold, out), stats["documents_per_second"]))
+    print(f"\nWhole abstracts: {corpus} ({rows[0][1]['documents']} abstracts) against {umls}, 1 core; "
+          f"gold mentions in the KB: {rows[0][1]['gold_mentions_in_kb']} of {rows[0][1]['gold_mentions']}")
+    print(f"{'annotator':<48} {'strict P':>8} {'R':>6} {'F1':>6} {'doc F1':>7} {'docs/s':>8}")
     for label, report, rate in rows:
         s, d = report["strict"], report["per_document"]
-        print(f"{label:<30} {s['precision']:>8.3f} {s['recall']:>6.3f} {s['f1']:>6.3f} {d['f1']:>7.3f} {rate:>8,.0f}")
-    print(f"  gold mentions in the KB: {rows[0][1]['gold_mentions_in_kb']} of {rows[0][1]['gold_mentions']}")
-    if rows and quickumls:
-        print(f"  speed ratio kebiokg / QuickUMLS: {rows[0][2] / rows[-1][2]:.1f}x")
+        print(f"{label:<48} {s['precision']:>8.3f} {s['recall']:>6.3f} {s['f1']:>6.3f} {d['f1']:>7.3f} {rate:>8,.0f}")
+    if not quickumls:
+        print("  QuickUMLS skipped: no --quickumls-python (bench/peers/setup_quickumls.sh makes one)")
+    else:
+        print(f"  speed ratio kebiokg (new default) / QuickUMLS 0.7: {rows[3][2] / rows[-2][2]:.1f}x")
 
     # linking accuracy on gold spans
     index_dir = tmp / "index"
     measured(kebiokg("build-index", "--db", str(kb), "--out", str(index_dir), "--quiet"))
-    _, _, out = measured([sys.executable, "-c", LINK_GOLD_SPANS, str(kb), str(index_dir), str(gold),
-                          str(tmp / "ks.jsonl")])
-    ours = json.loads(out.strip().splitlines()[-1])
-    span_rows = [("kebiokg (dictionary + FAISS)", gold_span_accuracy(evaluate(kb, gold, tmp / "ks.jsonl")),
-                  ours["build_seconds"], ours["documents"] / ours["link_seconds"])]
+    span_rows = []
+    for profile in ("all", "default"):
+        _, _, out = measured([sys.executable, "-c", LINK_GOLD_SPANS, str(kb), str(index_dir), str(gold),
+                              str(tmp / "ks.jsonl"), profile])
+        ours = json.loads(out.strip().splitlines()[-1])
+        span_rows.append((f"kebiokg (dictionary + FAISS), {profile} types",
+                          gold_span_accuracy(evaluate(kb, gold, tmp / "ks.jsonl")), ours["build_seconds"],
+                          ours["documents"] / ours["link_seconds"]))
     if scispacy:
         run_peer(scispacy, "scispacy_link.py", [meta, gold, tmp / "s.jsonl", tmp / "s.json"])
         stats = json.loads((tmp / "s.json").read_text())
@@ -170,9 +203,9 @@ def peer_part(data: Path, tmp: Path, umls: str, corpus: str, quickumls: Path | N
                           gold_span_accuracy(evaluate(kb, gold, tmp / "s.jsonl")), stats["build_seconds"],
                           stats["documents_per_second"]))
     print("\nLinking the gold spans (accuracy over gold mentions in the KB)")
-    print(f"{'linker':<30} {'accuracy':>8} {'build s':>8} {'docs/s':>8}")
+    print(f"{'linker':<44} {'accuracy':>8} {'build s':>8} {'docs/s':>8}")
     for label, accuracy, build, rate in span_rows:
-        print(f"{label:<30} {accuracy:>8.3f} {build:>8.1f} {rate:>8,.0f}")
+        print(f"{label:<44} {accuracy:>8.3f} {build:>8.1f} {rate:>8,.0f}")
 
 
 THRESHOLD_SWEEP = """
@@ -222,6 +255,7 @@ def main() -> None:
     parser.add_argument("--scispacy-python", type=Path, default=None, help="python of a scispaCy venv")
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--skip-peers", action="store_true", help="only the scale part")
+    parser.add_argument("--skip-sweep", action="store_true", help="no threshold sweep")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kebiokg-bench-annotate-") as name:
         tmp = Path(name)
@@ -242,10 +276,12 @@ def main() -> None:
             scale_part(kb, args.data, tmp, args.docs)
         if args.skip_peers:
             return
-        threshold_sweep(args.data, tmp / "sweep")
-        for umls, corpus in (("SAMPLE_NCI", "ncbi_disease/NCBIdevelopset_corpus.txt"),
-                             ("SAMPLE_NCIM", "bc5cdr/CDR_DevelopmentSet.PubTator.txt")):
-            peer_part(args.data, tmp / umls, umls, corpus, args.quickumls_python, args.nltk_data, args.scispacy_python)
+        if not args.skip_sweep:
+            threshold_sweep(args.data, tmp / "sweep")
+        for umls in ("SAMPLE_NCIM", "SAMPLE_NCI"):
+            for corpus in ("bc5cdr/CDR_DevelopmentSet.PubTator.txt", "ncbi_disease/NCBIdevelopset_corpus.txt"):
+                quality_part(args.data, tmp / f"{umls}-{corpus.split('/')[0]}", umls, corpus, args.quickumls_python,
+                             args.nltk_data, args.scispacy_python)
 
 
 if __name__ == "__main__":

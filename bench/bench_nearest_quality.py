@@ -31,7 +31,8 @@ CORPORA = {
 
 def evaluate(kb: KnowledgeBase, index: EntityIndex, corpus: Path) -> dict:
     mapper = IdMapper(kb)
-    mentions = [(m.text, set(mapper.mention_cuis(m.ids))) for doc in read_pubtator(corpus) for m in doc.mentions]
+    mentions = [(m.text, set(mapper.mention_cuis(m.ids, m.type))) for doc in read_pubtator(corpus)
+                for m in doc.mentions]
     covered = [(text, gold) for text, gold in mentions if gold]
     started = time.perf_counter()
     results = index.search([text for text, _ in covered], k=10)

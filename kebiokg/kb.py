@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from . import schema as t
 from .errors import KBError, KebiokgError
-from .semantic_groups import parse_semantic_types
+from .semantic_groups import annotation_types, parse_semantic_types
 
 CUI_PATTERN = re.compile(r"^C[0-9A-Z]\d{6}$")  # C0011849; NCIm also has CL105989
 
@@ -110,11 +110,18 @@ class KnowledgeBase:
 
     def semantic_type_filter(self, values: Iterable[str] | None) -> frozenset[str] | None:
         """TUIs of a type filter (TUIs, semantic groups, this KB's type names; any case); None: no filter."""
+        return parse_semantic_types(values, self._type_names())
+
+    def annotation_types(self, values: Iterable[str] | None) -> tuple[str, frozenset[str] | None]:
+        """The annotator's type profile of a filter and its TUIs: the default profile for no values."""
+        return annotation_types(values, self._type_names())
+
+    def _type_names(self) -> dict[str, set[str]]:
         st = t.semantic_types.c
         names: dict[str, set[str]] = {}
         for tui, sty in self.query(sa.select(st.tui, st.sty).distinct()):
             names.setdefault(sty, set()).add(tui)
-        return parse_semantic_types(values, names)
+        return names
 
     def query(self, statement, params: dict | None = None) -> list:
         """Run a SQLAlchemy statement with bound parameters; all rows."""

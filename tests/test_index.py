@@ -43,6 +43,26 @@ def test_lexical_encoder_properties() -> None:
         LexicalEncoder(dim=300)
 
 
+def test_lexical_encoder_reads_plurals_as_their_singular_unless_built_before_inflections() -> None:
+    encoder = LexicalEncoder()
+    plural, singular = encoder.encode_queries(["Pancreatic disorders", "pancreatic disorder"])
+    assert np.array_equal(plural, singular)
+    old = LexicalEncoder.from_config({"kind": "lexical", "dim": 256, "ngrams": [3]})  # an index's config before
+    assert not old.inflections and not np.array_equal(*old.encode_queries(["disorders", "disorder"]))
+
+
+def test_kb_names_are_keyed_in_sql_as_queries_are_in_python(nci: Path) -> None:
+    """The index encodes names keyed by kb_inflection_key, queries by inflection_key: the same vectors."""
+    encoder = LexicalEncoder()
+    with KnowledgeBase(nci) as kb:
+        ids, vectors = next(encoder.encode_kb(kb, batch_size=20_000))
+        norms = dict(kb.query(sa.text("SELECT name_id, norm FROM names")))
+        sample = encoder.sample_kb(kb, 500, seed=0)
+    assert len(ids) == len(norms) > 5000
+    assert np.array_equal(vectors, encoder.encode_queries([norms[i] for i in ids.tolist()]))
+    assert sample.shape == (500, 256) and all((vectors == row).all(axis=1).any() for row in sample[:5])
+
+
 @pytest.fixture
 def nci(real_data: Path, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("nci") / "nci.duckdb"

@@ -8,7 +8,8 @@ import duckdb
 import pytest
 
 from kebiokg.kb import KnowledgeBase
-from kebiokg.normalize import normalize_name
+from kebiokg.normalize import inflection_key, normalize_name
+from kebiokg.sqlfiles import sql_text
 from kebiokg.umls_loader.load import LoadOptions, load_umls
 
 SUBSETS = ("SAMPLE_NCIM", "SAMPLE_NCI")
@@ -97,6 +98,15 @@ def test_sql_and_python_normalization_agree_on_every_name(loaded: dict[str, Path
     assert len(names) > 5000
     mismatches = [(s, n) for s, n in names if normalize_name(s) != n]
     assert mismatches == []
+
+
+@pytest.mark.parametrize("subset", SUBSETS)
+def test_sql_and_python_inflection_keys_agree_on_every_name(loaded: dict[str, Path], subset: str) -> None:
+    with duckdb.connect(str(loaded[subset]), read_only=True) as con:
+        con.execute(sql_text("normalize.sql"))
+        keys = con.execute("SELECT norm, kb_inflection_key(norm) FROM names").fetchall()
+    assert len(keys) > 5000 and sum(norm != key for norm, key in keys) > 500  # plurals are common in names
+    assert [(n, k) for n, k in keys if inflection_key(n) != k] == []
 
 
 def test_optional_hierarchy_loaded(loaded: dict[str, Path]) -> None:

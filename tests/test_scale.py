@@ -84,7 +84,7 @@ def corpus(tmp_path_factory) -> tuple[Path, object]:
     source.write_text("".join(json.dumps(line) + "\n" for line in lines))
 
     class Mapper:  # CUIs map to themselves
-        def mention_cuis(self, ids):
+        def mention_cuis(self, ids, mention_type=""):
             return ids
 
         def types(self, cui):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kebiokg.errors import KebiokgError
-from kebiokg.semantic_groups import GROUP_OF_TUI, SEMANTIC_GROUPS, parse_semantic_types
+from kebiokg.semantic_groups import GENERIC_TYPES, GROUP_OF_TUI, SEMANTIC_GROUPS, annotation_types, parse_semantic_types
 
 NAMES = {"Disease or Syndrome": ["T047"], "Pharmacologic Substance": ["T121"]}
 
@@ -17,6 +17,14 @@ def test_groups_tuis_and_names_in_any_case() -> None:
     assert parse_semantic_types([]) is None and parse_semantic_types(None) is None
     assert parse_semantic_types([" "]) is None
     assert GROUP_OF_TUI["T047"] == "DISO"
+
+
+def test_the_annotation_profile_leaves_out_generic_types_only() -> None:
+    names = {**NAMES, "Functional Concept": ["T169"], "Qualitative Concept": ["T080"]}
+    assert annotation_types(None, names) == annotation_types(["Default"], names) == ("default", {"T047", "T121"})
+    assert annotation_types(["ALL"], names) == ("all", None) and parse_semantic_types(["all"]) is None
+    assert annotation_types(["T169"], names) == ("custom", {"T169"})
+    assert not GENERIC_TYPES.keys() & GROUP_OF_TUI.keys()  # no type of chemicals, disorders, genes or anatomy
 
 
 def test_a_value_that_names_nothing_is_an_error() -> None:

@@ -3,7 +3,7 @@
 Runs inside QuickUMLS's own virtual environment (quickumls 1.4.2; its pins clash with kebiokg's):
     bench/peers/setup_quickumls.sh /tmp/peer-quickumls-venv /tmp/nltk_data
     NLTK_DATA=/tmp/nltk_data /tmp/peer-quickumls-venv/bin/python bench/peers/quickumls_annotate.py \\
-        META_DIR PUBTATOR_FILE OUT.jsonl STATS.json [--threshold 0.7] [--limit N]
+        META_DIR PUBTATOR_FILE OUT.jsonl STATS.json [--threshold 0.7] [--semtypes T047,T121] [--limit N]
 (`--nltk-data /tmp/nltk_data` instead of NLTK_DATA works too.)
 
 META_DIR holds MRCONSO.RRF and MRSTY.RRF. QuickUMLS's database is built into a temporary folder with
@@ -102,6 +102,8 @@ def main() -> None:
                              "default), or longest first (length)")
     parser.add_argument("--default-semtypes", action="store_true",
                         help="keep QuickUMLS's default semantic-type filter (default: accept every type)")
+    parser.add_argument("--semtypes", default=None,
+                        help="accept only these comma-separated TUIs (e.g. the type profile kebiokg annotates with)")
     parser.add_argument("--no-pos-rules", action="store_true",
                         help="plain spacy.blank('en'): no closed-class POS tags for QuickUMLS's span heuristics")
     parser.add_argument("--backend", choices=("unqlite", "leveldb"), default="unqlite",
@@ -127,7 +129,8 @@ def main() -> None:
 
         started = time.perf_counter()
         nlp = blank_pipeline(not args.no_pos_rules)
-        semtypes: dict[str, Any] = {} if args.default_semtypes else {"accepted_semtypes": None}
+        semtypes: dict[str, Any] = ({} if args.default_semtypes else
+                                    {"accepted_semtypes": set(args.semtypes.split(",")) if args.semtypes else None})
         matcher = QuickUMLS(str(destination), overlapping_criteria=args.overlapping_criteria,
                             threshold=args.threshold, window=args.window, similarity_name=args.similarity,
                             spacy_component=True, **semtypes)
@@ -161,7 +164,7 @@ def main() -> None:
         "similarity": args.similarity,
         "window": args.window,
         "overlapping_criteria": args.overlapping_criteria,
-        "semtypes": "quickumls-default" if args.default_semtypes else "all",
+        "semtypes": "quickumls-default" if args.default_semtypes else ("given" if args.semtypes else "all"),
         "pos_rules": not args.no_pos_rules,
         "backend": args.backend,
     }

@@ -38,6 +38,12 @@ def read_corpus(path: Path | str) -> Iterator[AnnotatedDocument]:
 
 def corpus_identity(path: Path | str) -> dict:
     """What tells a corpus from another in milliseconds, whatever its size: its files' names, sizes and
-    sampled checksums (`kebiokg.artefacts.sampled_checksum`), with the path it was read from."""
-    return {"path": str(path), "files": [{"name": file.name, "bytes": file.stat().st_size,
-                                          "sample_sha256": sampled_checksum(file)} for file in corpus_files(path)]}
+    sampled checksums (`kebiokg.artefacts.sampled_checksum`), with the path it was read from; and, for a
+    shard folder, how its entities were found (the manifest's linking settings: type profile, dictionary
+    options), which pretraining records with the corpus."""
+    identity = {"path": str(path), "files": [{"name": file.name, "bytes": file.stat().st_size,
+                                              "sample_sha256": sampled_checksum(file)} for file in corpus_files(path)]}
+    manifest = Path(path) / MANIFEST
+    if manifest.is_file():
+        identity["linking"] = json.loads(manifest.read_text(encoding="utf-8"))["settings"].get("linking")
+    return identity

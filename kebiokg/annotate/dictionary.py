@@ -1,7 +1,11 @@
 """The annotator's dictionary: every normalized KB name in one Aho-Corasick automaton over words.
 
 Text and names are cut into the same words (`tokenize`, the word-level twin of
-`kebiokg.normalize.normalize_name`). Each dictionary word becomes two characters from disjoint
+`kebiokg.normalize.normalize_name`). With inflections (the default) a name is keyed by its
+`inflection_key` (SQL: `kb_inflection_key`), and a text word is read as its `word_key`, so
+"pancreatic disorders" in text meets the KB's "pancreatic disorder" and "Neoplasms" meets
+"neoplasm"; an inverted name ("Infarction, Myocardial") is also keyed the other way round, the word
+order UMLS's norm index would match. Each key word becomes two characters from disjoint
 Unicode ranges, so a key can only match at word boundaries and the automaton scans a few
 characters per word instead of every letter; a word outside the dictionary becomes a separator
 that no key contains. Values are integers (the name's row in the candidate arrays), so millions of
@@ -10,7 +14,9 @@ names cost a compact automaton plus a few numpy arrays, no Python object per nam
 Candidates of a name (CSR arrays, best evidence first): the concept's entity id, its best MRRANK
 rank under that name, whether the name is the concept's preferred one, and the lexical similarity
 of the name to the concept's preferred name (the nearest-entity scorer's encoder), used to
-disambiguate names shared by several concepts.
+disambiguate names shared by several concepts. When the concepts of a key are written differently
+("dihydropyridine", a compound, and "dihydropyridines", its class), `written_as` keeps which
+candidates each written form names, so that text written as a KB name links to that name's concepts.
 """
 
 from __future__ import annotations
@@ -30,9 +36,9 @@ from ..artefacts import check_files, record_files
 from ..errors import KebiokgError
 from ..index.lexical import LexicalEncoder
 from ..kb import KnowledgeBase
-from ..normalize import strip_accents
+from ..normalize import strip_accents, word_key
 from ..progress import NullProgress, Progress
-from ..sqlfiles import named_statements
+from ..sqlfiles import named_statements, sql_text
 
 # English function words and very common words that are UMLS names but never useful mentions.
 STOP_WORDS = frozenset("""
@@ -44,6 +50,10 @@ own per rather same several shall she should since so some such than that the th
 there these they this those though through thus to too under until up upon us very was we were what when where
 whether which while who whom whose why will with within without would yet you your yours yourself yourselves
 """.split())
+
+# MeSH qualifier (subheading) terms: "blood", "methods", "analysis", "drug therapy" name an aspect of a
+# heading, not a thing (MRDOC classes TQ and XQ as attributes); the same words name real concepts elsewhere.
+QUALIFIER_TTYS = ("TQ", "PXQ", "XQ", "QAB", "QEV", "QSV")
 
 META, AUTOMATON, WORDS, ARRAYS = "dictionary.json", "automaton.bin", "words.pkl", "arrays.npz"  # a saved one's files
 _APOSTROPHE = "\x01"  # dropped inside a word, as normalize_name drops apostrophes
@@ -92,17 +102,20 @@ class DictionaryOptions:
     acronym_chars: int = 6  # names in capitals up to this length only match capitals in text
     langs: tuple[str, ...] = ("ENG",)
     stop_words: bool = True
+    inflections: bool = True  # plurals meet singulars, inverted names their usual order (see above)
+    left_out_ttys: tuple[str, ...] = QUALIFIER_TTYS
 
 
 class Dictionary:
     """Names of a KB ready for matching; build with `Dictionary.build(kb)`, reuse with save/load."""
 
-    FORMAT = 1
+    FORMAT = 2  # 2: keys by inflection, the written forms of keys whose concepts are written differently
 
     def __init__(self, automaton: ahocorasick.Automaton, word_codes: dict[str, str], arrays: dict[str, np.ndarray],
-                 meta: dict) -> None:
+                 meta: dict, written_as: dict[int, dict[str, list[int]]]) -> None:
         self.automaton = automaton
         self.word_codes = word_codes
+        self.written_as = written_as  # per name whose concepts are written differently: form -> candidates
         self.meta = meta
         self.key_words: np.ndarray = arrays["key_words"]  # per name: its number of words
         self.acronym: np.ndarray = arrays["acronym"]  # per name: only capitals in text match it
@@ -114,14 +127,26 @@ class Dictionary:
         self.cuis: np.ndarray = arrays["cuis"]  # per entity id: CUI (bytes)
         self.type_ids: np.ndarray = arrays["type_ids"]  # per entity id: row in `type_lists`
         self.type_lists: list[tuple[str, ...]] = meta["type_lists"]
+        inflections = meta["options"]["inflections"]
+        self._unseen = self._key_code if inflections else (lambda word: _UNKNOWN)
 
     @property
     def fingerprint(self) -> str:
         return self.meta["kb_fingerprint"]
 
     def encode_words(self, words: Iterable[str]) -> str:
-        codes = self.word_codes
-        return "".join([codes.get(word, _UNKNOWN) for word in words])
+        codes, unseen = self.word_codes, self._unseen
+        return "".join([codes.get(word) or unseen(word) for word in words])
+
+    def _key_code(self, word: str) -> str:
+        """The code of a text word that is no key word ("analyses"): that of its key ("analyse"), if any."""
+        return self.word_codes.get(word_key(word), _UNKNOWN)
+
+    def written(self, row: int, norm: str) -> list[int] | None:
+        """The candidates of a name's row that the KB writes exactly as `norm`, when its concepts differ
+        in how they are written; None when they do not, or none is written so."""
+        forms = self.written_as.get(row)
+        return None if forms is None else forms.get(norm)
 
     def lookup(self, norm: str) -> int | None:
         """The dictionary row of an exact normalized name, or None."""
@@ -132,24 +157,14 @@ class Dictionary:
     def build(cls, kb: KnowledgeBase, options: DictionaryOptions = DictionaryOptions(),
               progress: Progress | None = None) -> Dictionary:
         progress = progress or NullProgress()
-        statements = named_statements("dictionary.sql")
-        with kb.engine.connect() as conn:
-            raw = conn.connection.dbapi_connection
-            rows = raw.execute(statements["dictionary_rows"], {
-                "langs": list(options.langs), "min_chars": options.min_chars,
-                "acronym_chars": options.acronym_chars}).fetchnumpy()
-            entities = raw.execute(statements["entity_rows"]).fetchnumpy()
-        norms = rows["norm"]
-        if options.stop_words and len(norms):
-            keep = ~np.isin(norms, np.array(sorted(STOP_WORDS), dtype=object))
-            rows = {name: column[keep] for name, column in rows.items()}
-            norms = rows["norm"]
-        count = len(norms)
+        rows, forms, entities = _query(kb, options)
+        keys = rows["key"]
+        count = len(keys)
         if not count:
             raise KebiokgError(f"empty dictionary: no {'/'.join(options.langs)} name of {kb.release} passes its "
                                f"options (--min-chars {options.min_chars}"
                                + (", stop words left out)" if options.stop_words else ")"))
-        starts = np.flatnonzero(np.r_[True, norms[1:] != norms[:-1]])
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
         offsets = np.r_[starts, count].astype(np.int64)
         group_sizes = np.diff(offsets)
 
@@ -158,7 +173,7 @@ class Dictionary:
         key_words = np.zeros(len(starts), dtype=np.int16)
         with progress.task("dictionary", total=len(starts), unit="names") as task:
             for row, start in enumerate(starts.tolist()):
-                words = norms[start].split(" ")
+                words = keys[start].split(" ")
                 key = []
                 for word in words:
                     code = word_codes.get(word)
@@ -172,7 +187,7 @@ class Dictionary:
                     task.update(row)
             task.update(len(starts))
         automaton.make_automaton()
-
+        written_as = _written_as(keys[starts], offsets, rows["entity_id"], forms)
         acronym = np.logical_and.reduceat(rows["acronym"], starts)
         similarity = np.ones(count, dtype=np.float32)
         shared = np.repeat(group_sizes > 1, group_sizes)  # rows of names shared by several concepts
@@ -180,8 +195,8 @@ class Dictionary:
             encoder = LexicalEncoder(256)
             pairs = np.flatnonzero(shared)
             for chunk in np.array_split(pairs, max(1, len(pairs) // 100_000)):
-                a = encoder.encode_normalized(norms[chunk].tolist())
-                b = encoder.encode_normalized([p or "" for p in rows["preferred_norm"][chunk].tolist()])
+                a = encoder.encode_normalized(keys[chunk].tolist())
+                b = encoder.encode_normalized([p or "" for p in rows["preferred_key"][chunk].tolist()])
                 similarity[chunk] = np.einsum("ij,ij->i", a, b)
         top_rank = max(1, int(rows["rank"].max()))
         type_index: dict[tuple[str, ...], int] = {}
@@ -204,7 +219,7 @@ class Dictionary:
         meta = {"format": cls.FORMAT, "kb_fingerprint": kb.fingerprint, "options": asdict(options),
                 "names": int(len(starts)), "candidates": int(count), "words": len(word_codes),
                 "type_lists": list(type_index)}
-        return cls(automaton, word_codes, arrays, meta)
+        return cls(automaton, word_codes, arrays, meta, written_as)
 
     def save(self, folder: Path | str) -> None:
         """Write the dictionary to a folder (automaton, word codes, arrays, then the meta with the files'
@@ -214,7 +229,7 @@ class Dictionary:
         (folder / META).unlink(missing_ok=True)  # written last: a save cut short leaves no dictionary that opens
         self.automaton.save(str(folder / AUTOMATON))
         with open(folder / WORDS, "wb") as handle:
-            pickle.dump(self.word_codes, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((self.word_codes, self.written_as), handle, protocol=pickle.HIGHEST_PROTOCOL)
         np.savez(folder / ARRAYS, key_words=self.key_words, acronym=self.acronym, offsets=self.offsets,
                  entity=self.entity, preferred=self.preferred, rank=self.rank, similarity=self.similarity,
                  cuis=self.cuis, type_ids=self.type_ids)
@@ -237,14 +252,47 @@ class Dictionary:
         try:  # a damaged file of the recorded size, when checksums were not compared
             automaton = ahocorasick.load(str(folder / AUTOMATON), pickle.loads)
             with open(folder / WORDS, "rb") as handle:
-                word_codes = pickle.load(handle)
+                word_codes, written_as = pickle.load(handle)
             with np.load(folder / ARRAYS) as data:
                 arrays = {name: data[name] for name in data.files}
-        except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as exc:
+        except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError,
+                zipfile.BadZipFile) as exc:
             raise KebiokgError(f"{folder}: damaged annotator dictionary ({exc}); rebuild it with {rebuild}") from exc
         if kb is not None:
             kb.check_fingerprint(meta["kb_fingerprint"], f"{folder} (a dictionary; rebuild it)")
-        return cls(automaton, word_codes, arrays, meta)
+        return cls(automaton, word_codes, arrays, meta, written_as)
+
+
+def _query(kb: KnowledgeBase, options: DictionaryOptions) -> tuple[dict, dict, dict]:
+    """The dictionary's candidate rows, the written forms of mixed keys and the entities, from
+    sql/dictionary.sql on the KB's own connection (where the macros of normalize.sql are created)."""
+    statements = named_statements("dictionary.sql")
+    params = {"langs": list(options.langs), "min_chars": options.min_chars, "acronym_chars": options.acronym_chars,
+              "inflections": options.inflections, "stop_words": sorted(STOP_WORDS) if options.stop_words else [],
+              "left_out_ttys": list(options.left_out_ttys)}
+    with kb.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        raw.execute(sql_text("normalize.sql"))
+        raw.execute(statements["dictionary_names"], params)
+        try:
+            rows = raw.execute(statements["dictionary_rows"], {"inflections": options.inflections}).fetchnumpy()
+            forms = raw.execute(statements["dictionary_forms"]).fetchnumpy()
+        finally:
+            raw.execute(statements["drop_dictionary_names"])
+        entities = raw.execute(statements["entity_rows"]).fetchnumpy()
+    return rows, forms, entities
+
+
+def _written_as(row_keys: np.ndarray, offsets: np.ndarray, entity: np.ndarray,
+                forms: dict) -> dict[int, dict[str, list[int]]]:
+    """Per row whose concepts are written differently: each written form -> the candidates written so."""
+    written_as: dict[int, dict[str, list[int]]] = {}
+    rows = np.searchsorted(row_keys, forms["key"]).tolist() if len(forms["key"]) else []
+    for row, norm, entity_id in zip(rows, forms["norm"].tolist(), forms["entity_id"].tolist(), strict=True):
+        lo, hi = int(offsets[row]), int(offsets[row + 1])
+        candidate = lo + int(np.flatnonzero(entity[lo:hi] == entity_id)[0])
+        written_as.setdefault(row, {}).setdefault(norm, []).append(candidate)
+    return written_as
 
 
 def load_or_build(kb: KnowledgeBase, options: DictionaryOptions, folder: Path | None,
@@ -252,7 +300,7 @@ def load_or_build(kb: KnowledgeBase, options: DictionaryOptions, folder: Path | 
     """The dictionary cached in `folder` when it matches this KB and these options, else a new one
     (saved to `folder` when given). A damaged cache is an error, not rebuilt: it says the disk lost data."""
     wanted = json.loads(json.dumps(asdict(options)))
-    if folder is not None and (Path(folder) / META).is_file():
+    if folder is not None and (Path(folder) / META).is_file() and _format(folder) == Dictionary.FORMAT:
         cached = Dictionary.load(folder, verify=verify)
         if cached.fingerprint == kb.fingerprint and cached.meta["options"] == wanted:
             return cached
@@ -260,3 +308,11 @@ def load_or_build(kb: KnowledgeBase, options: DictionaryOptions, folder: Path | 
     if folder is not None:
         dictionary.save(folder)
     return dictionary
+
+
+def _format(folder: Path) -> int | None:
+    """The format a cached dictionary was saved in (an older one is rebuilt, not refused)."""
+    try:
+        return json.loads((Path(folder) / META).read_text(encoding="utf-8")).get("format")
+    except (OSError, ValueError, AttributeError):
+        return Dictionary.FORMAT  # unreadable: Dictionary.load says why

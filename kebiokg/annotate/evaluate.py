@@ -1,7 +1,8 @@
 """Linking evaluation against a gold PubTator corpus, restricted to gold mentions the KB covers.
 
 Gold mentions whose ids map to no KB concept (or that are unlinked) are out of scope: they do not
-count in recall, and predictions overlapping them count neither right nor wrong. Reported:
+count in recall, and predictions overlapping them count neither right nor wrong; the ids that map to
+nothing are counted by namespace (MeSH, OMIM, NCBI Gene, ..., `kebiokg.annotate.gold`). Reported:
 - strict: a prediction is right when its span equals a gold mention's and its CUI is one of the
   CUIs the gold ids map to;
 - per document: the set of CUIs predicted in a document against the gold concepts of that
@@ -10,6 +11,7 @@ count in recall, and predictions overlapping them count neither right nor wrong.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -49,6 +51,7 @@ class LinkingReport:
     gold_mentions_in_kb: int
     strict: Scores
     per_document: Scores
+    unmapped_ids: dict[str, int]  # namespace -> gold ids (occurrences) that map to no KB concept
 
     @property
     def coverage(self) -> float:
@@ -57,13 +60,14 @@ class LinkingReport:
     def to_json(self) -> dict:
         return {"documents": self.documents, "documents_without_prediction": self.documents_without_prediction,
                 "gold_mentions": self.gold_mentions, "gold_mentions_in_kb": self.gold_mentions_in_kb,
-                "coverage": round(self.coverage, 4), "strict": self.strict.to_json(),
-                "per_document": self.per_document.to_json()}
+                "coverage": round(self.coverage, 4), "unmapped_ids": self.unmapped_ids,
+                "strict": self.strict.to_json(), "per_document": self.per_document.to_json()}
 
 
 def evaluate_linking(gold_docs: Iterable[Document], predictions: dict[str, AnnotatedDocument],
                      mapper: IdMapper) -> LinkingReport:
     strict, per_doc = Scores(), Scores()
+    unmapped_before = Counter(mapper.unmapped)
     documents = missing = mentions = in_kb = 0
     for doc in gold_docs:
         documents += 1
@@ -75,7 +79,7 @@ def evaluate_linking(gold_docs: Iterable[Document], predictions: dict[str, Annot
         concepts: list[frozenset[str]] = []
         for mention in doc.mentions:
             mentions += 1
-            cuis = mapper.mention_cuis(mention.ids) if mention.ids else []
+            cuis = mapper.mention_cuis(mention.ids, mention.type) if mention.ids else []
             if not cuis:
                 out_of_scope.append((mention.start, mention.end))
                 continue
@@ -95,4 +99,5 @@ def evaluate_linking(gold_docs: Iterable[Document], predictions: dict[str, Annot
         per_doc.gold += len(concepts)
         per_doc.true_positives += hits
         per_doc.predicted += hits + len(predicted_cuis - gold_cuis)  # found concepts plus wrong CUIs
-    return LinkingReport(documents, missing, mentions, in_kb, strict, per_doc)
+    unmapped = dict(sorted((mapper.unmapped - unmapped_before).items()))
+    return LinkingReport(documents, missing, mentions, in_kb, strict, per_doc, unmapped)

@@ -12,7 +12,8 @@
    short form to the long form's concept; a short form whose long form is not in the KB links
    nothing (its dictionary matches would be another sense).
 4. Entities scoring below `threshold` are dropped; a semantic-type filter keeps only candidates
-   of the given types (TUIs or semantic groups such as DISO, CHEM).
+   of the given types (TUIs or semantic groups such as DISO, CHEM); `type_profile` names where the
+   filter came from ("default": every type but the generic ones, `kebiokg.semantic_groups`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 from ..documents import AnnotatedDocument, Entity
 from ..errors import KebiokgError
 from ..normalize import normalize_name
+from ..semantic_groups import ALL, DEFAULT
 from .abbreviations import find_abbreviations
 from .dictionary import Dictionary, tokenize
 
@@ -36,6 +38,7 @@ class LinkOptions:
     threshold: float = DEFAULT_THRESHOLD
     semantic_types: frozenset[str] | None = None
     abbreviations: bool = True
+    type_profile: str = ALL  # "default", "all" or "custom": recorded in the corpus manifest
 
 
 class Linker:
@@ -53,20 +56,25 @@ class Linker:
         allowed_count = np.add.reduceat(self._allowed.astype(np.int32), d.offsets[:-1]) if len(d.entity) else []
         self._usable = np.asarray(allowed_count) > 0  # per name: at least one candidate passes the filter
         if not self._usable.any():
-            raise KebiokgError(f"no dictionary name is of the semantic types asked for "
-                               f"({', '.join(sorted(options.semantic_types or ()))}): nothing would be found")
+            asked = ("the default profile's (every type but the generic ones; --semantic-types all keeps them)"
+                     if options.type_profile == DEFAULT else f"({', '.join(sorted(options.semantic_types or ()))})")
+            raise KebiokgError(f"no dictionary name is of the semantic types asked for {asked}: "
+                               f"nothing would be found")
         self._single = (np.diff(d.offsets) == 1) & self._usable
         self._weights = (1.0 + 2.0 * d.preferred + d.similarity + d.rank).astype(np.float64)
 
     # -- candidates ---------------------------------------------------------------------------------------
 
-    def _best(self, row: int, context: Counter) -> tuple[int, float]:
-        """The best allowed candidate of a dictionary name and its score."""
+    def _best(self, row: int, context: Counter, norm: str) -> tuple[int, float]:
+        """The best allowed candidate of a dictionary name found written as `norm`, and its score."""
         d = self.dictionary
         lo, hi = int(d.offsets[row]), int(d.offsets[row + 1])
         if self._single[row]:
             return int(d.entity[lo]), 1.0
         allowed = self._allowed[lo:hi]
+        exact = d.written(row, norm)
+        if exact is not None and self._allowed[exact].any():  # a name written so beats its inflections
+            allowed = allowed & np.isin(np.arange(lo, hi), exact)
         entities = d.entity[lo:hi][allowed]
         weights = self._weights[lo:hi][allowed]
         if context:
@@ -109,7 +117,7 @@ class Linker:
         context: Counter = Counter(int(d.entity[d.offsets[row]]) for _, _, row in matches if self._single[row])
         entities = []
         for first, last, row in matches:
-            entity_id, score = self._best(row, context)
+            entity_id, score = self._best(row, context, " ".join(words[first:last]))
             entities.append(self._entity(text, starts[first], ends[last - 1], entity_id, score))
         if self.options.abbreviations:
             entities = self._apply_abbreviations(text, words, starts, ends, entities, context)
@@ -125,9 +133,10 @@ class Linker:
             if long_form is not None:
                 resolved = long_form.cui, long_form.score, long_form.types
             else:
-                row = self.dictionary.lookup(normalize_name(text[abbreviation.long_start:abbreviation.long_end]))
+                norm = normalize_name(text[abbreviation.long_start:abbreviation.long_end])
+                row = self.dictionary.lookup(norm)
                 if row is not None and self._usable[row]:
-                    entity_id, score = self._best(row, context)
+                    entity_id, score = self._best(row, context, norm)
                     e = self._entity(text, 0, 0, entity_id, score)
                     resolved = e.cui, score, e.types
             spans = _occurrences(abbreviation.short, text, words, starts, ends)
@@ -146,9 +155,10 @@ class Linker:
         linked: list[Entity | None] = []
         misses = []
         for start, end in spans:
-            row = self.dictionary.lookup(normalize_name(text[start:end]))
+            norm = normalize_name(text[start:end])
+            row = self.dictionary.lookup(norm)
             if row is not None and self._usable[row]:
-                entity_id, score = self._best(row, Counter())
+                entity_id, score = self._best(row, Counter(), norm)
                 linked.append(self._entity(text, start, end, entity_id, score))
             else:
                 linked.append(None)

@@ -38,6 +38,7 @@ from ..documents import (
 )
 from ..errors import KebiokgError
 from ..progress import NullProgress, Progress
+from ..semantic_groups import DEFAULT, GENERIC_TYPES
 from .corpus import MANIFEST
 from .gold import IdMapper
 from .linker import Linker
@@ -118,6 +119,8 @@ def _settings(inputs: list[Path], options: RunOptions, linker: Linker | None, kb
     link = None
     if linker is not None:
         link = {"threshold": linker.options.threshold, "abbreviations": linker.options.abbreviations,
+                "type_profile": linker.options.type_profile,
+                "left_out_types": sorted(GENERIC_TYPES) if linker.options.type_profile == DEFAULT else None,
                 "semantic_types": sorted(linker.options.semantic_types) if linker.options.semantic_types else None,
                 "dictionary": linker.dictionary.meta["options"]}
     settings = {"inputs": [str(Path(p).resolve()) for p in inputs], "input_format": options.input_format,
@@ -297,7 +300,7 @@ def _gold_document(source: Document, mapper: IdMapper,
         if not mention.ids:
             counts["unlinked"] += 1
             continue
-        cuis = mapper.mention_cuis(mention.ids)
+        cuis = mapper.mention_cuis(mention.ids, mention.type)
         if not cuis:
             counts["not_in_kb"] += 1
             continue

@@ -8,13 +8,14 @@ from pathlib import Path
 import click
 
 from kebiokg.annotate.corpus import read_corpus
-from kebiokg.annotate.dictionary import DictionaryOptions, load_or_build
+from kebiokg.annotate.dictionary import QUALIFIER_TTYS, DictionaryOptions, load_or_build
 from kebiokg.annotate.evaluate import evaluate_linking
 from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.linker import DEFAULT_THRESHOLD, Linker, LinkOptions
 from kebiokg.annotate.run import RunOptions, annotate_corpus, report_json
 from kebiokg.documents import FORMATS, read_pubtator
 from kebiokg.kb import KnowledgeBase
+from kebiokg.semantic_groups import ALL
 
 from .format import echo_json, table
 from .options import db_option, json_option, progress_for, quiet_option, verify_option
@@ -34,8 +35,14 @@ from .query import _csv
               help="Keep entities scoring at least this (1.0: a name of one concept; less: shared names).")
 @click.option("--semantic-types", default=None,
               help="Only concepts of these TUIs, semantic type names or semantic groups (CHEM, DISO, GENE, ANAT), "
-                   "comma-separated, any case (with --gold-passthrough: only gold mentions of such concepts).")
+                   "comma-separated, any case; 'all' for every type (with --gold-passthrough: only gold mentions "
+                   "of such concepts). [default: every type but the generic ones (docs/corpus.md); with "
+                   "--gold-passthrough, all]")
 @click.option("--no-abbreviations", is_flag=True, help="Do not resolve abbreviations defined in the text.")
+@click.option("--no-inflections", is_flag=True,
+              help="Match names only as written: no plural for a singular (or back), no inverted names turned round.")
+@click.option("--qualifier-names", is_flag=True,
+              help="Also match MeSH qualifier names (blood, methods, analysis, drug therapy), left out by default.")
 @click.option("--min-chars", type=click.IntRange(1), default=DictionaryOptions.min_chars, show_default=True,
               help="Shortest KB name that matches text.")
 @click.option("--dictionary", "dictionary_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -43,7 +50,7 @@ from .query import _csv
 @verify_option("the --dictionary folder")
 @click.option("--gold-passthrough", is_flag=True,
               help="Write the input's gold mentions (PubTator or JSONL entities) instead of linking; "
-                   "corpus ids (MeSH, OMIM) are mapped to CUIs through the KB.")
+                   "corpus ids (MeSH, OMIM, NCBI Taxonomy, CUIs) are mapped to CUIs through the KB.")
 @click.option("--workers", type=click.IntRange(1), default=os.cpu_count() or 1, show_default="all cores",
               help="Linking processes.")
 @click.option("--shard-size", type=click.IntRange(1), default=10_000, show_default=True,
@@ -56,7 +63,8 @@ from .query import _csv
 @json_option
 def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_format: str | None,
                      output_format: str | None, threshold: float, semantic_types: str | None, no_abbreviations: bool,
-                     min_chars: int, dictionary_dir: Path | None, verify: bool, gold_passthrough: bool, workers: int,
+                     no_inflections: bool, qualifier_names: bool, min_chars: int, dictionary_dir: Path | None,
+                     verify: bool, gold_passthrough: bool, workers: int,
                      shard_size: int, resume: bool, force: bool, on_error: str, quiet: bool, as_json: bool) -> None:
     """Detect and link KB concepts in PubMed XML, PubTator, JSONL or text files.
 
@@ -66,15 +74,19 @@ def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_f
     progress = progress_for(quiet)
     output_format = output_format or ("pubtator" if out.suffix == ".pubtator" else "jsonl")
     with KnowledgeBase(db_path) as kb:
-        types = kb.semantic_type_filter(_csv(semantic_types))  # a typo fails before the dictionary is built
+        # a typo fails before the dictionary is built
+        profile, types = (ALL, kb.semantic_type_filter(_csv(semantic_types))) if gold_passthrough else \
+            kb.annotation_types(_csv(semantic_types))
         options = RunOptions(input_format, output_format, gold_passthrough, workers, shard_size, resume, force,
                              on_error, types if gold_passthrough else None)
         linker = mapper = None
         if gold_passthrough:
             mapper = IdMapper(kb)
         else:
-            dictionary = load_or_build(kb, DictionaryOptions(min_chars=min_chars), dictionary_dir, progress, verify)
-            linker = Linker(dictionary, LinkOptions(threshold, types, not no_abbreviations))
+            dictionary_options = DictionaryOptions(min_chars=min_chars, inflections=not no_inflections,
+                                                   left_out_ttys=() if qualifier_names else QUALIFIER_TTYS)
+            dictionary = load_or_build(kb, dictionary_options, dictionary_dir, progress, verify)
+            linker = Linker(dictionary, LinkOptions(threshold, types, not no_abbreviations, profile))
         report = annotate_corpus(list(inputs), out, linker, options, kb.fingerprint, mapper, progress)
     if report.entities == 0:
         why = ("no gold mention maps to a concept of the KB" if linker is None else
@@ -96,7 +108,8 @@ def annotate_command(inputs: tuple[Path, ...], db_path: Path, out: Path, input_f
 
 @click.command("eval-linking")
 @click.option("--gold", "gold_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Gold corpus (PubTator with MeSH/OMIM ids, e.g. BC5CDR or NCBI-disease).")
+              help="Gold corpus (PubTator with MeSH, OMIM, NCBI Taxonomy ids or CUIs, e.g. BC5CDR or NCBI-disease; "
+                   "a bare number is read by the mention's type, docs/corpus.md).")
 @click.option("--pred", "pred_path", required=True, type=click.Path(exists=True, path_type=Path),
               help="Annotated corpus: a .jsonl file or an annotate output folder.")
 @db_option()
@@ -105,7 +118,8 @@ def eval_linking_command(gold_path: Path, pred_path: Path, db_path: Path, as_jso
     """Precision, recall and F1 of an annotation against gold mentions whose ids map into the KB.
 
     strict: same span and a CUI of the gold ids; per document: the set of CUIs of each document.
-    Predictions overlapping gold mentions outside the KB count neither way.
+    Predictions overlapping gold mentions outside the KB count neither way; gold ids that map to no
+    concept are counted by namespace (MeSH, OMIM, NCBI Gene, NCBI Taxonomy, UMLS, unknown).
     """
     predictions = {doc.id: doc for doc in read_corpus(pred_path)}
     with KnowledgeBase(db_path) as kb:
@@ -115,6 +129,9 @@ def eval_linking_command(gold_path: Path, pred_path: Path, db_path: Path, as_jso
         return
     click.echo(f"{report.documents:,} documents, {report.gold_mentions:,} gold mentions, "
                f"{report.gold_mentions_in_kb:,} in the KB (coverage {report.coverage:.1%})")
+    if report.unmapped_ids:
+        click.echo("gold ids in no KB concept: " + ", ".join(f"{space} {count:,}"
+                                                              for space, count in report.unmapped_ids.items()))
     if report.documents_without_prediction:
         click.echo(f"warning: {report.documents_without_prediction:,} gold documents have no prediction", err=True)
     click.echo(table(["level", "precision", "recall", "f1", "right", "predicted", "gold"],

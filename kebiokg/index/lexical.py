@@ -1,11 +1,14 @@
 """The lexical encoder: hashed character n-grams of normalized names, needing no model.
 
-Each string is normalized (`kebiokg.normalize`), padded with a space at each end, cut into
-character n-grams (3-grams by default) which are hashed into `dim` buckets; bucket counts are
-square-rooted and the vector L2-normalized. Shared n-grams survive typos and word reordering.
+Each string is normalized (`kebiokg.normalize`) and, with `inflections` (new encoders), reduced to
+its inflection key, so "disorders" and "disorder" are one vector; then padded with a space at each
+end, cut into character n-grams (3-grams by default) which are hashed into `dim` buckets; bucket
+counts are square-rooted and the vector L2-normalized. Shared n-grams survive typos and word
+reordering.
 
 Encoding is vectorized with numpy (no Python loop per n-gram), so millions of KB names encode in
-seconds; names are read from `names.norm`, already normalized by the loader.
+seconds; names are read from `names.norm`, already normalized by the loader and keyed in SQL
+(`sql/lexical.sql`: `kb_inflection_key`, the twin of `inflection_key`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import sqlalchemy as sa
 
 from .. import schema as t
 from ..kb import KnowledgeBase
-from ..normalize import normalize_name
+from ..normalize import inflection_key, normalize_name
+from ..sqlfiles import named_statements, sql_text
 from .encoders import l2_normalize, register_encoder
 
 _MAX_CHARS = 96  # names longer than this are cut: enough for UMLS names (p99 ~ 80 chars)
@@ -30,24 +34,27 @@ class LexicalEncoder:
     kind = "lexical"
     unit: Literal["name", "entity"] = "name"
 
-    def __init__(self, dim: int = 256, ngrams: Sequence[int] = (3,)) -> None:
+    def __init__(self, dim: int = 256, ngrams: Sequence[int] = (3,), inflections: bool = True) -> None:
         if dim < 2 or dim & (dim - 1):
             raise ValueError(f"dim must be a power of two, not {dim}")
         if not set(ngrams) <= {2, 3, 4}:
             raise ValueError(f"n-gram sizes must be 2, 3 or 4, not {list(ngrams)}")
         self.dim = int(dim)
         self.ngrams = tuple(int(n) for n in ngrams)
+        self.inflections = bool(inflections)
         self._shift = np.uint32(32 - (self.dim.bit_length() - 1))
 
     def config(self) -> dict:
-        return {"kind": self.kind, "dim": self.dim, "ngrams": list(self.ngrams)}
+        return {"kind": self.kind, "dim": self.dim, "ngrams": list(self.ngrams), "inflections": self.inflections}
 
     @classmethod
     def from_config(cls, config: dict) -> LexicalEncoder:
-        return cls(dim=config["dim"], ngrams=config.get("ngrams", (3,)))
+        """The encoder an index was built with; one that records no inflections predates them."""
+        return cls(dim=config["dim"], ngrams=config.get("ngrams", (3,)), inflections=config.get("inflections", False))
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encode_normalized([normalize_name(text) for text in texts])
+        norms = [normalize_name(text) for text in texts]
+        return self.encode_normalized([inflection_key(n) for n in norms] if self.inflections else norms)
 
     def encode_normalized(self, norms: Sequence[str]) -> np.ndarray:
         """Encode strings already normalized (only [a-z0-9 ] remain, so one byte per character)."""
@@ -79,27 +86,26 @@ class LexicalEncoder:
         return l2_normalize(np.sqrt(counts, out=counts))
 
     def encode_kb(self, kb: KnowledgeBase, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        n = t.names.c
-        query = sa.select(n.name_id, n.norm).order_by(n.name_id)
         with kb.engine.connect() as conn:
-            result = conn.execute(query)
+            result = self._names(conn, "names", {})
             while rows := result.fetchmany(batch_size):
                 ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
                 yield ids, self.encode_normalized([row[1] for row in rows])
 
     def sample_kb(self, kb: KnowledgeBase, size: int, seed: int) -> np.ndarray:
-        n = t.names.c
         total = kb.query(sa.select(sa.func.count()).select_from(t.names))[0][0]
         if total == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         rng = np.random.default_rng(seed)
         ids = np.sort(rng.choice(total, size=min(size, total), replace=False)).tolist()
-        norms = []
-        for start in range(0, len(ids), 50_000):
-            chunk = ids[start:start + 50_000]
-            norms += [r[0] for r in kb.query(sa.select(n.norm).where(n.name_id.in_(sa.bindparam("ids", expanding=True)))
-                                            .order_by(n.name_id), {"ids": chunk})]
+        with kb.engine.connect() as conn:
+            norms = [row[0] for row in self._names(conn, "names_of_ids", {"ids": ids}).fetchall()]
         return self.encode_normalized(norms)
 
+    def _names(self, conn: sa.Connection, statement: str, params: dict):
+        """Run a statement of sql/lexical.sql on the KB's own DuckDB connection, where the macros are."""
+        raw = conn.connection.dbapi_connection
+        raw.execute(sql_text("normalize.sql"))
+        return raw.execute(named_statements("lexical.sql")[statement], {**params, "inflections": self.inflections})
 
 register_encoder("lexical", LexicalEncoder.from_config)

@@ -1,25 +1,63 @@
--- The annotator's dictionary: one row per (normalized name, concept), best evidence first.
--- Parameters: $langs (list of LAT codes), $min_chars (shortest name kept), $acronym_chars (a name
--- written all in capitals and at most this long is an acronym: it only matches capitals in text).
+-- The annotator's dictionary. `dictionary_names` writes a temporary table of the names kept, keyed;
+-- the other statements read it. Parameters: $langs (list of LAT codes), $min_chars (shortest name
+-- kept), $acronym_chars (a name written all in capitals and at most this long is an acronym: it only
+-- matches capitals in text), $stop_words (names that are one of these words are left out),
+-- $left_out_ttys (term types whose names are left out, and so are the concepts named only by them),
+-- $inflections (key names by kb_inflection_key and add inverted names the other way round; else the
+-- key is the normalized name). Needs the macros of normalize.sql.
+
+-- name: dictionary_names
+CREATE OR REPLACE TEMP TABLE dictionary_names AS
+WITH left_out AS (  -- concepts named only by left-out term types (and the UMLS preferred name MTH/PN made from them)
+    SELECT cui FROM names
+    WHERE cui IN (SELECT cui FROM names WHERE list_contains($left_out_ttys, tty))
+    GROUP BY cui
+    HAVING bool_and(list_contains($left_out_ttys, tty) OR (sab = 'MTH' AND tty = 'PN'))
+),
+kept AS (
+    SELECT * FROM names
+    WHERE list_contains($langs, lat) AND NOT list_contains($left_out_ttys, tty)
+      AND cui NOT IN (SELECT cui FROM left_out)
+),
+both_orders AS (  -- each name as written and, when inverted ("Infarction, Myocardial"), the other way round
+    SELECT cui, str, norm, rank, is_preferred FROM kept
+    UNION ALL
+    SELECT cui, str, kb_normalize(split_part(str, ', ', 2) || ' ' || split_part(str, ', ', 1)), rank, false
+    FROM kept
+    WHERE $inflections AND str LIKE '%_, _%' AND str NOT LIKE '%,%,%'  -- "Asthma, NOS" is not inverted
+      AND lower(split_part(str, ', ', 2)) NOT IN ('nos', 'nec', 'unspecified', 'not otherwise specified',
+                                                 'not elsewhere classified')
+)
+SELECT CASE WHEN $inflections THEN kb_inflection_key(w.norm) ELSE w.norm END AS key, w.norm, c.entity_id, w.rank,
+       w.is_preferred, w.str = upper(w.str) AND length(w.str) <= $acronym_chars AS acronym
+FROM both_orders w
+JOIN concepts c ON c.cui = w.cui
+WHERE length(w.norm) >= $min_chars AND NOT regexp_full_match(w.norm, '[0-9 ]+')
+  AND NOT list_contains($stop_words, w.norm);
 
 -- name: dictionary_rows
+-- One row per (key, concept), best evidence first.
 WITH preferred AS (
-    SELECT cui, any_value(norm) AS norm FROM names WHERE is_preferred GROUP BY cui
+    SELECT c.entity_id,
+           CASE WHEN $inflections THEN kb_inflection_key(any_value(n.norm)) ELSE any_value(n.norm) END AS key
+    FROM names n JOIN concepts c ON c.cui = n.cui WHERE n.is_preferred GROUP BY c.entity_id
 )
-SELECT n.norm,
-       c.entity_id,
-       max(n.rank) AS rank,
-       bool_or(n.is_preferred) AS preferred,
-       bool_and(n.str = upper(n.str) AND length(n.str) <= $acronym_chars) AS acronym,
-       any_value(p.norm) AS preferred_norm
-FROM names n
-JOIN concepts c ON c.cui = n.cui
-LEFT JOIN preferred p ON p.cui = n.cui
-WHERE length(n.norm) >= $min_chars
-  AND list_contains($langs, n.lat)
-  AND NOT regexp_full_match(n.norm, '[0-9 ]+')
-GROUP BY n.norm, c.entity_id
-ORDER BY n.norm, preferred DESC, rank DESC, c.entity_id;
+SELECT d.key, d.entity_id, max(d.rank) AS rank, bool_or(d.is_preferred) AS preferred, bool_and(d.acronym) AS acronym,
+       any_value(p.key) AS preferred_key
+FROM dictionary_names d
+LEFT JOIN preferred p ON p.entity_id = d.entity_id
+GROUP BY d.key, d.entity_id
+ORDER BY d.key, preferred DESC, rank DESC, d.entity_id;
+
+-- name: dictionary_forms
+-- How the concepts of a key are written, for the keys whose concepts are written differently
+-- ("dihydropyridine", a compound, and "dihydropyridines", its class).
+SELECT DISTINCT key, norm, entity_id FROM dictionary_names
+WHERE key IN (SELECT key FROM dictionary_names GROUP BY key
+              HAVING count(DISTINCT norm) > 1 AND count(DISTINCT entity_id) > 1);
+
+-- name: drop_dictionary_names
+DROP TABLE dictionary_names;
 
 -- name: entity_rows
 SELECT entity_id, cui, semantic_types FROM concepts ORDER BY entity_id;
