@@ -262,7 +262,7 @@ class Dictionary:
         return cls(automaton, word_codes, arrays, meta, written_as)
 
 
-def _query(kb: KnowledgeBase, options: DictionaryOptions) -> tuple[dict, dict, dict]:
+def _query(kb: KnowledgeBase, options: DictionaryOptions) -> tuple[dict, dict | None, dict]:
     """The dictionary's candidate rows, the written forms of mixed keys and the entities, from
     sql/dictionary.sql on the KB's own connection (where the macros of normalize.sql are created)."""
     statements = named_statements("dictionary.sql")
@@ -275,7 +275,8 @@ def _query(kb: KnowledgeBase, options: DictionaryOptions) -> tuple[dict, dict, d
         raw.execute(statements["dictionary_names"], params)
         try:
             rows = raw.execute(statements["dictionary_rows"], {"inflections": options.inflections}).fetchnumpy()
-            forms = raw.execute(statements["dictionary_forms"]).fetchnumpy()
+            # without inflections a key is one written name
+            forms = raw.execute(statements["dictionary_forms"]).fetchnumpy() if options.inflections else None
         finally:
             raw.execute(statements["drop_dictionary_names"])
         entities = raw.execute(statements["entity_rows"]).fetchnumpy()
@@ -283,10 +284,12 @@ def _query(kb: KnowledgeBase, options: DictionaryOptions) -> tuple[dict, dict, d
 
 
 def _written_as(row_keys: np.ndarray, offsets: np.ndarray, entity: np.ndarray,
-                forms: dict) -> dict[int, dict[str, list[int]]]:
+                forms: dict | None) -> dict[int, dict[str, list[int]]]:
     """Per row whose concepts are written differently: each written form -> the candidates written so."""
     written_as: dict[int, dict[str, list[int]]] = {}
-    rows = np.searchsorted(row_keys, forms["key"]).tolist() if len(forms["key"]) else []
+    if forms is None or not len(forms["key"]):
+        return written_as
+    rows = np.searchsorted(row_keys, forms["key"]).tolist()
     for row, norm, entity_id in zip(rows, forms["norm"].tolist(), forms["entity_id"].tolist(), strict=True):
         lo, hi = int(offsets[row]), int(offsets[row + 1])
         candidate = lo + int(np.flatnonzero(entity[lo:hi] == entity_id)[0])
