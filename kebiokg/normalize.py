@@ -71,6 +71,23 @@ def _regular_singular(word: str) -> str:
     return word
 
 
+_PLURAL_OF = {singular: plural for plural, singular in IRREGULAR_PLURALS.items()}
+
+
+def inflected_forms(key: str) -> list[str]:
+    """Every word whose `word_key` is `key`, the key first: the forms a text word takes to match a name with
+    this key word. Complete, since it undoes each rule of `word_key` (a test proves it)."""
+    forms = [key, key + "s", key + "es"]
+    if key.endswith("y"):
+        forms.append(key[:-1] + "ies")
+    if key.endswith("se"):  # analyse <- analysis
+        forms.append(key[:-1] + "is")
+    if key in _PLURAL_OF:
+        plural = _PLURAL_OF[key]
+        forms += [plural, plural + "s", plural + "es"]
+    return [form for form in dict.fromkeys(forms) if word_key(form) == key]
+
+
 def inflection_key(norm: str) -> str:
     """`word_key` of every word of a normalized name."""
     return " ".join([word_key(word) for word in norm.split(" ")])

@@ -90,6 +90,12 @@ def test_query_commands(tiny_release: Path, tmp_path: Path) -> None:
     parsed = [json.loads(line) for line in lines]
     assert [p["query"] for p in parsed] == ["aspirin", "", "myocardial infarction"]
     assert [p["hits"][0]["cui"] if p["hits"] else None for p in parsed] == ["C0000002", None, "C0000001"]
+    keyed = tmp_path / "keyed"
+    assert invoke("build-index", "--db", db, "--out", keyed, "--inflections", "--quiet").exit_code == 0
+    assert json.loads((keyed / "index.json").read_text())["encoder"]["inflections"] is True
+    [plural, singular] = [json.loads(invoke("nearest", query, "--db", db, "--index", keyed, "--json").stdout)
+                          for query in ("heart attacks", "heart attack")]
+    assert plural["hits"][0]["score"] == singular["hits"][0]["score"] and plural["hits"][0]["cui"] == "C0000001"
 
 
 def test_query_errors_are_one_line(tiny_release: Path, tmp_path: Path) -> None:

@@ -43,17 +43,19 @@ def test_lexical_encoder_properties() -> None:
         LexicalEncoder(dim=300)
 
 
-def test_lexical_encoder_reads_plurals_as_their_singular_unless_built_before_inflections() -> None:
-    encoder = LexicalEncoder()
+def test_lexical_encoder_reads_plurals_as_their_singular_when_asked() -> None:
+    encoder = LexicalEncoder(inflections=True)
     plural, singular = encoder.encode_queries(["Pancreatic disorders", "pancreatic disorder"])
     assert np.array_equal(plural, singular)
+    assert LexicalEncoder.from_config(encoder.config()).inflections
     old = LexicalEncoder.from_config({"kind": "lexical", "dim": 256, "ngrams": [3]})  # an index's config before
     assert not old.inflections and not np.array_equal(*old.encode_queries(["disorders", "disorder"]))
+    assert not LexicalEncoder().inflections
 
 
 def test_kb_names_are_keyed_in_sql_as_queries_are_in_python(nci: Path) -> None:
     """The index encodes names keyed by kb_inflection_key, queries by inflection_key: the same vectors."""
-    encoder = LexicalEncoder()
+    encoder = LexicalEncoder(inflections=True)
     with KnowledgeBase(nci) as kb:
         ids, vectors = next(encoder.encode_kb(kb, batch_size=20_000))
         norms = dict(kb.query(sa.text("SELECT name_id, norm FROM names")))

@@ -2,10 +2,11 @@
 
 Text and names are cut into the same words (`tokenize`, the word-level twin of
 `kebiokg.normalize.normalize_name`). With inflections (the default) a name is keyed by its
-`inflection_key` (SQL: `kb_inflection_key`), and a text word is read as its `word_key`, so
-"pancreatic disorders" in text meets the KB's "pancreatic disorder" and "Neoplasms" meets
-"neoplasm"; an inverted name ("Infarction, Myocardial") is also keyed the other way round, the word
-order UMLS's norm index would match. Each key word becomes two characters from disjoint
+`inflection_key` (SQL: `kb_inflection_key`), and every word whose key is a key word (its
+`inflected_forms`) takes that key word's code, so "pancreatic disorders" in text meets the KB's
+"pancreatic disorder" and "Neoplasms" meets "neoplasm" at no cost per word; an inverted name
+("Infarction, Myocardial") is also keyed the other way round, the word order UMLS's norm index
+would match. Each key word becomes two characters from disjoint
 Unicode ranges, so a key can only match at word boundaries and the automaton scans a few
 characters per word instead of every letter; a word outside the dictionary becomes a separator
 that no key contains. Values are integers (the name's row in the candidate arrays), so millions of
@@ -36,7 +37,7 @@ from ..artefacts import check_files, record_files
 from ..errors import KebiokgError
 from ..index.lexical import LexicalEncoder
 from ..kb import KnowledgeBase
-from ..normalize import strip_accents, word_key
+from ..normalize import inflected_forms, strip_accents
 from ..progress import NullProgress, Progress
 from ..sqlfiles import named_statements, sql_text
 
@@ -109,7 +110,7 @@ class DictionaryOptions:
 class Dictionary:
     """Names of a KB ready for matching; build with `Dictionary.build(kb)`, reuse with save/load."""
 
-    FORMAT = 2  # 2: keys by inflection, the written forms of keys whose concepts are written differently
+    FORMAT = 2  # 2: keys by inflection, codes for the inflected forms of key words, the written forms of keys
 
     def __init__(self, automaton: ahocorasick.Automaton, word_codes: dict[str, str], arrays: dict[str, np.ndarray],
                  meta: dict, written_as: dict[int, dict[str, list[int]]]) -> None:
@@ -127,20 +128,14 @@ class Dictionary:
         self.cuis: np.ndarray = arrays["cuis"]  # per entity id: CUI (bytes)
         self.type_ids: np.ndarray = arrays["type_ids"]  # per entity id: row in `type_lists`
         self.type_lists: list[tuple[str, ...]] = meta["type_lists"]
-        inflections = meta["options"]["inflections"]
-        self._unseen = self._key_code if inflections else (lambda word: _UNKNOWN)
 
     @property
     def fingerprint(self) -> str:
         return self.meta["kb_fingerprint"]
 
     def encode_words(self, words: Iterable[str]) -> str:
-        codes, unseen = self.word_codes, self._unseen
-        return "".join([codes.get(word) or unseen(word) for word in words])
-
-    def _key_code(self, word: str) -> str:
-        """The code of a text word that is no key word ("analyses"): that of its key ("analyse"), if any."""
-        return self.word_codes.get(word_key(word), _UNKNOWN)
+        codes = self.word_codes
+        return "".join([codes.get(word, _UNKNOWN) for word in words])
 
     def written(self, row: int, norm: str) -> list[int] | None:
         """The candidates of a name's row that the KB writes exactly as `norm`, when its concepts differ
@@ -187,6 +182,10 @@ class Dictionary:
                     task.update(row)
             task.update(len(starts))
         automaton.make_automaton()
+        if options.inflections:  # every word keyed to a key word reads as it: "disorders", "analyses"
+            for word, code in list(word_codes.items()):
+                for form in inflected_forms(word):
+                    word_codes.setdefault(form, code)
         written_as = _written_as(keys[starts], offsets, rows["entity_id"], forms)
         acronym = np.logical_and.reduceat(rows["acronym"], starts)
         similarity = np.ones(count, dtype=np.float32)
@@ -263,7 +262,7 @@ class Dictionary:
         return cls(automaton, word_codes, arrays, meta, written_as)
 
 
-def _query(kb: KnowledgeBase, options: DictionaryOptions) -> tuple[dict, dict, dict]:
+def _query(kb: KnowledgeBase, options: DictionaryOptions) -> tuple[dict, dict | None, dict]:
     """The dictionary's candidate rows, the written forms of mixed keys and the entities, from
     sql/dictionary.sql on the KB's own connection (where the macros of normalize.sql are created)."""
     statements = named_statements("dictionary.sql")
@@ -276,7 +275,8 @@ def _query(kb: KnowledgeBase, options: DictionaryOptions) -> tuple[dict, dict, d
         raw.execute(statements["dictionary_names"], params)
         try:
             rows = raw.execute(statements["dictionary_rows"], {"inflections": options.inflections}).fetchnumpy()
-            forms = raw.execute(statements["dictionary_forms"]).fetchnumpy()
+            # without inflections a key is one written name
+            forms = raw.execute(statements["dictionary_forms"]).fetchnumpy() if options.inflections else None
         finally:
             raw.execute(statements["drop_dictionary_names"])
         entities = raw.execute(statements["entity_rows"]).fetchnumpy()
@@ -284,10 +284,12 @@ def _query(kb: KnowledgeBase, options: DictionaryOptions) -> tuple[dict, dict, d
 
 
 def _written_as(row_keys: np.ndarray, offsets: np.ndarray, entity: np.ndarray,
-                forms: dict) -> dict[int, dict[str, list[int]]]:
+                forms: dict | None) -> dict[int, dict[str, list[int]]]:
     """Per row whose concepts are written differently: each written form -> the candidates written so."""
     written_as: dict[int, dict[str, list[int]]] = {}
-    rows = np.searchsorted(row_keys, forms["key"]).tolist() if len(forms["key"]) else []
+    if forms is None or not len(forms["key"]):
+        return written_as
+    rows = np.searchsorted(row_keys, forms["key"]).tolist()
     for row, norm, entity_id in zip(rows, forms["norm"].tolist(), forms["entity_id"].tolist(), strict=True):
         lo, hi = int(offsets[row]), int(offsets[row + 1])
         candidate = lo + int(np.flatnonzero(entity[lo:hi] == entity_id)[0])

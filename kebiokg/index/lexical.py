@@ -1,10 +1,12 @@
 """The lexical encoder: hashed character n-grams of normalized names, needing no model.
 
-Each string is normalized (`kebiokg.normalize`) and, with `inflections` (new encoders), reduced to
-its inflection key, so "disorders" and "disorder" are one vector; then padded with a space at each
-end, cut into character n-grams (3-grams by default) which are hashed into `dim` buckets; bucket
-counts are square-rooted and the vector L2-normalized. Shared n-grams survive typos and word
-reordering.
+Each string is normalized (`kebiokg.normalize`) and, with `inflections` (`build-index
+--inflections`), reduced to its inflection key, so "disorders" and "disorder" are one vector; then
+padded with a space at each end, cut into character n-grams (3-grams by default) which are hashed
+into `dim` buckets; bucket counts are square-rooted and the vector L2-normalized. Shared n-grams
+survive typos, word reordering and inflections, which is why keys are off by default: they add no
+recall, and a plural query then ties with its singular name ("toxicities" -> "toxicity"), which on
+BC5CDR mentions is more often the wrong concept (docs/benchmarks.md).
 
 Encoding is vectorized with numpy (no Python loop per n-gram), so millions of KB names encode in
 seconds; names are read from `names.norm`, already normalized by the loader and keyed in SQL
@@ -34,7 +36,7 @@ class LexicalEncoder:
     kind = "lexical"
     unit: Literal["name", "entity"] = "name"
 
-    def __init__(self, dim: int = 256, ngrams: Sequence[int] = (3,), inflections: bool = True) -> None:
+    def __init__(self, dim: int = 256, ngrams: Sequence[int] = (3,), inflections: bool = False) -> None:
         if dim < 2 or dim & (dim - 1):
             raise ValueError(f"dim must be a power of two, not {dim}")
         if not set(ngrams) <= {2, 3, 4}:
@@ -49,7 +51,7 @@ class LexicalEncoder:
 
     @classmethod
     def from_config(cls, config: dict) -> LexicalEncoder:
-        """The encoder an index was built with; one that records no inflections predates them."""
+        """The encoder an index was built with (one that records no inflections predates them)."""
         return cls(dim=config["dim"], ngrams=config.get("ngrams", (3,)), inflections=config.get("inflections", False))
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:

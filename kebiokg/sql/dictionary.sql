@@ -54,7 +54,7 @@ ORDER BY d.key, preferred DESC, rank DESC, d.entity_id;
 -- ("dihydropyridine", a compound, and "dihydropyridines", its class).
 SELECT DISTINCT key, norm, entity_id FROM dictionary_names
 WHERE key IN (SELECT key FROM dictionary_names GROUP BY key
-              HAVING count(DISTINCT norm) > 1 AND count(DISTINCT entity_id) > 1);
+              HAVING min(norm) <> max(norm) AND min(entity_id) <> max(entity_id));
 
 -- name: drop_dictionary_names
 DROP TABLE dictionary_names;
