@@ -51,8 +51,10 @@ def tasks(data: Path) -> dict[str, list[str]]:
     }
 
 
-def finetune(model: Path, task_args: list[str], out: Path, seed: int, args: argparse.Namespace) -> dict:
-    evaluations = 1 if task_args[0] == "re" else 2
+def finetune(model: Path, task_args: list[str], out: Path, seed: int, args: argparse.Namespace,
+             evaluations: int | None = None) -> dict:
+    """One `kebiokg finetune` run on one thread; dev is evaluated `evaluations` times [NER 2, RE 1]."""
+    evaluations = evaluations or (1 if task_args[0] == "re" else 2)
     command = [sys.executable, "-m", "kebiokg.cli.main", "finetune", *task_args, "--model", str(model),
                "--out", str(out), "--seed", str(seed), "--max-steps", str(args.finetune_steps),
                "--eval-steps", str(max(1, args.finetune_steps // evaluations)), "--batch-size", str(args.batch_size),

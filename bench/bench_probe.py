@@ -67,10 +67,11 @@ def without_documents(pubtator: Path, held_out: list[Path], out: Path) -> Path:
     return out
 
 
-def prepare_corpus(data: Path, tmp: Path) -> Path:
+def prepare_corpus(data: Path, tmp: Path, tokenizer: bool = True) -> Path:
     """SAMPLE_NCIM as the KB (returned), and the training texts annotated against it -> tmp/corpus,
-    with a WordPiece tokenizer trained on them -> tmp/tokenizer. No development or test abstract is in
-    either: BC5CDR's training file loses the development abstracts it also holds."""
+    with a WordPiece tokenizer trained on them -> tmp/tokenizer (unless a pretrained encoder brings its
+    own). No development or test abstract is in either: BC5CDR's training file loses the development
+    abstracts it also holds."""
     kb = tmp / "kb.duckdb"
     kebiokg("load-umls", str(data / "umls" / "SAMPLE_NCIM"), "--db", str(kb), "--quiet")
     cdr, ncbi = data / "corpora" / "bc5cdr", data / "corpora" / "ncbi_disease"
@@ -80,7 +81,8 @@ def prepare_corpus(data: Path, tmp: Path) -> Path:
                                   tmp / "CDR_TrainingSet.train-only.PubTator.txt")
     sources = [cdr_train, ncbi / "NCBItrainset_corpus.txt", data / "pubmed"]
     kebiokg("annotate", *map(str, sources), "--db", str(kb), "--out", str(tmp / "corpus"), "--quiet")
-    kebiokg("train-tokenizer", str(tmp / "corpus"), "--out", str(tmp / "tokenizer"), "--vocab-size", "12000")
+    if tokenizer:
+        kebiokg("train-tokenizer", str(tmp / "corpus"), "--out", str(tmp / "tokenizer"), "--vocab-size", "12000")
     return kb
 
 
