@@ -240,8 +240,8 @@ def main() -> None:
     kge = results["kge"]
     print(f"\nstart: {encoder}; continued {args.steps} steps of {args.batch_size} x {args.max_length} tokens, "
           f"lr {args.learning_rate}; fine-tuning {args.finetune_steps} steps, lr {args.finetune_lr}; seeds {seeds}")
-    print(f"KGE (TransE, SAMPLE_NCIM, dim 100): filtered test MRR {kge['metrics']['test']['mrr']:.3f}, "
-          f"Hits@10 {kge['metrics']['test']['hits@10']:.3f}")
+    print(f"KGE (TransE, SAMPLE_NCIM, dim 100): filtered test MRR {kge['metrics']['test']['both']['mrr']:.3f}, "
+          f"Hits@10 {kge['metrics']['test']['both']['hits@10']:.3f}")
     print(f"total {total / 60:.1f} min (pretraining and probe {pretrain_minutes:.1f} min), "
           f"peak child RSS {peak:.2f} GiB")
     print_tables(results, seeds)
