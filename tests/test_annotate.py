@@ -628,6 +628,7 @@ def dictionary_keys(kb: KnowledgeBase, options: DictionaryOptions) -> list[str]:
             return [key for (key,) in raw.execute("SELECT DISTINCT key FROM dictionary_rows ORDER BY key").fetchall()]
         finally:
             raw.execute(statements["drop_dictionary_names"])
+            raw.execute(statements["drop_dictionary_rows"])
 
 
 @pytest.mark.parametrize("inflections", [True, False])

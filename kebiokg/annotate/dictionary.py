@@ -70,6 +70,10 @@ _APOSTROPHE = "\x01"  # dropped inside a word, as normalize_name drops apostroph
 _EMPTY = -1  # a free slot of the edge table
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing of an edge key to its slot
 _PAGE = 500_000  # candidate rows (and concepts) read from the KB at a time
+_SIMILARITY_CHUNK = 16_384  # names encoded at a time (two 16 MiB matrices)
+# DuckDB's memory while the dictionary's tables are made and read (it spills the rest to its temporary
+# directory): its default, 80% of RAM, let the build of a full UMLS reach 6.9 GiB (docs/benchmarks.md)
+_DUCKDB_MEMORY = "1GiB"
 _ASCII_FOLD = {i: (chr(i).lower() if chr(i).isalnum() else " ") for i in range(128)}
 _ASCII_FOLD[ord("'")] = _APOSTROPHE
 _FOLD: dict[int, str] = dict(_ASCII_FOLD)
@@ -228,6 +232,7 @@ class Dictionary:
         with kb.engine.connect() as conn:
             raw = conn.connection.dbapi_connection
             raw.execute(sql_text("normalize.sql"))  # the macros dictionary.sql calls
+            raw.execute(f"SET memory_limit = '{_DUCKDB_MEMORY}'")
             try:
                 count, top_rank = _prepare(raw, statements, options)
                 if not count:
@@ -235,6 +240,7 @@ class Dictionary:
                                        f"its options (--min-chars {options.min_chars}"
                                        + (", stop words left out)" if options.stop_words else ")"))
                 forms = _forms(raw, statements) if options.inflections else {}  # else a key is one written name
+                raw.execute(statements["drop_dictionary_names"])  # all the rest reads dictionary_rows
                 trie = _Trie()
                 columns: dict[str, list[np.ndarray]] = {name: [] for name in
                                                         ("acronym", "offsets", "entity", "preferred", "rank",
@@ -263,6 +269,8 @@ class Dictionary:
                         task.update(done)
             finally:
                 raw.execute(statements["drop_dictionary_names"])
+                raw.execute(statements["drop_dictionary_rows"])
+                raw.execute("RESET memory_limit")  # kebiokg sets it nowhere else
             cuis, type_ids, type_lists = _entities(raw, statements)
         if options.inflections:  # every word keyed to a key word reads as it: "disorders", "analyses"
             for word, word_id in list(trie.word_ids.items()):
@@ -466,11 +474,11 @@ def _similarity(encoder: LexicalEncoder, keys: np.ndarray, preferred_keys: np.nd
     by several concepts (1 for the others: nothing to tell apart)."""
     similarity = np.ones(len(keys), dtype=np.float32)
     shared = np.flatnonzero(np.repeat(sizes > 1, sizes))
-    for chunk in np.array_split(shared, max(1, len(shared) // 100_000)):
-        if len(chunk):
-            a = encoder.encode_normalized(keys[chunk].tolist())
-            b = encoder.encode_normalized(preferred_keys[chunk].tolist())
-            similarity[chunk] = np.einsum("ij,ij->i", a, b)
+    for lo in range(0, len(shared), _SIMILARITY_CHUNK):
+        chunk = shared[lo:lo + _SIMILARITY_CHUNK]
+        a = encoder.encode_normalized(keys[chunk].tolist())
+        b = encoder.encode_normalized(preferred_keys[chunk].tolist())
+        similarity[chunk] = np.einsum("ij,ij->i", a, b)
     return similarity
 
 

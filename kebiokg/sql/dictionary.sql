@@ -70,6 +70,8 @@ WHERE key IN (SELECT key FROM dictionary_names GROUP BY key
 
 -- name: drop_dictionary_names
 DROP TABLE IF EXISTS dictionary_names;
+
+-- name: drop_dictionary_rows
 DROP TABLE IF EXISTS dictionary_rows;
 
 -- name: entity_type_lists
