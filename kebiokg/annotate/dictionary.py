@@ -71,9 +71,9 @@ _EMPTY = -1  # a free slot of the edge table
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing of an edge key to its slot
 _PAGE = 500_000  # candidate rows (and concepts) read from the KB at a time
 _SIMILARITY_CHUNK = 16_384  # names encoded at a time (two 16 MiB matrices)
-# DuckDB's memory while the dictionary's tables are made and read (it spills the rest to its temporary
-# directory): its default, 80% of RAM, let the build of a full UMLS reach 6.9 GiB (docs/benchmarks.md)
-_DUCKDB_MEMORY = "1GiB"
+# DuckDB's memory while the dictionary's tables are made and read, instead of its default of 80% of RAM;
+# it spills the rest to its temporary directory (docs/benchmarks.md, "At UMLS scale")
+_DUCKDB_MEMORY = "2GiB"
 _ASCII_FOLD = {i: (chr(i).lower() if chr(i).isalnum() else " ") for i in range(128)}
 _ASCII_FOLD[ord("'")] = _APOSTROPHE
 _FOLD: dict[int, str] = dict(_ASCII_FOLD)
