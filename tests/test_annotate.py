@@ -6,17 +6,27 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from helpers import TINY, write_release
 
 from kebiokg import artefacts
+from kebiokg.annotate import dictionary as dictionary_module
 from kebiokg.annotate import run as run_module
 from kebiokg.annotate.abbreviations import find_abbreviations
 from kebiokg.annotate.corpus import corpus_identity, read_corpus
-from kebiokg.annotate.dictionary import QUALIFIER_TTYS, Dictionary, DictionaryOptions, load_or_build, tokenize
+from kebiokg.annotate.dictionary import (
+    ARRAYS,
+    QUALIFIER_TTYS,
+    Dictionary,
+    DictionaryOptions,
+    load_or_build,
+    tokenize,
+)
 from kebiokg.annotate.gold import IdMapper
 from kebiokg.annotate.linker import Linker, LinkOptions
 from kebiokg.annotate.run import RunOptions, annotate_corpus
@@ -36,6 +46,7 @@ from kebiokg.errors import KebiokgError
 from kebiokg.kb import KnowledgeBase
 from kebiokg.normalize import normalize_name
 from kebiokg.semantic_groups import GENERIC_TYPES, parse_semantic_types
+from kebiokg.sqlfiles import named_statements, sql_text
 from kebiokg.umls_loader.load import load_umls
 
 # Concepts for matching: nested names, a name shared by two concepts, an acronym, stop words; a singular
@@ -234,11 +245,11 @@ def test_dictionary_save_load_and_cache(kb: KnowledgeBase, dictionary: Dictionar
 
 def test_a_damaged_dictionary_is_one_line_naming_the_file(kb: KnowledgeBase, dictionary: Dictionary, tmp_path: Path,
                                                            monkeypatch) -> None:
-    """A truncated arrays.npz was a zipfile traceback; an altered one is found by `annotate --verify`."""
+    """A truncated array file is one line naming it; an altered one is found by `annotate --verify`."""
     folder, db = tmp_path / "d", kb.url.removeprefix("duckdb:///")
     dictionary.save(folder)
     source = write_text_corpus(tmp_path / "in.txt", 3)
-    arrays = (folder / "arrays.npz").read_bytes()
+    arrays = (folder / "entity.npy").read_bytes()
 
     def annotate(*extra: str) -> list[str]:
         result = CliRunner().invoke(main, ["annotate", str(source), "--db", db, "--out", str(tmp_path / "o.jsonl"),
@@ -246,15 +257,55 @@ def test_a_damaged_dictionary_is_one_line_naming_the_file(kb: KnowledgeBase, dic
         assert result.exit_code == 1, result.output
         return result.output.strip().splitlines()
 
-    (folder / "arrays.npz").write_bytes(arrays[:len(arrays) // 2])
+    (folder / "entity.npy").write_bytes(arrays[:len(arrays) // 2])
     [line] = annotate()
-    assert "arrays.npz has" in line and f"rebuild it with `kebiokg annotate --dictionary {folder}`" in line
+    assert "entity.npy has" in line and f"rebuild it with `kebiokg annotate --dictionary {folder}`" in line
     altered = bytearray(arrays)
     altered[len(arrays) // 2] ^= 0xFF
-    (folder / "arrays.npz").write_bytes(bytes(altered))
+    (folder / "entity.npy").write_bytes(bytes(altered))
     monkeypatch.setattr(artefacts, "CHEAP_BYTES", 0)  # a large dictionary: sizes only, unless asked
     [line] = annotate("--verify")
-    assert "arrays.npz differs from the file written" in line
+    assert "entity.npy differs from the file written" in line
+
+
+def test_a_loaded_dictionary_maps_its_arrays_from_disk(dictionary: Dictionary, tmp_path: Path) -> None:
+    """Loading reads the word ids only: forked workers share the arrays' pages instead of copying them."""
+    dictionary.save(tmp_path / "d")
+    loaded = Dictionary.load(tmp_path / "d")
+    assert all(isinstance(getattr(loaded, name), np.memmap) for name in ARRAYS)
+    assert all(np.array_equal(getattr(loaded, name), getattr(dictionary, name)) for name in ARRAYS)
+
+
+def test_a_dictionary_of_an_older_format_is_refused_by_load_and_rebuilt_by_annotate(kb: KnowledgeBase,
+                                                                                      tmp_path: Path) -> None:
+    """Format 2 (a pickled Aho-Corasick automaton, before the arrays were memory-mapped): `Dictionary.load`
+    refuses it, `annotate --dictionary` says it rebuilds it, and the old files go."""
+    folder, db = tmp_path / "d", kb.url.removeprefix("duckdb:///")
+    folder.mkdir()
+    meta = {"format": 2, "kb_fingerprint": kb.fingerprint, "options": {}, "type_lists": [],
+            "files": {"automaton.bin": {"bytes": 3}, "words.pkl": {"bytes": 3}, "arrays.npz": {"bytes": 3}}}
+    (folder / "dictionary.json").write_text(json.dumps(meta))
+    for name in ("automaton.bin", "words.pkl", "arrays.npz"):
+        (folder / name).write_bytes(b"old")
+    with pytest.raises(KebiokgError, match=r"dictionary format 2 \(an older kebiokg's\), expected 3: rebuild it"):
+        Dictionary.load(folder, kb)
+    source = write_text_corpus(tmp_path / "in.txt", 3)
+    result = CliRunner().invoke(main, ["annotate", str(source), "--db", db, "--out", str(tmp_path / "o.jsonl"),
+                                       "--dictionary", str(folder), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (f"kebiokg: warning: {folder}: a dictionary of format 2 (an older kebiokg's); rebuilding it as format 3"
+            in result.output)
+    assert not (folder / "automaton.bin").exists() and not (folder / "arrays.npz").exists()
+    assert Dictionary.load(folder, kb).meta["format"] == Dictionary.FORMAT
+
+
+def test_names_out_of_word_order_are_refused_not_made_into_a_wrong_trie() -> None:
+    """The trie is built from names sorted so that a prefix is never met again once left."""
+    trie = dictionary_module._Trie()
+    for row, key in enumerate(["heart attack", "stroke", "heart attack risk"]):
+        trie.add(key, row)
+    with pytest.raises(KebiokgError, match="not in word order"):
+        trie.arrays()
 
 
 # -- readers --------------------------------------------------------------------------------------------------
@@ -564,6 +615,67 @@ def test_real_names_meet_their_plurals(ncim_kb: KnowledgeBase) -> None:
     for text, cui in REAL_INFLECTIONS.items():
         assert linked(inflected, text) == [(text, cui)]
         assert (text, cui) not in linked(written, text)
+
+
+def dictionary_keys(kb: KnowledgeBase, options: DictionaryOptions) -> list[str]:
+    """The dictionary's keys in row order, straight from sql/dictionary.sql."""
+    statements = named_statements("dictionary.sql")
+    with kb.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        raw.execute(sql_text("normalize.sql"))
+        try:
+            dictionary_module._prepare(raw, statements, options)
+            return [key for (key,) in raw.execute("SELECT DISTINCT key FROM dictionary_rows ORDER BY key").fetchall()]
+        finally:
+            raw.execute(statements["drop_dictionary_names"])
+            raw.execute(statements["drop_dictionary_rows"])
+
+
+@pytest.mark.parametrize("inflections", [True, False])
+def test_the_trie_finds_what_every_word_ngram_looked_up_finds(ncim_kb: KnowledgeBase, real_data_module: Path,
+                                                                inflections: bool) -> None:
+    """Dictionary.find on real abstracts against every run of words (each word read as its key word) looked
+    up among the KB's keys: the trie and its hash table lose no name and make none up."""
+    options = DictionaryOptions(inflections=inflections)
+    dictionary = Dictionary.build(ncim_kb, options)
+    rows = {key: row for row, key in enumerate(dictionary_keys(ncim_kb, options))}
+    assert len(rows) == dictionary.meta["names"]
+    key_word: dict[int, str] = {}
+    for word, word_id in dictionary.word_ids.items():  # key words come first, then their inflected forms
+        key_word.setdefault(word_id, word)
+    longest = max(len(key.split(" ")) for key in rows)
+    gold = real_data_module / "corpora" / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt"
+    texts = [tokenize(doc.text)[0] for doc in read_pubtator(gold)]
+    found = dictionary.find(texts, np.ones(len(rows), dtype=bool))
+    lengths: Counter = Counter()
+    for words, matches in zip(texts, found, strict=True):
+        keyed = [key_word.get(dictionary.word_ids.get(word, -1)) for word in words]
+        expected = set()
+        for first in range(len(words)):
+            for end in range(first + 1, min(len(words), first + longest) + 1):
+                if keyed[end - 1] is None:
+                    break
+                row = rows.get(" ".join(keyed[first:end]))
+                if row is not None:
+                    expected.add((first, end, row))
+        assert sorted(matches) == sorted(expected)
+        lengths.update(end - first for first, end, _ in expected)
+    assert sum(lengths.values()) > 1_000 and lengths[2] > 100 and lengths[3] > 10, lengths
+    kept = np.zeros(len(rows), dtype=bool)
+    kept[::2] = True
+    assert all(row % 2 == 0 for matches in dictionary.find(texts, kept) for _, _, row in matches)
+
+
+def test_a_reloaded_dictionary_annotates_real_text_as_the_built_one(ncim_kb: KnowledgeBase, real_data_module: Path,
+                                                                      tmp_path: Path) -> None:
+    built = Dictionary.build(ncim_kb)
+    built.save(tmp_path / "d")
+    loaded = Dictionary.load(tmp_path / "d", ncim_kb, verify=True)
+    gold = real_data_module / "corpora" / "ncbi_disease" / "NCBIdevelopset_corpus.txt"
+    docs = [(doc.id, doc.text, doc.title_length) for doc in read_pubtator(gold)]
+    one_by_one = [Linker(built).annotate(*doc) for doc in docs]
+    assert sum(len(doc.entities) for doc in one_by_one) > 200
+    assert Linker(loaded).annotate_many(docs) == one_by_one
 
 
 @pytest.mark.parametrize(("corpus", "types", "strict_f1", "doc_f1"), [

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,18 +91,13 @@ class Linker:
 
     # -- detection ----------------------------------------------------------------------------------------
 
-    def _matches(self, text: str, words: list[str], starts: list[int], ends: list[int]) -> list[tuple[int, int, int]]:
-        """Leftmost-longest non-overlapping dictionary matches as (first word, end word, name row)."""
+    def _matches(self, text: str, starts: list[int], ends: list[int],
+                 found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """Leftmost-longest non-overlapping dictionary matches as (first word, end word, name row), from
+        every match of a usable name in the text (`Dictionary.find`)."""
         d = self.dictionary
-        found = []
-        for end_char, row in d.automaton.iter(d.encode_words(words)):
-            if not self._usable[row]:
-                continue
-            last = end_char >> 1
-            first = last - int(d.key_words[row]) + 1
-            if d.acronym[row] and any(ch.islower() for ch in text[starts[first]:ends[last]]):
-                continue
-            found.append((first, last + 1, row))
+        found = [(first, end, row) for first, end, row in found
+                 if not (d.acronym[row] and any(ch.islower() for ch in text[starts[first]:ends[end - 1]]))]
         found.sort(key=lambda m: (m[0], m[0] - m[1]))
         kept, covered = [], 0
         for match in found:
@@ -111,18 +107,26 @@ class Linker:
         return kept
 
     def annotate(self, doc_id: str, text: str, title_length: int | None = None) -> AnnotatedDocument:
+        return self.annotate_many([(doc_id, text, title_length)])[0]
+
+    def annotate_many(self, docs: Sequence[tuple[str, str, int | None]]) -> list[AnnotatedDocument]:
+        """Annotate (id, text, title length) documents, their dictionary matches found in one pass."""
         d = self.dictionary
-        words, starts, ends = tokenize(text)
-        matches = self._matches(text, words, starts, ends)
-        context: Counter = Counter(int(d.entity[d.offsets[row]]) for _, _, row in matches if self._single[row])
-        entities = []
-        for first, last, row in matches:
-            entity_id, score = self._best(row, context, " ".join(words[first:last]))
-            entities.append(self._entity(text, starts[first], ends[last - 1], entity_id, score))
-        if self.options.abbreviations:
-            entities = self._apply_abbreviations(text, words, starts, ends, entities, context)
-        entities = [e for e in entities if e.score >= self.options.threshold]
-        return AnnotatedDocument(doc_id, text, entities, title_length)
+        tokens = [tokenize(text) for _, text, _ in docs]
+        found = d.find([words for words, _, _ in tokens], self._usable)
+        annotated = []
+        for (doc_id, text, title_length), (words, starts, ends), doc_found in zip(docs, tokens, found, strict=True):
+            matches = self._matches(text, starts, ends, doc_found)
+            context: Counter = Counter(int(d.entity[d.offsets[row]]) for _, _, row in matches if self._single[row])
+            entities = []
+            for first, last, row in matches:
+                entity_id, score = self._best(row, context, " ".join(words[first:last]))
+                entities.append(self._entity(text, starts[first], ends[last - 1], entity_id, score))
+            if self.options.abbreviations:
+                entities = self._apply_abbreviations(text, words, starts, ends, entities, context)
+            entities = [e for e in entities if e.score >= self.options.threshold]
+            annotated.append(AnnotatedDocument(doc_id, text, entities, title_length))
+        return annotated
 
     def _apply_abbreviations(self, text: str, words: list[str], starts: list[int], ends: list[int],
                              entities: list[Entity], context: Counter) -> list[Entity]:

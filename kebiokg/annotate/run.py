@@ -99,12 +99,8 @@ def _render(doc: AnnotatedDocument, output_format: str) -> str:
 def _link_chunk(chunk: list[tuple[str, str, int | None]]) -> tuple[str, int]:
     linker = _WORKER_LINKER
     assert linker is not None
-    parts, entities = [], 0
-    for doc_id, text, title_length in chunk:
-        doc = linker.annotate(doc_id, text, title_length)
-        entities += len(doc.entities)
-        parts.append(_render(doc, _WORKER_FORMAT))
-    return "".join(parts), entities
+    docs = linker.annotate_many(chunk)
+    return "".join(_render(doc, _WORKER_FORMAT) for doc in docs), sum(len(doc.entities) for doc in docs)
 
 
 def _chunks(docs: Iterator[Document], size: int) -> Iterator[list[tuple[str, str, int | None]]]:

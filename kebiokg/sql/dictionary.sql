@@ -36,18 +36,30 @@ WHERE length(w.norm) >= $min_chars AND NOT regexp_full_match(w.norm, '[0-9 ]+')
   AND NOT list_contains($stop_words, w.norm);
 
 -- name: dictionary_rows
--- One row per (key, concept), best evidence first.
+-- One row per (key, concept), best evidence first, in a temporary table whose row ids follow that
+-- order: `dictionary_page` reads it a slice at a time ($lo <= rowid < $hi), so no process holds all
+-- of it at once.
+CREATE OR REPLACE TEMP TABLE dictionary_rows AS
 WITH preferred AS (
     SELECT c.entity_id,
            CASE WHEN $inflections THEN kb_inflection_key(any_value(n.norm)) ELSE any_value(n.norm) END AS key
     FROM names n JOIN concepts c ON c.cui = n.cui WHERE n.is_preferred GROUP BY c.entity_id
+),
+grouped AS (
+    SELECT key, entity_id, max(rank) AS rank, bool_or(is_preferred) AS preferred, bool_and(acronym) AS acronym
+    FROM dictionary_names GROUP BY key, entity_id
 )
-SELECT d.key, d.entity_id, max(d.rank) AS rank, bool_or(d.is_preferred) AS preferred, bool_and(d.acronym) AS acronym,
-       any_value(p.key) AS preferred_key
-FROM dictionary_names d
-LEFT JOIN preferred p ON p.entity_id = d.entity_id
-GROUP BY d.key, d.entity_id
-ORDER BY d.key, preferred DESC, rank DESC, d.entity_id;
+SELECT g.key, g.entity_id, g.rank, g.preferred, g.acronym, coalesce(p.key, '') AS preferred_key
+FROM grouped g
+LEFT JOIN preferred p ON p.entity_id = g.entity_id
+ORDER BY g.key, g.preferred DESC, g.rank DESC, g.entity_id;
+
+-- name: dictionary_size
+SELECT count(*), coalesce(max(rank), 0) FROM dictionary_rows;
+
+-- name: dictionary_page
+SELECT key, entity_id, rank, preferred, acronym, preferred_key FROM dictionary_rows
+WHERE rowid >= $lo AND rowid < $hi ORDER BY rowid;
 
 -- name: dictionary_forms
 -- How the concepts of a key are written, for the keys whose concepts are written differently
@@ -57,7 +69,20 @@ WHERE key IN (SELECT key FROM dictionary_names GROUP BY key
               HAVING min(norm) <> max(norm) AND min(entity_id) <> max(entity_id));
 
 -- name: drop_dictionary_names
-DROP TABLE dictionary_names;
+DROP TABLE IF EXISTS dictionary_names;
+
+-- name: drop_dictionary_rows
+DROP TABLE IF EXISTS dictionary_rows;
+
+-- name: entity_type_lists
+-- Each distinct list of semantic types, in order of first appearance by entity id.
+SELECT semantic_types FROM concepts GROUP BY semantic_types ORDER BY min(entity_id);
 
 -- name: entity_rows
-SELECT entity_id, cui, semantic_types FROM concepts ORDER BY entity_id;
+-- The concepts of entity ids $lo <= entity_id < $hi, with their list of semantic types numbered as above.
+WITH lists AS (
+    SELECT semantic_types, row_number() OVER (ORDER BY min(entity_id)) - 1 AS type_id
+    FROM concepts GROUP BY semantic_types
+)
+SELECT c.entity_id, c.cui, l.type_id FROM concepts c JOIN lists l ON l.semantic_types = c.semantic_types
+WHERE c.entity_id >= $lo AND c.entity_id < $hi ORDER BY c.entity_id;
