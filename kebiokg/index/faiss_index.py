@@ -271,8 +271,11 @@ class EntityIndex:
 
     def search_vectors(self, vectors: np.ndarray, k: int, semantic_types: list[str] | None = None
                        ) -> list[list[Hit]]:
+        """Top-k concepts per query vector. Folding and lookups run on the whole batch at once (numpy),
+        so a batch costs less per query than single searches; only the Hit objects are made one by one."""
         if len(vectors) == 0:
             return []
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         wanted = self._filter_tuis(semantic_types) if semantic_types else set()
         need = k * 4 if wanted else k  # first guess at the concepts to fetch before a type filter
         fetch = need * 8 if self.info.unit == "name" else need
@@ -280,25 +283,54 @@ class EntityIndex:
         ceiling = max(fetch, min(self.info.count, _MAX_FETCHED // len(vectors)))
         if self.on_gpu:
             fetch, ceiling = min(fetch, _GPU_MAX_K), min(ceiling, _GPU_MAX_K)
-        candidates = self._candidates(vectors, fetch)
+        empty = np.linalg.norm(vectors, axis=1) == 0  # no features (empty, punctuation only): matches nothing
+        results: list[list[Hit]] = [[] for _ in vectors]
+        rows = np.flatnonzero(~empty)
         # A concept with many synonyms can fill the fetched names alone: fetch more for those queries.
-        def usable(hits: list) -> int:  # concepts that survive the type filter
-            return len(hits) if not wanted else sum(bool(wanted & set(self._types(h[0]))) for h in hits)
-
-        while fetch < ceiling:
-            short = [i for i, (hits, more) in enumerate(candidates) if more and usable(hits) < k]
-            if not short:
-                break
+        while len(rows):
+            fetch = min(fetch, self.info.count)
+            scores, ids, entities, kept = self._candidates(vectors[rows], fetch, wanted)
+            short = (kept.sum(axis=1) < k) & (ids[:, -1] >= 0) & (fetch < min(ceiling, self.info.count))
+            done = ~short
+            self._hits(rows[done], scores[done], ids[done], entities[done], kept[done], k, results)
+            rows = rows[short]
             fetch = min(fetch * 4, ceiling)
-            for i, found in zip(short, self._candidates(vectors[short], fetch), strict=True):
-                candidates[i] = found
-        kept = [[h for h in hits if not wanted or wanted & set(self._types(h[0]))][:k] for hits, _ in candidates]
-        return [[Hit(self.cuis[e], e, self.preferred[e], self.names[item] if self.names is not None else None,
-                     score, self._types(e)) for e, score, item in hits] for hits in kept]
+        return results
 
-    def _types(self, entity_id: int) -> list[str]:
-        types = self.types[entity_id]
-        return types.split("|") if types else []
+    def _candidates(self, vectors: np.ndarray, fetch: int, wanted: set[str]
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """FAISS hits as arrays (scores, row ids, entity ids) and a mask of the ones kept: the first
+        (best) hit of each concept in a row that passes the type filter."""
+        scores, ids = self._search(vectors, fetch)
+        entities = self.name_entity[np.maximum(ids, 0)] if self.name_entity is not None else ids
+        entities = np.where(ids >= 0, entities, -1)
+        order = np.argsort(entities, axis=1, kind="stable")  # stable: the best hit of a concept comes first
+        ranked = np.take_along_axis(entities, order, axis=1)
+        first = np.ones(ranked.shape, dtype=bool)
+        first[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
+        kept = np.empty_like(first)
+        np.put_along_axis(kept, order, first, axis=1)
+        kept &= ids >= 0
+        if wanted:
+            unique, inverse = np.unique(entities[kept], return_inverse=True)
+            passes = np.fromiter((bool(wanted & set(types.split("|"))) for types in self.types.take(unique)),
+                                 dtype=bool, count=len(unique))
+            kept[kept] = passes[inverse]
+        return scores, ids, entities, kept
+
+    def _hits(self, rows: np.ndarray, scores: np.ndarray, ids: np.ndarray, entities: np.ndarray, kept: np.ndarray,
+              k: int, results: list[list[Hit]]) -> None:
+        """The first k kept hits of each row as Hits into `results[rows[i]]`; each table is read once a batch."""
+        chosen = kept & (np.cumsum(kept, axis=1) <= k)
+        which, _ = np.nonzero(chosen)  # row-major: best first within a row
+        entity_ids, items, values = entities[chosen], ids[chosen], scores[chosen].tolist()
+        unique, inverse = np.unique(entity_ids, return_inverse=True)
+        cuis, preferred = self.cuis.take(unique), self.preferred.take(unique)
+        types = [value.split("|") if value else [] for value in self.types.take(unique)]
+        names = self.names.take(items) if self.names is not None else [None] * len(items)
+        for row, e, u, name, score in zip(rows[which].tolist(), entity_ids.tolist(), inverse.tolist(), names, values,
+                                          strict=True):
+            results[row].append(Hit(cuis[u], e, preferred[u], name, score, list(types[u])))
 
     def _search(self, vectors: np.ndarray, fetch: int) -> tuple[np.ndarray, np.ndarray]:
         """FAISS search; a few queries run on one thread (OpenMP start-up cost ~10x a query here)."""
@@ -311,25 +343,6 @@ class EntityIndex:
                 return self.index.search(vectors, fetch)
             finally:
                 faiss.omp_set_num_threads(threads)
-
-    def _candidates(self, vectors: np.ndarray, fetch: int) -> list[tuple[list[tuple[int, float, int]], bool]]:
-        """Per query: ([(entity_id, score, row id)] best first, one per concept; whether more exist)."""
-        fetch = min(fetch, self.info.count)
-        scores, ids = self._search(np.ascontiguousarray(vectors, dtype=np.float32), fetch)
-        entity_ids = self.name_entity[np.maximum(ids, 0)] if self.name_entity is not None else ids
-        result = []
-        for row_scores, row_ids, row_entities, norm in zip(scores, ids, entity_ids, np.linalg.norm(vectors, axis=1),
-                                                           strict=True):
-            hits, seen = [], set()
-            if norm == 0:  # a query with no features (empty, punctuation only) matches nothing
-                result.append((hits, False))
-                continue
-            for score, item, entity in zip(row_scores, row_ids, row_entities, strict=True):
-                if item >= 0 and entity not in seen:
-                    seen.add(entity)
-                    hits.append((int(entity), float(score), int(item)))
-            result.append((hits, bool(row_ids[-1] >= 0) and fetch < self.info.count))
-        return result
 
     def _filter_tuis(self, values: list[str]) -> set[str]:
         """A type filter as TUIs (see `kebiokg.semantic_groups`): a value that names no type of this KB
