@@ -1,12 +1,16 @@
 """The entity index: FAISS over encoder vectors, saved with the KB fingerprint it was built from.
 
 Index type by size (`kind="auto"`): exact inner product (`Flat`) up to `exact_max` vectors; above
-that IVF with an HNSW coarse quantizer and 8-bit scalar quantization (`IVF{nlist}_HNSW32,SQ8`).
+that (`ivfpq`) IVF with an HNSW coarse quantizer whose lists hold 4-bit fast-scan PQ codes (one
+4-dim sub-vector per code), the best `refine` candidates re-ranked on an 8-bit copy of the vectors
+(`IDMap,IVF{nlist}_HNSW32,PQ{dim/4}x4fs,Refine(SQ8)`). Why: scanning SQ8 codes (`ivf`, the
+previous default, `IVF{nlist}_HNSW32,SQ8`) cost ~4 ms a query at 14.9M names; fast-scan PQ reads a
+list several times faster, and the SQ8 re-ranking gives back the recall PQ alone loses.
 Why IVF and not HNSW over the vectors: HNSW's build grows faster than linearly and took ~200 s
 for 1M vectors on 2 cores here, so millions of names would take far more than the 10-minute
 budget; IVF trains on a sample and adds each vector with one coarse-quantizer search (made cheap
-by the HNSW quantizer), and SQ8 keeps 8M x 256-dim vectors in ~2 GB. Recall against exact search
-is measured by `bench/bench_index.py` and tuned with `nprobe`.
+by the HNSW quantizer). Recall against exact search is measured by `bench/bench_index.py` and
+tuned with `nprobe`.
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ TYPES_TABLE = "types"  # entity_id -> "T047|T121"
 _PARALLEL_FROM = 32  # queries per FAISS call from which OpenMP threads pay off (measured)
 _MAX_FETCHED = 50_000_000  # result entries (queries x fetch) one filtered search may hold: about 600 MB
 _GPU_MAX_K = 2048  # faiss-gpu's largest k
+# ivfpq: the HNSW coarse quantizer explores this many candidates per list probed; at ef = nprobe it
+# missed lists a flat quantizer finds (recall@10 0.953 against 0.963 at 1.5M names, docs/benchmarks.md)
+_EF_PER_PROBE = 4
+_MIN_K_FACTOR = 2  # ivfpq: re-rank at least twice the names fetched
 _THREADS_LOCK = threading.Lock()
 
 
@@ -52,10 +60,11 @@ class EntityIndexError(KebiokgError):
 
 @dataclass(frozen=True)
 class IndexOptions:
-    kind: str = "auto"  # "auto", "flat" or "ivf"
-    exact_max: int = 200_000  # auto: exact search up to this many vectors
+    kind: str = "auto"  # "auto", "flat", "ivf" (SQ8 codes) or "ivfpq" (fast-scan PQ, re-ranked on SQ8)
+    exact_max: int = 200_000  # auto: exact search up to this many vectors, ivfpq above
     nlist: int | None = None  # IVF lists; default: sqrt(n) rounded up to a power of two, in [64, 8192]
-    nprobe: int | None = None  # IVF lists searched per query; default nlist / 128, at least 16
+    nprobe: int | None = None  # IVF lists searched per query; default nlist / PROBE_DIVISOR[kind], at least 16
+    refine: int = 200  # ivfpq: PQ candidates re-ranked on the SQ8 copy per query (at least twice the fetch)
     train_size: int | None = None  # vectors sampled to train IVF; default 64 x nlist
     batch_size: int = 32_768
     use_gpu: bool = True  # when faiss sees a GPU
@@ -86,6 +95,7 @@ class IndexInfo:
     built_at: str
     tool_version: str
     files: dict | None = None  # name -> bytes and sha256 of every file beside index.json (kebiokg.artefacts)
+    refine: int | None = None  # ivfpq's candidates re-ranked per query; absent in indexes built before ivfpq
 
 
 def gpu_count() -> int:
@@ -97,21 +107,32 @@ def _count(kb: KnowledgeBase, encoder: Encoder) -> int:
     return kb.query(sa.select(sa.func.count()).select_from(table))[0][0]
 
 
-def _index_kind(count: int, options: IndexOptions) -> str:
+INDEX_KINDS = ("auto", "flat", "ivf", "ivfpq")
+PROBE_DIVISOR = {"ivf": 128, "ivfpq": 64}  # default nprobe = nlist / this (docs/benchmarks.md)
+
+
+def _index_kind(count: int, dim: int, options: IndexOptions, gpus: int) -> str:
+    """auto: exact search for small KBs; ivfpq above, unless a GPU is used (fast-scan stays on the CPU)
+    or the dimension does not split into 4-dim sub-vectors."""
     kind = options.kind
+    if kind not in INDEX_KINDS:
+        raise KebiokgError(f"index kind must be one of {', '.join(INDEX_KINDS)}, not {options.kind!r}")
     if kind == "auto":
-        kind = "flat" if count <= options.exact_max else "ivf"
-    if kind not in ("flat", "ivf"):
-        raise KebiokgError(f"index kind must be auto, flat or ivf, not {options.kind!r}")
+        kind = "flat" if count <= options.exact_max else \
+            "ivf" if (options.use_gpu and gpus) or dim % 4 else "ivfpq"
+    if kind == "ivfpq" and dim % 4:
+        raise KebiokgError(f"index kind ivfpq needs a dimension divisible by 4, not {dim}")
     return kind
 
 
-def _factory_string(kind: str, count: int, options: IndexOptions, on_gpu: bool) -> tuple[str, int | None]:
+def _factory_string(kind: str, count: int, dim: int, options: IndexOptions, on_gpu: bool) -> tuple[str, int | None]:
     if kind == "flat":
         return "IDMap2,Flat", None
     if options.nlist and options.nlist > count:
         raise EntityIndexError(f"--nlist {options.nlist}: more IVF lists than the {count:,} vectors to index")
     nlist = options.nlist or min(8192, count, max(64, 2 ** math.ceil(math.log2(max(1, math.sqrt(count))))))
+    if kind == "ivfpq":  # IDMap: the refine stage numbers vectors by position, not by KB id
+        return f"IDMap,IVF{nlist}_HNSW32,PQ{dim // 4}x4fs,Refine(SQ8)", nlist
     # On a GPU the flat coarse quantizer is fast (and an HNSW one cannot move there).
     return (f"IVF{nlist},SQ8" if on_gpu else f"IVF{nlist}_HNSW32,SQ8"), nlist
 
@@ -126,15 +147,16 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
     if count == 0:
         raise KebiokgError("the KB has nothing to index (no names)")
     with staged_folder(out_dir, META_FILE) as staging:  # a build cut short keeps the index already there
-        kind = _index_kind(count, options)
-        on_gpu = options.use_gpu and gpu_count() > 0 and kind == "ivf"
-        factory, nlist = _factory_string(kind, count, options, on_gpu)
+        gpus = gpu_count()
+        kind = _index_kind(count, encoder.dim, options, gpus)
+        on_gpu = options.use_gpu and gpus > 0 and kind == "ivf"
+        factory, nlist = _factory_string(kind, count, encoder.dim, options, on_gpu)
         index = faiss.index_factory(encoder.dim, factory, faiss.METRIC_INNER_PRODUCT)
         if on_gpu:
             index = faiss.index_cpu_to_all_gpus(index)
         nprobe = None
         if nlist is not None:
-            nprobe = options.nprobe or max(16, nlist // 128)
+            nprobe = options.nprobe or max(16, nlist // PROBE_DIVISOR[kind])
             train_size = min(count, options.train_size or 64 * nlist)
             with progress.task("train IVF", total=None) as task:
                 task.note(f"{train_size:,} vectors, {nlist} lists")
@@ -155,6 +177,7 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
             dim=encoder.dim, count=int(index.ntotal), index_type=factory, nprobe=nprobe,
             build_seconds=round(time.perf_counter() - started, 3),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"), tool_version=__version__,
+            refine=options.refine if kind == "ivfpq" else None,
         )
         with progress.task("lookup tables", total=None) as task:
             task.note("concepts")
@@ -195,9 +218,8 @@ def _name_entity(kb: KnowledgeBase) -> np.ndarray:
     """name_id -> entity_id, so hits on names fold into concepts without a KB round trip."""
     n, c = t.names.c, t.concepts.c
     query = sa.select(c.entity_id).select_from(t.names.join(t.concepts, n.cui == c.cui)).order_by(n.name_id)
-    with kb.engine.connect() as conn:
-        values = [row[0] for row in conn.execute(query)]
-    return np.asarray(values, dtype=np.int32)
+    with kb.engine.connect() as conn:  # no list of Python ints: 14.9M of them held ~0.5 GB during the build
+        return np.fromiter((row[0] for row in conn.execute(query)), dtype=np.int32)
 
 
 def read_index_info(path: Path) -> IndexInfo:
@@ -233,8 +255,9 @@ class EntityIndex:
             self.index = faiss.read_index(str(path / INDEX_FILE))
         except RuntimeError as exc:
             raise EntityIndexError(f"{path / INDEX_FILE}: cannot read the FAISS index (damaged or missing)") from exc
+        self._ivf_params = None
         if self.info.nprobe:
-            faiss.extract_index_ivf(self.index).nprobe = self.info.nprobe
+            self.set_nprobe(self.info.nprobe)
         self.on_gpu = False
         if use_gpu and gpu_count() > 0 and "HNSW" not in self.info.index_type:
             try:
@@ -254,6 +277,10 @@ class EntityIndex:
     def set_nprobe(self, nprobe: int) -> None:
         """IVF lists searched per query (more: better recall, slower); no effect on exact indexes."""
         if self.info.nprobe is None:
+            return
+        if self.info.refine:  # passed with each search (SearchParameters), with the quantizer's effort
+            self._ivf_params = faiss.SearchParametersIVF(
+                nprobe=nprobe, quantizer_params=faiss.SearchParametersHNSW(efSearch=_EF_PER_PROBE * nprobe))
             return
         try:
             faiss.extract_index_ivf(self.index).nprobe = nprobe
@@ -301,7 +328,7 @@ class EntityIndex:
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """FAISS hits as arrays (scores, row ids, entity ids) and a mask of the ones kept: the first
         (best) hit of each concept in a row that passes the type filter."""
-        scores, ids = self._search(vectors, fetch)
+        scores, ids = self.faiss_search(vectors, fetch)
         entities = self.name_entity[np.maximum(ids, 0)] if self.name_entity is not None else ids
         entities = np.where(ids >= 0, entities, -1)
         order = np.argsort(entities, axis=1, kind="stable")  # stable: the best hit of a concept comes first
@@ -332,15 +359,21 @@ class EntityIndex:
                                           strict=True):
             results[row].append(Hit(cuis[u], e, preferred[u], name, score, list(types[u])))
 
-    def _search(self, vectors: np.ndarray, fetch: int) -> tuple[np.ndarray, np.ndarray]:
-        """FAISS search; a few queries run on one thread (OpenMP start-up cost ~10x a query here)."""
+    def faiss_search(self, vectors: np.ndarray, fetch: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, row ids) of the `fetch` nearest rows, as `search` asks FAISS for them (nprobe, re-ranking);
+        a few queries run on one thread (OpenMP start-up cost ~10x a query here)."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        params = None
+        if self._ivf_params is not None:
+            params = faiss.IndexRefineSearchParameters(k_factor=max(_MIN_K_FACTOR, self.info.refine / fetch),
+                                                       base_index_params=self._ivf_params)
         with _THREADS_LOCK:  # the OpenMP thread count is process-wide: one caller changes it at a time
             if len(vectors) >= _PARALLEL_FROM:
-                return self.index.search(vectors, fetch)
+                return self.index.search(vectors, fetch, params=params)
             threads = faiss.omp_get_max_threads()
             faiss.omp_set_num_threads(1)
             try:
-                return self.index.search(vectors, fetch)
+                return self.index.search(vectors, fetch, params=params)
             finally:
                 faiss.omp_set_num_threads(threads)
 
