@@ -27,7 +27,7 @@ import numpy as np
 import sqlalchemy as sa
 from common import kebiokg, measured
 
-from kebiokg.index import EntityIndex, LexicalEncoder, build_index
+from kebiokg.index import EntityIndex, LexicalEncoder, build_index, encoder_from_config, read_index_info
 from kebiokg.kb import KnowledgeBase
 from kebiokg.umls_loader.load import load_umls
 
@@ -113,36 +113,39 @@ def scale_part(args: argparse.Namespace, work: Path) -> None:
 
     rng = random.Random(args.seed)
     with KnowledgeBase(db) as kb:
-        index = EntityIndex(index_dir, kb)
+        encoder = encoder_from_config(read_index_info(index_dir).encoder)
         sample = sample_names(kb, args.queries, args.seed)
         queries = [typo(text, rng) if i % 2 else text for i, (_, text, _) in enumerate(sample)]
         gold = [cui for _, _, cui in sample]
-        vectors = index.encoder.encode_queries(queries)
+        vectors = encoder.encode_queries(queries)
         started = time.perf_counter()
-        exact, exact_scores = exact_top_k(index.encoder, kb, vectors, 10)
+        exact, exact_scores = exact_top_k(encoder, kb, vectors, 10)
         print(f"exact top-10 of {len(queries):,} queries by brute force: {time.perf_counter() - started:.0f} s")
         print(f"{'index':<44} {'nprobe':>6} {'p50 ms':>7} {'p99 ms':>7} {'single q/s':>10} {'batch q/s':>10} "
               f"{'R@10 ids':>9} {'R@10 ties':>10} {'concept R@10':>13}")
-        sweep = [int(n) for n in args.nprobe_sweep.split(",")] if args.nprobe_sweep else [index.info.nprobe]
-        runs = [(index, nprobe) for nprobe in sweep]
-        if baseline_dir is not None:
-            baseline = EntityIndex(baseline_dir, kb)
-            runs.append((baseline, baseline.info.nprobe))
-        for measured_index, nprobe in runs:
-            if nprobe:
-                measured_index.set_nprobe(nprobe)
-            latencies = single_query_latencies(measured_index, queries[:500])
-            started = time.perf_counter()
-            results = measured_index.search(queries, k=10)
-            batched = time.perf_counter() - started
-            concept_recall = np.mean([cui in {h.cui for h in hits} for cui, hits in zip(gold, results, strict=True)])
-            _, approx = measured_index.faiss_search(vectors, 10)  # the candidates search() gets from FAISS
-            recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
-            tied = recall_with_ties(index.encoder, kb, vectors, approx, exact_scores)
-            p50 = 1000 * latencies[len(latencies) // 2]
-            print(f"{measured_index.info.index_type:<44} {nprobe or '-':>6} {p50:>7.2f} "
-                  f"{1000 * latencies[int(len(latencies) * 0.99)]:>7.2f} {len(latencies) / sum(latencies):>10,.0f} "
-                  f"{len(queries) / batched:>10,.0f} {recall:>9.3f} {tied:>10.3f} {concept_recall:>13.3f}")
+        sweep = [int(n) for n in args.nprobe_sweep.split(",")] if args.nprobe_sweep else [None]
+        runs = [(index_dir, sweep)] + ([(baseline_dir, [None])] if baseline_dir is not None else [])
+        for folder, nprobes in runs:
+            index = EntityIndex(folder, kb)  # one open at a time: at UMLS scale each holds ~4-5 GB
+            for nprobe in nprobes:
+                nprobe = nprobe or index.info.nprobe
+                if nprobe:
+                    index.set_nprobe(nprobe)
+                latencies = single_query_latencies(index, queries[:500])
+                started = time.perf_counter()
+                results = index.search(queries, k=10)
+                batched = time.perf_counter() - started
+                concept_recall = np.mean([cui in {h.cui for h in hits}
+                                          for cui, hits in zip(gold, results, strict=True)])
+                _, approx = index.faiss_search(vectors, 10)  # the candidates search() gets from FAISS
+                recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
+                tied = recall_with_ties(encoder, kb, vectors, approx, exact_scores)
+                p50 = 1000 * latencies[len(latencies) // 2]
+                print(f"{index.info.index_type:<44} {nprobe or '-':>6} {p50:>7.2f} "
+                      f"{1000 * latencies[int(len(latencies) * 0.99)]:>7.2f} {len(latencies) / sum(latencies):>10,.0f} "
+                      f"{len(queries) / batched:>10,.0f} {recall:>9.3f} {tied:>10.3f} {concept_recall:>13.3f}",
+                      flush=True)
+            del index
     print("(single query: end to end with k=10 — encode, FAISS, fold names into concepts, look up names; "
           "batched: all queries in one search() call; queries are KB names, half with a typo)")
 
@@ -226,6 +229,7 @@ def main() -> None:
     default_data = Path(os.environ.get("KEBIOKG_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (KB, indexes) and print its path")
     args = parser.parse_args()
     base = args.workdir or Path(tempfile.gettempdir())
     need = BYTES_PER_CONCEPT * int(FULL_CONCEPTS * args.scale) if not args.db else 0
@@ -239,7 +243,10 @@ def main() -> None:
         if args.scispacy_python:
             peer_part(args, work)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
