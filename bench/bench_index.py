@@ -160,7 +160,8 @@ def build(db: Path, index_dir: Path, args: argparse.Namespace, extra: list[str])
     wall, rss, out = measured(cmd)
     info = json.loads(out)
     size = sum(p.stat().st_size for p in index_dir.iterdir())
-    print(f"\nbuild-index {' '.join(extra)}: {info['count']:,} names, {info['index_type']} (nprobe {info['nprobe']}), "
+    label = " ".join(extra) or "(kind by size)"
+    print(f"\nbuild-index {label}: {info['count']:,} names, {info['index_type']} (nprobe {info['nprobe']}), "
           f"{wall:.0f} s wall, peak RSS {rss:,.0f} MiB, {size / 1e9:.2f} GB on disk", flush=True)
     return index_dir
 
