@@ -159,7 +159,7 @@ def test_above_the_exact_threshold_auto_picks_fast_scan_pq_re_ranked_on_sq8(nci:
     with KnowledgeBase(nci) as kb:
         build_index(kb, LexicalEncoder(), tmp_path / "flat")
         info = build_index(kb, LexicalEncoder(), tmp_path / "pq", IndexOptions(exact_max=1000))
-        assert info.index_type == "IDMap,IVF256_HNSW32,PQ64x4fs,Refine(SQ8)" and (info.nprobe, info.refine) == (16, 200)
+        assert info.index_type == "IDMap,IVF256_HNSW32,PQ64x4fs,Refine(SQ8)" and (info.nprobe, info.refine) == (32, 200)
         assert build_index(kb, LexicalEncoder(), tmp_path / "small", IndexOptions(exact_max=10**6)).index_type == \
             "IDMap2,Flat"
         exact, approx = EntityIndex(tmp_path / "flat", kb), EntityIndex(tmp_path / "pq", kb)
@@ -173,12 +173,12 @@ def test_above_the_exact_threshold_auto_picks_fast_scan_pq_re_ranked_on_sq8(nci:
             found = exact.encoder.encode_queries(exact.names.take(ids.ravel())).reshape(*ids.shape, -1)
             return float(np.mean(np.einsum("qd,qkd->qk", vectors, found) >= true_scores[:, -1:] - 1e-4))
 
-        assert tied_recall() >= 0.85  # 16 of 256 lists (measured 0.883; the SQ8 scan of `ivf`: 0.900)
+        assert tied_recall() >= 0.88  # 32 of 256 lists (measured 0.915; the SQ8 scan of `ivf`: 0.933)
         approx.set_nprobe(256)  # every list: only the PQ candidates re-ranked on SQ8 differ from exact
         assert tied_recall() >= 0.97
         approx.set_nprobe(2)
         assert tied_recall() < 0.85  # nprobe reaches FAISS through the search parameters
-        approx.set_nprobe(16)
+        approx.set_nprobe(32)
         batched = approx.search(queries, k=10)  # many queries on two threads, one on one: the same hits
         assert batched == [approx.search([q], k=10)[0] for q in queries]
 

@@ -127,7 +127,7 @@ def path_command(cui_from: str, cui_to: str, db_path: Path, rel: tuple[str, ...]
 @click.option("--nlist", type=click.IntRange(1), default=None,
               help="IVF lists (default: about sqrt(names), a power of two).")
 @click.option("--nprobe", type=click.IntRange(1), default=None,
-              help="IVF lists probed per query (default: nlist/64 for ivfpq, nlist/128 for ivf, >= 16; "
+              help="IVF lists probed per query (default: nlist/128, >= 32 for ivfpq, >= 16 for ivf; "
                    "see docs/benchmarks.md).")
 @click.option("--refine", type=click.IntRange(1), default=200, show_default=True,
               help="ivfpq: candidates per query re-ranked on the 8-bit codes.")
