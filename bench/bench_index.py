@@ -3,9 +3,10 @@
     python bench/bench_index.py --scale 1.0                  # ~3.4M concepts, ~8M+ English names
     python bench/bench_index.py --scale 0 --scispacy-python /path/to/scispacy-venv/bin/python
 
-Scale part: generate and load a synthetic release, build the index in its own process (wall time,
-peak RSS, size on disk), then measure single-query p50/p99 (end to end: encode, FAISS, KB lookups),
-batched throughput, and recall@10 of the index against exact search on the same vectors.
+Scale part: generate and load a synthetic release, build the index `build-index` picks by size and
+the previous default (`--kind ivf`), each in its own process (wall time, peak RSS, size on disk),
+then measure both in the same run: single-query p50/p99 (end to end: encode, FAISS, fold names into
+concepts, table lookups), batched throughput, and recall@10 against exact search on the same vectors.
 Peer part (real SAMPLE_NCI names): scispaCy's candidate generator (char 3-gram TF-IDF + HNSW)
 and kebiokg on the same names and the same mention strings, in the same run.
 """
@@ -26,7 +27,7 @@ import numpy as np
 import sqlalchemy as sa
 from common import kebiokg, measured
 
-from kebiokg.index import EntityIndex, LexicalEncoder, build_index
+from kebiokg.index import EntityIndex, LexicalEncoder, build_index, encoder_from_config, read_index_info
 from kebiokg.kb import KnowledgeBase
 from kebiokg.umls_loader.load import load_umls
 
@@ -105,48 +106,64 @@ def scale_part(args: argparse.Namespace, work: Path) -> None:
         wall, rss, _ = measured(kebiokg("load-umls", str(release), "--db", str(db), "--quiet"))
         print(f"loaded in {wall:.0f} s (peak RSS {rss:,.0f} MiB)")
         shutil.rmtree(release)
-    index_dir = args.index or work / "index"
-    if not args.index:
-        cmd = kebiokg("build-index", "--db", str(db), "--out", str(index_dir), "--quiet", "--json")
-        if args.nlist:
-            cmd += ["--nlist", str(args.nlist)]
-        if args.nprobe:
-            cmd += ["--nprobe", str(args.nprobe)]
-        wall, rss, out = measured(cmd)
-        info = json.loads(out)
-        size = sum(p.stat().st_size for p in index_dir.iterdir())
-        print(f"\nbuild-index: {info['count']:,} names, {info['index_type']} (nprobe {info['nprobe']}), "
-              f"{wall:.0f} s wall, peak RSS {rss:,.0f} MiB, {size / 1e9:.2f} GB on disk")
+    index_dir = args.index or build(db, work / "index", args, [])
+    baseline_dir = args.baseline_index
+    if baseline_dir is None and not args.no_baseline:  # the configuration before issue 20, in the same run
+        baseline_dir = build(db, work / "baseline-index", args, ["--kind", "ivf"])
 
     rng = random.Random(args.seed)
     with KnowledgeBase(db) as kb:
-        index = EntityIndex(index_dir, kb)
+        encoder = encoder_from_config(read_index_info(index_dir).encoder)
         sample = sample_names(kb, args.queries, args.seed)
         queries = [typo(text, rng) if i % 2 else text for i, (_, text, _) in enumerate(sample)]
         gold = [cui for _, _, cui in sample]
-        vectors = index.encoder.encode_queries(queries)
+        vectors = encoder.encode_queries(queries)
         started = time.perf_counter()
-        exact, exact_scores = exact_top_k(index.encoder, kb, vectors, 10)
+        exact, exact_scores = exact_top_k(encoder, kb, vectors, 10)
         print(f"exact top-10 of {len(queries):,} queries by brute force: {time.perf_counter() - started:.0f} s")
-        sweep = [int(n) for n in args.nprobe_sweep.split(",")] if args.nprobe_sweep else [index.info.nprobe]
-        print(f"{'nprobe':>6} {'p50 ms':>7} {'p99 ms':>7} {'batch q/s':>10} {'R@10 ids':>9} {'R@10 ties':>10} "
-              f"{'concept R@10':>13}")
-        for nprobe in sweep:
-            if nprobe:
-                index.set_nprobe(nprobe)
-            latencies = single_query_latencies(index, queries[:500])
-            started = time.perf_counter()
-            results = index.search(queries, k=10)
-            batched = time.perf_counter() - started
-            concept_recall = np.mean([cui in {h.cui for h in hits} for cui, hits in zip(gold, results, strict=True)])
-            _, approx = index.index.search(vectors, 10)
-            recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
-            tied = recall_with_ties(index.encoder, kb, vectors, approx, exact_scores)
-            print(f"{nprobe or '-':>6} {1000 * latencies[len(latencies) // 2]:>7.2f} "
-                  f"{1000 * latencies[int(len(latencies) * 0.99)]:>7.2f} {len(queries) / batched:>10,.0f} "
-                  f"{recall:>9.3f} {tied:>10.3f} {concept_recall:>13.3f}")
+        print(f"{'index':<44} {'nprobe':>6} {'p50 ms':>7} {'p99 ms':>7} {'single q/s':>10} {'batch q/s':>10} "
+              f"{'R@10 ids':>9} {'R@10 ties':>10} {'concept R@10':>13}")
+        sweep = [int(n) for n in args.nprobe_sweep.split(",")] if args.nprobe_sweep else [None]
+        runs = [(index_dir, sweep)] + ([(baseline_dir, [None])] if baseline_dir is not None else [])
+        for folder, nprobes in runs:
+            index = EntityIndex(folder, kb)  # one open at a time: at UMLS scale each holds ~4-5 GB
+            for nprobe in nprobes:
+                nprobe = nprobe or index.info.nprobe
+                if nprobe:
+                    index.set_nprobe(nprobe)
+                latencies = single_query_latencies(index, queries[:500])
+                started = time.perf_counter()
+                results = index.search(queries, k=10)
+                batched = time.perf_counter() - started
+                concept_recall = np.mean([cui in {h.cui for h in hits}
+                                          for cui, hits in zip(gold, results, strict=True)])
+                _, approx = index.faiss_search(vectors, 10)  # the candidates search() gets from FAISS
+                recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
+                tied = recall_with_ties(encoder, kb, vectors, approx, exact_scores)
+                p50 = 1000 * latencies[len(latencies) // 2]
+                print(f"{index.info.index_type:<44} {nprobe or '-':>6} {p50:>7.2f} "
+                      f"{1000 * latencies[int(len(latencies) * 0.99)]:>7.2f} {len(latencies) / sum(latencies):>10,.0f} "
+                      f"{len(queries) / batched:>10,.0f} {recall:>9.3f} {tied:>10.3f} {concept_recall:>13.3f}",
+                      flush=True)
+            del index
     print("(single query: end to end with k=10 — encode, FAISS, fold names into concepts, look up names; "
-          "queries are KB names, half with a typo)")
+          "batched: all queries in one search() call; queries are KB names, half with a typo)")
+
+
+def build(db: Path, index_dir: Path, args: argparse.Namespace, extra: list[str]) -> Path:
+    """Build an index with `kebiokg build-index` in its own process; print its wall time, peak RSS and size."""
+    cmd = kebiokg("build-index", "--db", str(db), "--out", str(index_dir), "--quiet", "--json", *extra)
+    if args.nlist:
+        cmd += ["--nlist", str(args.nlist)]
+    if args.nprobe:
+        cmd += ["--nprobe", str(args.nprobe)]
+    wall, rss, out = measured(cmd)
+    info = json.loads(out)
+    size = sum(p.stat().st_size for p in index_dir.iterdir())
+    label = " ".join(extra) or "(kind by size)"
+    print(f"\nbuild-index {label}: {info['count']:,} names, {info['index_type']} (nprobe {info['nprobe']}), "
+          f"{wall:.0f} s wall, peak RSS {rss:,.0f} MiB, {size / 1e9:.2f} GB on disk", flush=True)
+    return index_dir
 
 
 def peer_part(args: argparse.Namespace, work: Path) -> None:
@@ -204,11 +221,16 @@ def main() -> None:
     parser.add_argument("--nprobe", type=int, default=None)
     parser.add_argument("--nprobe-sweep", default=None, help="comma-separated nprobe values to measure, e.g. 16,64")
     parser.add_argument("--index", type=Path, default=None, help="measure this built index (with --db)")
+    parser.add_argument("--baseline-index", type=Path, default=None,
+                        help="the index of the previous default (build-index --kind ivf) to measure beside it; "
+                             "default: build one in this run")
+    parser.add_argument("--no-baseline", action="store_true", help="measure only the chosen index")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scispacy-python", type=Path, default=None, help="python of a scispaCy venv (peer part)")
     default_data = Path(os.environ.get("KEBIOKG_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (KB, indexes) and print its path")
     args = parser.parse_args()
     base = args.workdir or Path(tempfile.gettempdir())
     need = BYTES_PER_CONCEPT * int(FULL_CONCEPTS * args.scale) if not args.db else 0
@@ -222,7 +244,10 @@ def main() -> None:
         if args.scispacy_python:
             peer_part(args, work)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -106,6 +106,34 @@ def test_nearest_on_real_synonyms(nci: Path, tmp_path: Path) -> None:
         assert (hit.cui, hit.preferred_name, hit.matched_name) == ("C0000294", "Mesna", "Mesnum")
 
 
+def test_a_batch_finds_exactly_what_single_searches_find(nci: Path, tmp_path: Path) -> None:
+    """Batches fold names into concepts and read the tables with numpy: the same hits, in the same order,
+    as one query at a time, with and without a type filter, and for rows that had to fetch more names."""
+    with KnowledgeBase(nci) as kb:
+        build_index(kb, LexicalEncoder(), tmp_path / "flat")
+        index = EntityIndex(tmp_path / "flat", kb)
+        rng = random.Random(3)
+        queries = [typo(text, rng) if i % 2 else text for i, (text, _) in enumerate(synonyms(kb, 120, seed=4))]
+        queries[5:5] = ["", "?!", "mesna"]
+        rare = kb.query(sa.text("SELECT tui FROM semantic_types GROUP BY tui ORDER BY count(*), tui LIMIT 1"))[0][0]
+        for k, types in ((10, None), (3, ["CHEM"]), (5, [rare])):
+            batched = index.search(queries, k=k, semantic_types=types, batch_size=64)
+            assert batched == [index.search([q], k=k, semantic_types=types)[0] for q in queries]
+            assert sum(map(bool, batched)) >= len(queries) - 2 and not batched[5] and not batched[6]
+            assert all(len({h.cui for h in hits}) == len(hits) <= k for hits in batched)  # one hit per concept
+        # Each concept is shown by its best name: FAISS's names folded by hand, in FAISS's order.
+        cui_of = dict(kb.query(sa.text("SELECT name_id, cui FROM names")))
+        name_of = dict(kb.query(sa.text("SELECT name_id, str FROM names")))
+        _, ids = index.index.search(index.encoder.encode_queries(queries), 80)
+        batched = index.search(queries, k=10, batch_size=len(queries))
+        for hits, row in zip(batched, ids.tolist(), strict=True):
+            best = {}
+            for name_id in row:
+                best.setdefault(cui_of[name_id], name_of[name_id])
+            if len(best) >= 10 and hits:
+                assert [(h.cui, h.matched_name) for h in hits] == list(best.items())[:10]
+
+
 def test_ivf_round_trip_and_recall_against_exact(nci: Path, tmp_path: Path) -> None:
     with KnowledgeBase(nci) as kb:
         build_index(kb, LexicalEncoder(), tmp_path / "flat")
@@ -125,6 +153,61 @@ def test_ivf_round_trip_and_recall_against_exact(nci: Path, tmp_path: Path) -> N
         again.set_nprobe(64)
         assert [[h.cui for h in r] for r in again.search(queries[:50])] == \
                [[h.cui for h in r] for r in approx.search(queries[:50])]
+
+
+def test_above_the_exact_threshold_auto_picks_fast_scan_pq_re_ranked_on_sq8(nci: Path, tmp_path: Path) -> None:
+    with KnowledgeBase(nci) as kb:
+        build_index(kb, LexicalEncoder(), tmp_path / "flat")
+        info = build_index(kb, LexicalEncoder(), tmp_path / "pq", IndexOptions(exact_max=1000))
+        assert info.index_type == "IDMap,IVF256_HNSW32,PQ64x4fs,Refine(SQ8)" and (info.nprobe, info.refine) == (32, 200)
+        assert build_index(kb, LexicalEncoder(), tmp_path / "small", IndexOptions(exact_max=10**6)).index_type == \
+            "IDMap2,Flat"
+        exact, approx = EntityIndex(tmp_path / "flat", kb), EntityIndex(tmp_path / "pq", kb)
+        rng = random.Random(5)
+        queries = [typo(text, rng) if i % 2 else text for i, (text, _) in enumerate(synonyms(kb, 300, seed=6))]
+        vectors = exact.encoder.encode_queries(queries)
+        true_scores, _ = exact.faiss_search(vectors, 10)
+
+        def tied_recall() -> float:  # the share of returned names scoring at least the exact 10th score
+            _, ids = approx.faiss_search(vectors, 10)
+            found = exact.encoder.encode_queries(exact.names.take(ids.ravel())).reshape(*ids.shape, -1)
+            return float(np.mean(np.einsum("qd,qkd->qk", vectors, found) >= true_scores[:, -1:] - 1e-4))
+
+        assert tied_recall() >= 0.88  # 32 of 256 lists (measured 0.915; the SQ8 scan of `ivf`: 0.933)
+        approx.set_nprobe(256)  # every list: only the PQ candidates re-ranked on SQ8 differ from exact
+        assert tied_recall() >= 0.97
+        approx.set_nprobe(2)
+        assert tied_recall() < 0.85  # nprobe reaches FAISS through the search parameters
+        approx.set_nprobe(32)
+        batched = approx.search(queries, k=10)  # many queries on two threads, one on one: the same hits
+        assert batched == [approx.search([q], k=10)[0] for q in queries]
+
+
+def test_index_kind_by_size_dimension_and_gpu() -> None:
+    kind = faiss_index._index_kind
+    assert kind(10, 256, IndexOptions(exact_max=10), gpus=0) == "flat"
+    assert kind(11, 256, IndexOptions(exact_max=10), gpus=0) == "ivfpq"
+    assert kind(11, 256, IndexOptions(exact_max=10), gpus=1) == "ivf"  # fast-scan PQ has no GPU version
+    assert kind(11, 256, IndexOptions(exact_max=10, use_gpu=False), gpus=1) == "ivfpq"
+    assert kind(11, 102, IndexOptions(exact_max=10), gpus=0) == "ivf"  # no 4-dim sub-vectors
+    with pytest.raises(KebiokgError, match="divisible by 4"):
+        kind(11, 102, IndexOptions(kind="ivfpq"), gpus=0)
+    with pytest.raises(KebiokgError, match="index kind must be one of"):
+        kind(11, 256, IndexOptions(kind="hnsw"), gpus=0)
+
+
+def test_an_index_built_before_ivfpq_still_opens_and_searches_as_built(nci: Path, tmp_path: Path) -> None:
+    """index.json of an earlier version has no `refine`: the index is read as the IVF + SQ8 index it is."""
+    with KnowledgeBase(nci) as kb:
+        build_index(kb, LexicalEncoder(), tmp_path / "ivf", IndexOptions(kind="ivf", nlist=64, nprobe=16))
+        queries = [text for text, _ in synonyms(kb, 100, seed=7)]
+        before = EntityIndex(tmp_path / "ivf", kb).search(queries)
+        meta = tmp_path / "ivf" / "index.json"
+        info = json.loads(meta.read_text())
+        assert info.pop("refine") is None
+        meta.write_text(json.dumps(info))
+        old = EntityIndex(tmp_path / "ivf", kb)
+        assert old.info.refine is None and old.search(queries) == before
 
 
 def test_semantic_type_filter_and_edge_queries(nci: Path, tmp_path: Path, monkeypatch) -> None:

@@ -10,7 +10,7 @@ import click
 
 from kebiokg.errors import KBError
 from kebiokg.graph import Edge, KnowledgeGraph, RelationFilter
-from kebiokg.index import EntityIndex, IndexOptions, LexicalEncoder, build_index, read_index_info
+from kebiokg.index import INDEX_KINDS, EntityIndex, IndexOptions, LexicalEncoder, build_index, read_index_info
 from kebiokg.kb import KnowledgeBase
 from kebiokg.textfiles import decoded_lines, numbered_lines
 
@@ -119,13 +119,18 @@ def path_command(cui_from: str, cui_to: str, db_path: Path, rel: tuple[str, ...]
 @db_option()
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the index to.")
-@click.option("--kind", type=click.Choice(["auto", "flat", "ivf"]), default="auto", show_default=True,
-              help="flat = exact inner product; ivf = IVF + HNSW quantizer + SQ8; auto picks by size.")
+@click.option("--kind", type=click.Choice(INDEX_KINDS), default="auto", show_default=True,
+              help="flat = exact inner product; ivfpq = IVF + HNSW quantizer + 4-bit fast-scan PQ, re-ranked on "
+                   "8-bit codes; ivf = IVF + HNSW quantizer + 8-bit codes (slower); auto: flat up to --exact-max "
+                   "names, ivfpq above (ivf on a GPU).")
 @click.option("--exact-max", default=200_000, show_default=True, help="auto: exact search up to this many names.")
 @click.option("--nlist", type=click.IntRange(1), default=None,
               help="IVF lists (default: about sqrt(names), a power of two).")
 @click.option("--nprobe", type=click.IntRange(1), default=None,
-              help="IVF lists probed per query (default: nlist/128, >= 16; see docs/benchmarks.md).")
+              help="IVF lists probed per query (default: nlist/128, >= 32 for ivfpq, >= 16 for ivf; "
+                   "see docs/benchmarks.md).")
+@click.option("--refine", type=click.IntRange(1), default=200, show_default=True,
+              help="ivfpq: candidates per query re-ranked on the 8-bit codes.")
 @click.option("--dim", default=256, show_default=True, help="Lexical encoder dimension (a power of two).")
 @click.option("--inflections", is_flag=True,
               help="Encode names and queries by their inflection keys (a plural as its singular), as the "
@@ -134,10 +139,11 @@ def path_command(cui_from: str, cui_to: str, db_path: Path, rel: tuple[str, ...]
 @quiet_option()
 @json_option
 def build_index_command(db_path: Path, out_dir: Path, kind: str, exact_max: int, nlist: int | None,
-                        nprobe: int | None, dim: int, inflections: bool, no_gpu: bool, quiet: bool,
+                        nprobe: int | None, refine: int, dim: int, inflections: bool, no_gpu: bool, quiet: bool,
                         as_json: bool) -> None:
     """Build the nearest-entity index over the KB's names (lexical character n-gram encoder)."""
-    options = IndexOptions(kind=kind, exact_max=exact_max, nlist=nlist, nprobe=nprobe, use_gpu=not no_gpu)
+    options = IndexOptions(kind=kind, exact_max=exact_max, nlist=nlist, nprobe=nprobe, refine=refine,
+                           use_gpu=not no_gpu)
     with KnowledgeBase(db_path) as kb:
         try:
             encoder = LexicalEncoder(dim=dim, inflections=inflections)

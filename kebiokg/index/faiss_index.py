@@ -1,12 +1,16 @@
 """The entity index: FAISS over encoder vectors, saved with the KB fingerprint it was built from.
 
 Index type by size (`kind="auto"`): exact inner product (`Flat`) up to `exact_max` vectors; above
-that IVF with an HNSW coarse quantizer and 8-bit scalar quantization (`IVF{nlist}_HNSW32,SQ8`).
+that (`ivfpq`) IVF with an HNSW coarse quantizer whose lists hold 4-bit fast-scan PQ codes (one
+4-dim sub-vector per code), the best `refine` candidates re-ranked on an 8-bit copy of the vectors
+(`IDMap,IVF{nlist}_HNSW32,PQ{dim/4}x4fs,Refine(SQ8)`). Why: scanning SQ8 codes (`ivf`, the
+previous default, `IVF{nlist}_HNSW32,SQ8`) cost ~4 ms a query at 14.9M names; fast-scan PQ reads a
+list several times faster, and the SQ8 re-ranking gives back the recall PQ alone loses.
 Why IVF and not HNSW over the vectors: HNSW's build grows faster than linearly and took ~200 s
 for 1M vectors on 2 cores here, so millions of names would take far more than the 10-minute
 budget; IVF trains on a sample and adds each vector with one coarse-quantizer search (made cheap
-by the HNSW quantizer), and SQ8 keeps 8M x 256-dim vectors in ~2 GB. Recall against exact search
-is measured by `bench/bench_index.py` and tuned with `nprobe`.
+by the HNSW quantizer). Recall against exact search is measured by `bench/bench_index.py` and
+tuned with `nprobe`.
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ TYPES_TABLE = "types"  # entity_id -> "T047|T121"
 _PARALLEL_FROM = 32  # queries per FAISS call from which OpenMP threads pay off (measured)
 _MAX_FETCHED = 50_000_000  # result entries (queries x fetch) one filtered search may hold: about 600 MB
 _GPU_MAX_K = 2048  # faiss-gpu's largest k
+# ivfpq: the HNSW coarse quantizer explores this many candidates per list probed; at ef = nprobe it
+# missed lists a flat quantizer finds, and recall@10 fell by about 0.01 at 1.5M names
+_EF_PER_PROBE = 4
+_MIN_K_FACTOR = 2  # ivfpq: re-rank at least twice the names fetched
 _THREADS_LOCK = threading.Lock()
 
 
@@ -52,10 +60,11 @@ class EntityIndexError(KebiokgError):
 
 @dataclass(frozen=True)
 class IndexOptions:
-    kind: str = "auto"  # "auto", "flat" or "ivf"
-    exact_max: int = 200_000  # auto: exact search up to this many vectors
+    kind: str = "auto"  # "auto", "flat", "ivf" (SQ8 codes) or "ivfpq" (fast-scan PQ, re-ranked on SQ8)
+    exact_max: int = 200_000  # auto: exact search up to this many vectors, ivfpq above
     nlist: int | None = None  # IVF lists; default: sqrt(n) rounded up to a power of two, in [64, 8192]
-    nprobe: int | None = None  # IVF lists searched per query; default nlist / 128, at least 16
+    nprobe: int | None = None  # IVF lists searched per query; default nlist / 128, at least 16 (ivfpq: 32)
+    refine: int = 200  # ivfpq: PQ candidates re-ranked on the SQ8 copy per query (at least twice the fetch)
     train_size: int | None = None  # vectors sampled to train IVF; default 64 x nlist
     batch_size: int = 32_768
     use_gpu: bool = True  # when faiss sees a GPU
@@ -86,6 +95,7 @@ class IndexInfo:
     built_at: str
     tool_version: str
     files: dict | None = None  # name -> bytes and sha256 of every file beside index.json (kebiokg.artefacts)
+    refine: int | None = None  # ivfpq's candidates re-ranked per query; absent in indexes built before ivfpq
 
 
 def gpu_count() -> int:
@@ -97,21 +107,34 @@ def _count(kb: KnowledgeBase, encoder: Encoder) -> int:
     return kb.query(sa.select(sa.func.count()).select_from(table))[0][0]
 
 
-def _index_kind(count: int, options: IndexOptions) -> str:
+INDEX_KINDS = ("auto", "flat", "ivf", "ivfpq")
+# default nprobe = max(floor, nlist / divisor); ivfpq's floor of 32: recall@10 0.958 at 1.5M names (nlist 2048)
+# and 0.961 at 14.9M (nlist 4096), where nlist/128 alone gave 0.941 at 1.5M (docs/benchmarks.md)
+DEFAULT_PROBES = {"ivf": (16, 128), "ivfpq": (32, 128)}
+
+
+def _index_kind(count: int, dim: int, options: IndexOptions, gpus: int) -> str:
+    """auto: exact search for small KBs; ivfpq above, unless a GPU is used (fast-scan stays on the CPU)
+    or the dimension does not split into 4-dim sub-vectors."""
     kind = options.kind
+    if kind not in INDEX_KINDS:
+        raise KebiokgError(f"index kind must be one of {', '.join(INDEX_KINDS)}, not {options.kind!r}")
     if kind == "auto":
-        kind = "flat" if count <= options.exact_max else "ivf"
-    if kind not in ("flat", "ivf"):
-        raise KebiokgError(f"index kind must be auto, flat or ivf, not {options.kind!r}")
+        kind = "flat" if count <= options.exact_max else \
+            "ivf" if (options.use_gpu and gpus) or dim % 4 else "ivfpq"
+    if kind == "ivfpq" and dim % 4:
+        raise KebiokgError(f"index kind ivfpq needs a dimension divisible by 4, not {dim}")
     return kind
 
 
-def _factory_string(kind: str, count: int, options: IndexOptions, on_gpu: bool) -> tuple[str, int | None]:
+def _factory_string(kind: str, count: int, dim: int, options: IndexOptions, on_gpu: bool) -> tuple[str, int | None]:
     if kind == "flat":
         return "IDMap2,Flat", None
     if options.nlist and options.nlist > count:
         raise EntityIndexError(f"--nlist {options.nlist}: more IVF lists than the {count:,} vectors to index")
     nlist = options.nlist or min(8192, count, max(64, 2 ** math.ceil(math.log2(max(1, math.sqrt(count))))))
+    if kind == "ivfpq":  # IDMap: the refine stage numbers vectors by position, not by KB id
+        return f"IDMap,IVF{nlist}_HNSW32,PQ{dim // 4}x4fs,Refine(SQ8)", nlist
     # On a GPU the flat coarse quantizer is fast (and an HNSW one cannot move there).
     return (f"IVF{nlist},SQ8" if on_gpu else f"IVF{nlist}_HNSW32,SQ8"), nlist
 
@@ -126,15 +149,17 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
     if count == 0:
         raise KebiokgError("the KB has nothing to index (no names)")
     with staged_folder(out_dir, META_FILE) as staging:  # a build cut short keeps the index already there
-        kind = _index_kind(count, options)
-        on_gpu = options.use_gpu and gpu_count() > 0 and kind == "ivf"
-        factory, nlist = _factory_string(kind, count, options, on_gpu)
+        gpus = gpu_count()
+        kind = _index_kind(count, encoder.dim, options, gpus)
+        on_gpu = options.use_gpu and gpus > 0 and kind == "ivf"
+        factory, nlist = _factory_string(kind, count, encoder.dim, options, on_gpu)
         index = faiss.index_factory(encoder.dim, factory, faiss.METRIC_INNER_PRODUCT)
         if on_gpu:
             index = faiss.index_cpu_to_all_gpus(index)
         nprobe = None
         if nlist is not None:
-            nprobe = options.nprobe or max(16, nlist // 128)
+            floor, divisor = DEFAULT_PROBES[kind]
+            nprobe = options.nprobe or max(floor, nlist // divisor)
             train_size = min(count, options.train_size or 64 * nlist)
             with progress.task("train IVF", total=None) as task:
                 task.note(f"{train_size:,} vectors, {nlist} lists")
@@ -155,6 +180,7 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
             dim=encoder.dim, count=int(index.ntotal), index_type=factory, nprobe=nprobe,
             build_seconds=round(time.perf_counter() - started, 3),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"), tool_version=__version__,
+            refine=options.refine if kind == "ivfpq" else None,
         )
         with progress.task("lookup tables", total=None) as task:
             task.note("concepts")
@@ -195,9 +221,8 @@ def _name_entity(kb: KnowledgeBase) -> np.ndarray:
     """name_id -> entity_id, so hits on names fold into concepts without a KB round trip."""
     n, c = t.names.c, t.concepts.c
     query = sa.select(c.entity_id).select_from(t.names.join(t.concepts, n.cui == c.cui)).order_by(n.name_id)
-    with kb.engine.connect() as conn:
-        values = [row[0] for row in conn.execute(query)]
-    return np.asarray(values, dtype=np.int32)
+    with kb.engine.connect() as conn:  # no list of Python ints: 14.9M of them held ~0.5 GB during the build
+        return np.fromiter((row[0] for row in conn.execute(query)), dtype=np.int32)
 
 
 def read_index_info(path: Path) -> IndexInfo:
@@ -233,8 +258,9 @@ class EntityIndex:
             self.index = faiss.read_index(str(path / INDEX_FILE))
         except RuntimeError as exc:
             raise EntityIndexError(f"{path / INDEX_FILE}: cannot read the FAISS index (damaged or missing)") from exc
+        self._ivf_params = None
         if self.info.nprobe:
-            faiss.extract_index_ivf(self.index).nprobe = self.info.nprobe
+            self.set_nprobe(self.info.nprobe)
         self.on_gpu = False
         if use_gpu and gpu_count() > 0 and "HNSW" not in self.info.index_type:
             try:
@@ -255,6 +281,10 @@ class EntityIndex:
         """IVF lists searched per query (more: better recall, slower); no effect on exact indexes."""
         if self.info.nprobe is None:
             return
+        if self.info.refine:  # passed with each search (SearchParameters), with the quantizer's effort
+            self._ivf_params = faiss.SearchParametersIVF(
+                nprobe=nprobe, quantizer_params=faiss.SearchParametersHNSW(efSearch=_EF_PER_PROBE * nprobe))
+            return
         try:
             faiss.extract_index_ivf(self.index).nprobe = nprobe
         except RuntimeError:  # a GPU clone: faiss sets it through its parameter space
@@ -271,8 +301,11 @@ class EntityIndex:
 
     def search_vectors(self, vectors: np.ndarray, k: int, semantic_types: list[str] | None = None
                        ) -> list[list[Hit]]:
+        """Top-k concepts per query vector. Folding and lookups run on the whole batch at once (numpy),
+        so a batch costs less per query than single searches; only the Hit objects are made one by one."""
         if len(vectors) == 0:
             return []
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         wanted = self._filter_tuis(semantic_types) if semantic_types else set()
         need = k * 4 if wanted else k  # first guess at the concepts to fetch before a type filter
         fetch = need * 8 if self.info.unit == "name" else need
@@ -280,56 +313,72 @@ class EntityIndex:
         ceiling = max(fetch, min(self.info.count, _MAX_FETCHED // len(vectors)))
         if self.on_gpu:
             fetch, ceiling = min(fetch, _GPU_MAX_K), min(ceiling, _GPU_MAX_K)
-        candidates = self._candidates(vectors, fetch)
+        empty = np.linalg.norm(vectors, axis=1) == 0  # no features (empty, punctuation only): matches nothing
+        results: list[list[Hit]] = [[] for _ in vectors]
+        rows = np.flatnonzero(~empty)
         # A concept with many synonyms can fill the fetched names alone: fetch more for those queries.
-        def usable(hits: list) -> int:  # concepts that survive the type filter
-            return len(hits) if not wanted else sum(bool(wanted & set(self._types(h[0]))) for h in hits)
-
-        while fetch < ceiling:
-            short = [i for i, (hits, more) in enumerate(candidates) if more and usable(hits) < k]
-            if not short:
-                break
+        while len(rows):
+            fetch = min(fetch, self.info.count)
+            scores, ids, entities, kept = self._candidates(vectors[rows], fetch, wanted)
+            short = (kept.sum(axis=1) < k) & (ids[:, -1] >= 0) & (fetch < min(ceiling, self.info.count))
+            done = ~short
+            self._hits(rows[done], scores[done], ids[done], entities[done], kept[done], k, results)
+            rows = rows[short]
             fetch = min(fetch * 4, ceiling)
-            for i, found in zip(short, self._candidates(vectors[short], fetch), strict=True):
-                candidates[i] = found
-        kept = [[h for h in hits if not wanted or wanted & set(self._types(h[0]))][:k] for hits, _ in candidates]
-        return [[Hit(self.cuis[e], e, self.preferred[e], self.names[item] if self.names is not None else None,
-                     score, self._types(e)) for e, score, item in hits] for hits in kept]
+        return results
 
-    def _types(self, entity_id: int) -> list[str]:
-        types = self.types[entity_id]
-        return types.split("|") if types else []
+    def _candidates(self, vectors: np.ndarray, fetch: int, wanted: set[str]
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """FAISS hits as arrays (scores, row ids, entity ids) and a mask of the ones kept: the first
+        (best) hit of each concept in a row that passes the type filter."""
+        scores, ids = self.faiss_search(vectors, fetch)
+        entities = self.name_entity[np.maximum(ids, 0)] if self.name_entity is not None else ids
+        entities = np.where(ids >= 0, entities, -1)
+        order = np.argsort(entities, axis=1, kind="stable")  # stable: the best hit of a concept comes first
+        ranked = np.take_along_axis(entities, order, axis=1)
+        first = np.ones(ranked.shape, dtype=bool)
+        first[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
+        kept = np.empty_like(first)
+        np.put_along_axis(kept, order, first, axis=1)
+        kept &= ids >= 0
+        if wanted:
+            unique, inverse = np.unique(entities[kept], return_inverse=True)
+            passes = np.fromiter((bool(wanted & set(types.split("|"))) for types in self.types.take(unique)),
+                                 dtype=bool, count=len(unique))
+            kept[kept] = passes[inverse]
+        return scores, ids, entities, kept
 
-    def _search(self, vectors: np.ndarray, fetch: int) -> tuple[np.ndarray, np.ndarray]:
-        """FAISS search; a few queries run on one thread (OpenMP start-up cost ~10x a query here)."""
+    def _hits(self, rows: np.ndarray, scores: np.ndarray, ids: np.ndarray, entities: np.ndarray, kept: np.ndarray,
+              k: int, results: list[list[Hit]]) -> None:
+        """The first k kept hits of each row as Hits into `results[rows[i]]`; each table is read once a batch."""
+        chosen = kept & (np.cumsum(kept, axis=1) <= k)
+        which, _ = np.nonzero(chosen)  # row-major: best first within a row
+        entity_ids, items, values = entities[chosen], ids[chosen], scores[chosen].tolist()
+        unique, inverse = np.unique(entity_ids, return_inverse=True)
+        cuis, preferred = self.cuis.take(unique), self.preferred.take(unique)
+        types = [value.split("|") if value else [] for value in self.types.take(unique)]
+        names = self.names.take(items) if self.names is not None else [None] * len(items)
+        for row, e, u, name, score in zip(rows[which].tolist(), entity_ids.tolist(), inverse.tolist(), names, values,
+                                          strict=True):
+            results[row].append(Hit(cuis[u], e, preferred[u], name, score, list(types[u])))
+
+    def faiss_search(self, vectors: np.ndarray, fetch: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, row ids) of the `fetch` nearest rows, as `search` asks FAISS for them (nprobe, re-ranking);
+        a few queries run on one thread (OpenMP start-up cost ~10x a query here)."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        params = None
+        if self._ivf_params is not None:
+            params = faiss.IndexRefineSearchParameters(k_factor=max(_MIN_K_FACTOR, self.info.refine / fetch),
+                                                       base_index_params=self._ivf_params)
         with _THREADS_LOCK:  # the OpenMP thread count is process-wide: one caller changes it at a time
             if len(vectors) >= _PARALLEL_FROM:
-                return self.index.search(vectors, fetch)
+                return self.index.search(vectors, fetch, params=params)
             threads = faiss.omp_get_max_threads()
             faiss.omp_set_num_threads(1)
             try:
-                return self.index.search(vectors, fetch)
+                return self.index.search(vectors, fetch, params=params)
             finally:
                 faiss.omp_set_num_threads(threads)
-
-    def _candidates(self, vectors: np.ndarray, fetch: int) -> list[tuple[list[tuple[int, float, int]], bool]]:
-        """Per query: ([(entity_id, score, row id)] best first, one per concept; whether more exist)."""
-        fetch = min(fetch, self.info.count)
-        scores, ids = self._search(np.ascontiguousarray(vectors, dtype=np.float32), fetch)
-        entity_ids = self.name_entity[np.maximum(ids, 0)] if self.name_entity is not None else ids
-        result = []
-        for row_scores, row_ids, row_entities, norm in zip(scores, ids, entity_ids, np.linalg.norm(vectors, axis=1),
-                                                           strict=True):
-            hits, seen = [], set()
-            if norm == 0:  # a query with no features (empty, punctuation only) matches nothing
-                result.append((hits, False))
-                continue
-            for score, item, entity in zip(row_scores, row_ids, row_entities, strict=True):
-                if item >= 0 and entity not in seen:
-                    seen.add(entity)
-                    hits.append((int(entity), float(score), int(item)))
-            result.append((hits, bool(row_ids[-1] >= 0) and fetch < self.info.count))
-        return result
 
     def _filter_tuis(self, values: list[str]) -> set[str]:
         """A type filter as TUIs (see `kebiokg.semantic_groups`): a value that names no type of this KB
