@@ -34,7 +34,9 @@ FROM (
     GROUP BY c.cui_num, c.cui
 ) a
 LEFT JOIN (
-    SELECT cui, list(DISTINCT tui ORDER BY tui) AS semantic_types FROM stage_mrsty GROUP BY cui
+    -- list_sort(list_distinct()) rather than list(DISTINCT .. ORDER BY): the same list (TUI is never NULL),
+    -- in ~2/3 of the time
+    SELECT cui, list_sort(list_distinct(list(tui))) AS semantic_types FROM stage_mrsty GROUP BY cui
 ) t ON t.cui = a.cui
 ORDER BY entity_id;
 
