@@ -14,7 +14,8 @@ import shutil
 import threading
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,6 +117,9 @@ class LoadReport:
     files: list[FileReport]
     counts: dict[str, int]
     fingerprint_seconds: float = 0.0  # of `seconds`: hashing every row of the KB
+    # Of `seconds`, each step after reading: derive.sql's statements by name, "accounting", "indexes",
+    # "checkpoint" (where a load's time goes, docs/benchmarks.md)
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def load_umls(source: Path | str, db_path: Path | str, options: LoadOptions = LoadOptions(),
@@ -215,6 +219,7 @@ class _Builder:
         self.joined_pieces: dict[str, list[tuple[str, int, bool]]] = {}  # joined file -> where its pieces start
         self.reports: dict[str, FileReport] = {}
         self.semantic_types: list[str] | None = None  # TUIs of --semantic-types, once MRSTY is staged
+        self.step_seconds: dict[str, float] = {}
 
     def build(self) -> LoadReport:
         con, options = self.con, self.options
@@ -237,20 +242,28 @@ class _Builder:
             if stem == "MRCONSO":
                 self._derive_steps("concepts", CONCEPT_STEPS)
         self._derive(wanted)
-        counts = self._account()
+        with self._timed("accounting"):
+            counts = self._account()
         if not counts["concepts"] and not options.allow_empty:
             raise LoadError(self._why_empty())
-        with self.progress.task("indexes") as task:
+        with self.progress.task("indexes") as task, self._timed("indexes"):
             task.note("building")
             con.execute(sql_text("indexes.sql"))
         started = time.perf_counter()
         fingerprint = self._write_meta(counts)
         fingerprint_seconds = time.perf_counter() - started
-        for temp in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
-            con.execute(f"DROP TABLE temp.{temp[0]}")
-        con.execute("CHECKPOINT")
+        with self._timed("checkpoint"):
+            for temp in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
+                con.execute(f"DROP TABLE temp.{temp[0]}")
+            con.execute("CHECKPOINT")
         return LoadReport(Path(), self.release.name, fingerprint, 0.0, list(self.reports.values()), counts,
-                          fingerprint_seconds)
+                          fingerprint_seconds, self.step_seconds)
+
+    @contextmanager
+    def _timed(self, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.step_seconds[step] = round(time.perf_counter() - started, 3)
 
     # -- staging ------------------------------------------------------------------------------
 
@@ -457,7 +470,8 @@ class _Builder:
             for done, name in enumerate(steps):
                 task.note(name)
                 sql = statements[name]
-                self.con.execute(sql, self._params_for(sql))
+                with self._timed(name):
+                    self.con.execute(sql, self._params_for(sql))
                 task.update(done + 1)
 
     def _account(self) -> dict[str, int]:
