@@ -100,7 +100,8 @@ def print_report(title: str, report: dict, wall: float, rss: float) -> None:
     print(f"peak RSS {rss:,.0f} MiB; KB counts: " + ", ".join(f"{k} {v:,}" for k, v in report["counts"].items()
                                                           if k in ("concepts", "names", "relations")))
     rows = sum(v for k, v in report["counts"].items() if k not in ("concepts_without_semantic_type", "names_merged"))
-    print(f"fingerprint (a hash of every row of the KB's {rows:,} rows): {report['fingerprint_seconds']:.2f} s")
+    print(f"fingerprint {report['fingerprint']} (a hash of every row of the KB's {rows:,} rows): "
+          f"{report['fingerprint_seconds']:.2f} s")
     steps = sorted(report["step_seconds"].items(), key=lambda item: -item[1])
     print("steps after reading, s: " + ", ".join(f"{name} {s:.2f}" for name, s in steps if s >= 0.05))
 
