@@ -6,6 +6,10 @@
 Prints wall time, rows/s, MB/s and peak RSS per file and in total for kebiokg at --scale, and the
 kebiokg/naive ratio on one smaller release both load (--naive-scale). Each load runs in its own
 process so its peak RSS is its own. Inputs live in a temporary folder removed at the end.
+
+In the same run, the bare read of the same files: one DuckDB read_csv pass over MRCONSO, MRREL, MRSTY
+and MRDEF (every column as text, count(*) of each), the least any DuckDB load must spend on them, and
+the ratio load/read.
 """
 
 from __future__ import annotations
@@ -39,6 +43,38 @@ def kebiokg_load(release: Path, db: Path, threads: int | None, memory_limit: str
     return wall, rss, json.loads(out)
 
 
+# The files the bare read covers: the big ones every load reads.
+READ_FILES = ("MRCONSO", "MRREL", "MRSTY", "MRDEF")
+
+
+def bare_read(meta: Path, threads: int | None) -> float:
+    """Seconds of one read_csv pass over READ_FILES in its own process (see read_only())."""
+    cmd = [sys.executable, __file__, "--read-only", str(meta)]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    wall, _, _ = measured(cmd)
+    return wall
+
+
+def read_only(meta: Path, threads: int | None) -> None:
+    """Read READ_FILES as the loader does (every column as text, no quoting), keeping nothing."""
+    import duckdb
+
+    from kebiokg.umls_loader.files import open_release
+
+    release = open_release(meta)
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {threads}")
+    counts = []
+    for stem in READ_FILES:
+        columns = ", ".join(f"'{col}': 'VARCHAR'" for col in (*release.layout(stem), "trailing"))
+        paths = ", ".join(f"'{p}'" for p in release.files[stem].pieces)
+        counts.append(f"(SELECT count(*) FROM read_csv([{paths}], delim='|', quote='', escape='', header=false, "
+                      f"auto_detect=false, columns={{{columns}}}, null_padding=true))")
+    con.execute("SELECT " + " + ".join(counts)).fetchone()
+
+
 def naive_load(release: Path, db: Path) -> tuple[float, float]:
     cmd = [sys.executable, str(Path(__file__).with_name("naive_sqlite_load.py")), str(release), str(db)]
     wall, rss, _ = measured(cmd)
@@ -64,7 +100,10 @@ def print_report(title: str, report: dict, wall: float, rss: float) -> None:
     print(f"peak RSS {rss:,.0f} MiB; KB counts: " + ", ".join(f"{k} {v:,}" for k, v in report["counts"].items()
                                                           if k in ("concepts", "names", "relations")))
     rows = sum(v for k, v in report["counts"].items() if k not in ("concepts_without_semantic_type", "names_merged"))
-    print(f"fingerprint (a hash of every row of the KB's {rows:,} rows): {report['fingerprint_seconds']:.2f} s")
+    print(f"fingerprint {report['fingerprint']} (a hash of every row of the KB's {rows:,} rows): "
+          f"{report['fingerprint_seconds']:.2f} s")
+    steps = sorted(report["step_seconds"].items(), key=lambda item: -item[1])
+    print("steps after reading, s: " + ", ".join(f"{name} {s:.2f}" for name, s in steps if s >= 0.05))
 
 
 def main() -> None:
@@ -76,11 +115,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="where the temporary folder goes")
     parser.add_argument("--keep-kb", type=Path, default=None, help="move the full-scale KB here (for bench_index.py)")
+    parser.add_argument("--release", type=Path, default=None,
+                        help="load this synthetic release (made at --scale) instead of generating one; left as is")
+    parser.add_argument("--read-only", type=Path, default=None, help=argparse.SUPPRESS)  # bare_read's process
     args = parser.parse_args()
+    if args.read_only:
+        read_only(args.read_only, args.threads)
+        return
 
     concepts = int(FULL_CONCEPTS * args.scale)
     base = args.workdir or Path(tempfile.gettempdir())
-    need = BYTES_PER_CONCEPT * (concepts + int(FULL_CONCEPTS * args.naive_scale) * 2)
+    need = BYTES_PER_CONCEPT * ((0 if args.release else concepts) + int(FULL_CONCEPTS * args.naive_scale) * 2)
     free = shutil.disk_usage(base).free
     if free < need:
         raise SystemExit(f"not enough free disk in {base}: {free / 1e9:.1f} GB free, {need / 1e9:.1f} GB needed")
@@ -88,13 +133,20 @@ def main() -> None:
           f"date {time.strftime('%Y-%m-%d')}")
     work = Path(tempfile.mkdtemp(prefix="kebiokg-bench-", dir=base))
     try:
-        release = work / "release"
-        seconds = generate(release, concepts, args.seed)
-        size = sum(p.stat().st_size for p in (release / "META").iterdir())
-        print(f"generated {concepts:,} concepts ({size / 1e9:.2f} GB of RRF) in {seconds:.1f} s")
+        release = args.release or work / "release"
+        if not args.release:
+            seconds = generate(release, concepts, args.seed)
+            size = sum(p.stat().st_size for p in (release / "META").iterdir())
+            print(f"generated {concepts:,} concepts ({size / 1e9:.2f} GB of RRF) in {seconds:.1f} s")
         wall, rss, report = kebiokg_load(release, work / "kb.duckdb", args.threads, args.memory_limit)
         print_report(f"kebiokg load-umls at scale {args.scale}", report, wall, rss)
-        shutil.rmtree(release)
+        read = bare_read(release / "META", args.threads)
+        files = [f for f in report["files"] if f["name"].split(".")[0] in READ_FILES]
+        print(f"bare read of {', '.join(f['name'] for f in files)} ({sum(f['rows'] for f in files):,} rows, "
+              f"{sum(f['bytes'] for f in files) / 1e9:.2f} GB; read_csv, every column as text, count(*)): "
+              f"{read:.2f} s; load/read {wall / read:.1f}x")
+        if not args.release:
+            shutil.rmtree(release)
         if args.keep_kb:
             shutil.move(work / "kb.duckdb", args.keep_kb)
         else:

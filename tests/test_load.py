@@ -17,6 +17,7 @@ from helpers import TINY, write_release
 import kebiokg
 from kebiokg.errors import KBError
 from kebiokg.kb import KnowledgeBase
+from kebiokg.sqlfiles import named_statements
 from kebiokg.umls_loader import load as load_module
 from kebiokg.umls_loader.errors import BadRowError, LoadError
 from kebiokg.umls_loader.layouts import RAGGED_FILES
@@ -285,7 +286,10 @@ def test_failed_load_leaves_previous_kb_intact(tiny_release: Path, tmp_path: Pat
 
 def test_kb_meta_records_inputs_and_counts(tiny_release: Path, tmp_path: Path) -> None:
     db = tmp_path / "kb.duckdb"
-    load_umls(tiny_release, db)
+    report = load_umls(tiny_release, db)
+    # every step after reading is timed, within the load's own time
+    assert set(report.step_seconds) == {*named_statements("derive.sql"), "accounting", "indexes", "checkpoint"}
+    assert 0 < sum(report.step_seconds.values()) < report.seconds
     inputs = {i["name"]: i for i in meta(db, "inputs")}
     conso = inputs["MRCONSO.RRF"]
     assert conso["rows"] == len(TINY["MRCONSO"])

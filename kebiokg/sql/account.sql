@@ -7,18 +7,19 @@
 SELECT coalesce(dropped_by, 'kept'), count(*) FROM stage_mrconso GROUP BY 1;
 
 -- name: MRREL
+-- Only rows missing an entity id are looked up in known_numbers.
 SELECT reason, count(*) FROM (
+    SELECT coalesce(dropped_by, 'kept') AS reason FROM stage_mrrel
+    WHERE dropped_by IS NOT NULL OR (subject_id IS NOT NULL AND object_id IS NOT NULL)
+    UNION ALL
     SELECT CASE
-               WHEN r.dropped_by IS NOT NULL THEN r.dropped_by
-               WHEN s.entity_id IS NOT NULL AND o.entity_id IS NOT NULL THEN 'kept'
-               WHEN r.subject_num IS NULL OR r.object_num IS NULL
-                 OR r.subject_num NOT IN (SELECT cui_num FROM known_numbers)
-                 OR r.object_num NOT IN (SELECT cui_num FROM known_numbers) THEN 'unknown_cui'
+               WHEN subject_num IS NULL OR object_num IS NULL
+                 OR subject_num NOT IN (SELECT cui_num FROM known_numbers)
+                 OR object_num NOT IN (SELECT cui_num FROM known_numbers) THEN 'unknown_cui'
                ELSE 'concept_filtered'
-           END AS reason
-    FROM stage_mrrel r
-    LEFT JOIN concept_numbers s ON s.cui_num = r.subject_num
-    LEFT JOIN concept_numbers o ON o.cui_num = r.object_num
+           END
+    FROM stage_mrrel
+    WHERE dropped_by IS NULL AND (subject_id IS NULL OR object_id IS NULL)
 ) GROUP BY 1;
 
 -- name: MRSTY

@@ -1,6 +1,8 @@
 -- Derived tables from the staged RRF files (temp tables stage_<file>; see stage.sql).
 -- Parameters: $langs, $sources, $semantic_types (VARCHAR[] or NULL = all), $keep_suppressed
--- (BOOLEAN), $max_srl (INTEGER or NULL = no limit). Statements run in file order.
+-- (BOOLEAN), $max_srl (INTEGER or NULL = no limit). Statements run in file order: those up to
+-- concept_numbers (load.CONCEPT_STEPS) as soon as MRCONSO is staged, so that MRREL's staging pass
+-- gives relations their entity ids; the rest once every file is staged.
 
 -- name: odd_cuis
 -- CUIs that are not C + 7 digits get negative numbers, so every join below stays on integers.
@@ -11,12 +13,6 @@ FROM (SELECT DISTINCT cui FROM stage_mrconso WHERE cui_num IS NULL AND cui IS NO
 -- name: number_odd_atoms
 UPDATE stage_mrconso SET cui_num = o.cui_num FROM odd_cuis o
 WHERE stage_mrconso.cui_num IS NULL AND stage_mrconso.cui = o.cui;
-
--- name: number_odd_subjects
-UPDATE stage_mrrel SET subject_num = o.cui_num FROM odd_cuis o WHERE stage_mrrel.subject_odd = o.cui;
-
--- name: number_odd_objects
-UPDATE stage_mrrel SET object_num = o.cui_num FROM odd_cuis o WHERE stage_mrrel.object_odd = o.cui;
 
 -- name: ranks
 CREATE TEMP TABLE ranks AS SELECT sab, tty, max(rank) AS rank FROM stage_mrrank GROUP BY ALL;
@@ -38,7 +34,9 @@ FROM (
     GROUP BY c.cui_num, c.cui
 ) a
 LEFT JOIN (
-    SELECT cui, list(DISTINCT tui ORDER BY tui) AS semantic_types FROM stage_mrsty GROUP BY cui
+    -- list_sort(list_distinct()) rather than list(DISTINCT .. ORDER BY): the same list (TUI is never NULL),
+    -- in ~2/3 of the time
+    SELECT cui, list_sort(list_distinct(list(tui))) AS semantic_types FROM stage_mrsty GROUP BY cui
 ) t ON t.cui = a.cui
 ORDER BY entity_id;
 
@@ -72,12 +70,11 @@ CREATE TEMP TABLE known_numbers AS
 SELECT DISTINCT cui_num FROM stage_mrconso WHERE NOT _bad AND cui_num IS NOT NULL;
 
 -- name: relations
+-- Entity ids come from MRREL's staging pass (stage.sql).
 INSERT INTO relations
-SELECT s.entity_id, r.rel, r.rela, o.entity_id, r.sab
-FROM stage_mrrel r
-JOIN concept_numbers s ON s.cui_num = r.subject_num
-JOIN concept_numbers o ON o.cui_num = r.object_num
-WHERE r.dropped_by IS NULL;
+SELECT subject_id, rel, rela, object_id, sab
+FROM stage_mrrel
+WHERE dropped_by IS NULL AND subject_id IS NOT NULL AND object_id IS NOT NULL;
 
 -- name: semantic_types
 INSERT INTO semantic_types

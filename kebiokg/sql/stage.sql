@@ -28,23 +28,32 @@ SELECT CASE WHEN length(CUI) = 8 AND left(CUI, 1) = 'C' THEN try_cast(substr(CUI
 FROM {source};
 
 -- name: MRREL
--- Reading order: MRREL's CUI2 is the subject, CUI1 the object (see docs/kb.md).
-SELECT CASE WHEN length(CUI2) = 8 AND left(CUI2, 1) = 'C' THEN try_cast(substr(CUI2, 2) AS INTEGER) END
-           AS subject_num,
-       CASE WHEN length(CUI1) = 8 AND left(CUI1, 1) = 'C' THEN try_cast(substr(CUI1, 2) AS INTEGER) END
-           AS object_num,
-       CASE WHEN NOT (length(CUI2) = 8 AND left(CUI2, 1) = 'C' AND try_cast(substr(CUI2, 2) AS INTEGER) IS NOT NULL)
-           THEN CUI2 END AS subject_odd,
-       CASE WHEN NOT (length(CUI1) = 8 AND left(CUI1, 1) = 'C' AND try_cast(substr(CUI1, 2) AS INTEGER) IS NOT NULL)
-           THEN CUI1 END AS object_odd,
-       REL AS rel, RELA AS rela, SAB AS sab,
-       _bad,
-       CASE
-           WHEN _bad THEN 'rejected'
-           WHEN NOT $keep_suppressed AND coalesce(SUPPRESS, 'N') <> 'N' THEN 'suppressed'
-           WHEN $sources IS NOT NULL AND NOT coalesce(list_contains($sources, SAB), false) THEN 'source'
-       END AS dropped_by
-FROM {source};
+-- Reading order: MRREL's CUI2 is the subject, CUI1 the object (see docs/kb.md). The concepts exist
+-- by now (derive.sql's concept steps run before MRREL is read), so each endpoint gets its entity id
+-- (NULL: no kept concept) in this pass, and neither `relations` nor the accounting joins again.
+SELECT s.entity_id AS subject_id, o.entity_id AS object_id,
+       coalesce(r.subject_num, os.cui_num) AS subject_num, coalesce(r.object_num, oo.cui_num) AS object_num,
+       r.rel, r.rela, r.sab, r._bad, r.dropped_by
+FROM (
+    SELECT CASE WHEN length(CUI2) = 8 AND left(CUI2, 1) = 'C' THEN try_cast(substr(CUI2, 2) AS INTEGER) END
+               AS subject_num,
+           CASE WHEN length(CUI1) = 8 AND left(CUI1, 1) = 'C' THEN try_cast(substr(CUI1, 2) AS INTEGER) END
+               AS object_num,
+           CUI2 AS subject_cui, CUI1 AS object_cui,
+           REL AS rel, RELA AS rela, SAB AS sab,
+           _bad,
+           CASE
+               WHEN _bad THEN 'rejected'
+               WHEN NOT $keep_suppressed AND coalesce(SUPPRESS, 'N') <> 'N' THEN 'suppressed'
+               WHEN $sources IS NOT NULL AND NOT coalesce(list_contains($sources, SAB), false) THEN 'source'
+           END AS dropped_by
+    FROM {source}
+) r
+-- CUIs of another shape by their number in odd_cuis (derive.sql)
+LEFT JOIN odd_cuis os ON os.cui = CASE WHEN r.subject_num IS NULL THEN r.subject_cui END
+LEFT JOIN odd_cuis oo ON oo.cui = CASE WHEN r.object_num IS NULL THEN r.object_cui END
+LEFT JOIN concept_numbers s ON s.cui_num = coalesce(r.subject_num, os.cui_num)
+LEFT JOIN concept_numbers o ON o.cui_num = coalesce(r.object_num, oo.cui_num);
 
 -- name: texts
 -- MRDEF (text DEF) and MRSAT (text ATN): {columns} are the file's staged columns; a row without

@@ -14,6 +14,8 @@ import shutil
 import threading
 import time
 import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +57,9 @@ FLAGGED_STAGES: dict[str, tuple[str, str | None]] = {
 }
 # Staging order: MRSTY and MRRANK before MRCONSO (its filters use them), MRCONSO before the rest.
 STAGE_ORDER: tuple[str, ...] = ("MRRANK", "MRSAB", "MRSTY", "MRCONSO", "MRREL", "MRDEF", "MRHIER", "MRSAT")
+# The steps of sql/derive.sql (its first ones) that run as soon as MRCONSO is staged: MRREL's staging
+# pass looks its endpoints up in concept_numbers.
+CONCEPT_STEPS: tuple[str, ...] = ("odd_cuis", "number_odd_atoms", "ranks", "concepts", "concept_numbers")
 DERIVED_TABLES: tuple[str, ...] = (
     "concepts", "names", "source_codes", "relations", "semantic_types", "definitions", "sources",
     "name_ranks",
@@ -112,6 +117,9 @@ class LoadReport:
     files: list[FileReport]
     counts: dict[str, int]
     fingerprint_seconds: float = 0.0  # of `seconds`: hashing every row of the KB
+    # Of `seconds`, each step after reading: derive.sql's statements by name, "accounting", "indexes",
+    # "checkpoint" (where a load's time goes, docs/benchmarks.md)
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def load_umls(source: Path | str, db_path: Path | str, options: LoadOptions = LoadOptions(),
@@ -211,6 +219,7 @@ class _Builder:
         self.joined_pieces: dict[str, list[tuple[str, int, bool]]] = {}  # joined file -> where its pieces start
         self.reports: dict[str, FileReport] = {}
         self.semantic_types: list[str] | None = None  # TUIs of --semantic-types, once MRSTY is staged
+        self.step_seconds: dict[str, float] = {}
 
     def build(self) -> LoadReport:
         con, options = self.con, self.options
@@ -230,21 +239,31 @@ class _Builder:
                 self._stage(stem)
             elif stem in DEFAULT_TABLES:
                 self._empty_stage(stem)
+            if stem == "MRCONSO":
+                self._derive_steps("concepts", CONCEPT_STEPS)
         self._derive(wanted)
-        counts = self._account()
+        with self._timed("accounting"):
+            counts = self._account()
         if not counts["concepts"] and not options.allow_empty:
             raise LoadError(self._why_empty())
-        with self.progress.task("indexes") as task:
+        with self.progress.task("indexes") as task, self._timed("indexes"):
             task.note("building")
             con.execute(sql_text("indexes.sql"))
         started = time.perf_counter()
         fingerprint = self._write_meta(counts)
         fingerprint_seconds = time.perf_counter() - started
-        for temp in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
-            con.execute(f"DROP TABLE temp.{temp[0]}")
-        con.execute("CHECKPOINT")
+        with self._timed("checkpoint"):
+            for temp in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
+                con.execute(f"DROP TABLE temp.{temp[0]}")
+            con.execute("CHECKPOINT")
         return LoadReport(Path(), self.release.name, fingerprint, 0.0, list(self.reports.values()), counts,
-                          fingerprint_seconds)
+                          fingerprint_seconds, self.step_seconds)
+
+    @contextmanager
+    def _timed(self, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.step_seconds[step] = round(time.perf_counter() - started, 3)
 
     # -- staging ------------------------------------------------------------------------------
 
@@ -271,8 +290,14 @@ class _Builder:
                 self._run(f"CREATE TABLE {raw} AS SELECT * FROM {source}", rrf, rule, task, report.bytes)
                 source = raw
             select = self._stage_select(stem, source)
-            self._run(f"CREATE TEMP TABLE {table} AS {select}", rrf, rule, task,
-                      0 if self.options.keep_raw else report.bytes, self._params_for(select))
+            # DuckDB would build MRREL's joins' hash tables on the file's rows instead of on concept_numbers
+            # (twice the staging time at 300,000 concepts): keep the join sides as written.
+            self.con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+            try:
+                self._run(f"CREATE TEMP TABLE {table} AS {select}", rrf, rule, task,
+                          0 if self.options.keep_raw else report.bytes, self._params_for(select))
+            finally:
+                self.con.execute("RESET disabled_optimizers")
         report.rejected = self._check_rows(rrf, rule, table, stem not in FLAGGED_STAGES)
         if self.options.keep_raw:  # raw tables hold the well-formed rows, as written
             self.con.execute(f"DELETE FROM {raw} WHERE _bad")
@@ -430,17 +455,23 @@ class _Builder:
         return {key: value for key, value in self._params().items() if f"${key}" in sql}
 
     def _derive(self, wanted: set[str]) -> None:
-        statements = list(named_statements("derive.sql").items())
-        optional = named_statements("derive_optional.sql")
-        schema_optional = named_statements("schema_optional.sql")
+        """The derived tables after CONCEPT_STEPS, and the optional ones of this load."""
+        steps = [name for name in named_statements("derive.sql") if name not in CONCEPT_STEPS]
         for stem, name in (("MRHIER", "hierarchy"), ("MRSAT", "attributes")):
             if stem in wanted:
-                self.con.execute(schema_optional[name])
-                statements.append((name, optional[name]))
-        with self.progress.task("derived tables", total=len(statements), unit="step") as task:
-            for done, (name, sql) in enumerate(statements):
+                self.con.execute(named_statements("schema_optional.sql")[name])
+                steps.append(name)
+        self._derive_steps("derived tables", steps)
+
+    def _derive_steps(self, title: str, steps: Sequence[str]) -> None:
+        """Run these statements of sql/derive.sql (or derive_optional.sql), in order."""
+        statements = {**named_statements("derive.sql"), **named_statements("derive_optional.sql")}
+        with self.progress.task(title, total=len(steps), unit="step") as task:
+            for done, name in enumerate(steps):
                 task.note(name)
-                self.con.execute(sql, self._params_for(sql))
+                sql = statements[name]
+                with self._timed(name):
+                    self.con.execute(sql, self._params_for(sql))
                 task.update(done + 1)
 
     def _account(self) -> dict[str, int]:
