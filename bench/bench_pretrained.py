@@ -126,8 +126,8 @@ def plot(results: dict, seeds: list[int], path: Path) -> None:
                                              for m in MODELS})]
     panels += [(f"{t} test F1", {m: [finetuned[f"{t}|{m}|{s}"]["test"]["f1"] for s in seeds] for m in MODELS})
                for t in task_names]
-    fig, axes = plt.subplots(1, len(panels), figsize=(3 * len(panels), 3.2))
-    for ax, (title, values) in zip(axes, panels, strict=True):
+    fig, axes = plt.subplots(1, len(panels), figsize=(3 * len(panels), 3.2), squeeze=False)
+    for ax, (title, values) in zip(axes[0], panels, strict=True):
         for i, model in enumerate(MODELS):
             ax.bar(i, statistics.fmean(values[model]), 0.6, color=f"C{i}")
             ax.plot([i] * len(values[model]), values[model], "k.", markersize=5)
