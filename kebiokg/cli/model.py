@@ -26,12 +26,12 @@ def quiet_transformers(quiet: bool) -> None:
 
 
 def _pretrain_plain(base_model: str | None, corpus: Path, out: Path, args, device: str | None, quiet: bool,
-                    as_json: bool, entity_masking: bool) -> None:
+                    as_json: bool, entity_masking: bool, head_only: bool) -> None:
     from kebiokg.pretraining.baseline import pretrain_plain_mlm
 
     if base_model is None:
         raise KebiokgError("--objective mlm continues a masked LM: give --base-model")
-    history = pretrain_plain_mlm(base_model, corpus, out, args, progress_for(quiet), device, entity_masking)
+    history = pretrain_plain_mlm(base_model, corpus, out, args, progress_for(quiet), device, entity_masking, head_only)
     last = history[-1] if history else {}
     if as_json:
         echo_json({"out": str(out), "global_step": last.get("step", 0), "last": last})
@@ -110,6 +110,9 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
                    "sampled scorer), or not at all.")
 @dataclass_options(TrainArgs, "max_steps", "batch_size", "grad_accum", "learning_rate", "warmup_ratio",
                    "max_length", "mlm_probability", "seed", "save_steps", "log_steps")
+@click.option("--head-only", is_flag=True,
+              help="mlm and mlm-entity: train only the masked-LM head (the encoder and its embeddings stay frozen), "
+                   "e.g. to fit the head a sentence encoder lacks before objectives are compared from it.")
 @click.option("--resume", is_flag=True,
               help="Continue from the newest whole checkpoint-K/ in --out (damaged newer ones are skipped with a "
                    "warning), on the same corpus.")
@@ -121,7 +124,7 @@ def train_tokenizer_command(corpora: tuple[Path, ...], out: Path, vocab_size: in
 def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Path, base_model: str | None,
                      from_config: str | None, tokenizer_path: Path | None, vocab_size: int, entity_init: str,
                      kge_dir: Path | None, kge_epochs: int | None, entity_scorer: str, candidate_search: str,
-                     index_refresh: int, entity_table_mode: str, resume: bool, allow_no_entities: bool,
+                     index_refresh: int, entity_table_mode: str, head_only: bool, resume: bool, allow_no_entities: bool,
                      device: str | None, quiet: bool, as_json: bool, **settings) -> None:
     """Pretrain KeBioLM (MLM with whole-entity masking + entity detection + entity linking) on an
     annotated corpus, against the entities of the KB; or, with --objective mlm, the plain-MLM baseline."""
@@ -134,8 +137,10 @@ def pretrain_command(db_path: Path | None, objective: str, corpus: Path, out: Pa
     if device is not None:
         pick_device(device)  # a wrong --device fails here, before any loading
     if objective in ("mlm", "mlm-entity"):
-        _pretrain_plain(base_model, corpus, out, args, device, quiet, as_json, objective == "mlm-entity")
+        _pretrain_plain(base_model, corpus, out, args, device, quiet, as_json, objective == "mlm-entity", head_only)
         return
+    if head_only:
+        raise KebiokgError("--head-only trains a plain masked LM's head: use it with --objective mlm or mlm-entity")
     if db_path is None:
         raise KebiokgError("pretrain: --db is required (the KB whose entities the model links to)")
     rank, world = setup_distributed()

@@ -30,9 +30,13 @@ def random_bert(tokenizer, hidden: int, layers: int, seed: int, max_positions: i
 
 
 def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, progress: Progress | None = None,
-                       device: str | None = None, entity_masking: bool = False) -> list[dict]:
+                       device: str | None = None, entity_masking: bool = False, head_only: bool = False) -> list[dict]:
     """Continue a masked LM (folder or hub id) with plain MLM on the corpus; saves the model, its
     tokenizer, log.jsonl and loss.png in `out`; returns the log.
+
+    `head_only` trains the masked-LM head alone (its transform and bias; the encoder, and the input
+    embeddings a tied decoder shares, stay as they are): it fits the head a checkpoint lacks (sentence
+    encoders ship none), so that runs continued from it start from a head that already names words.
 
     Whole-word masking by default (BERT's); `entity_masking` masks each corpus mention whole, as
     KeBioLM does. The difference matters for facts: under whole-word masking the other words of a
@@ -53,6 +57,8 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
         tokenizer = AutoTokenizer.from_pretrained(base)
     except (OSError, ValueError) as exc:
         raise KebiokgError(f"{base}: not a masked LM folder or hub id ({str(exc).splitlines()[0]})") from exc
+    if head_only:
+        model.base_model.requires_grad_(False)
     torch.manual_seed(args.seed)
     stream = WindowStream(corpus, tokenizer, EntityVocabulary([]), args.max_length, args.seed, args.shuffle_buffer)
     optimizer = torch.optim.AdamW(parameter_groups(model, args.weight_decay), lr=args.learning_rate)
@@ -61,8 +67,8 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
     out.mkdir(parents=True, exist_ok=True)
     history: list[dict] = []
     window = LogWindow(["mlm_loss"])
-    with progress.task("pretrain (plain MLM, whole-entity masking)" if entity_masking else "pretrain (plain MLM)",
-                       total=args.max_steps, unit="steps") as task:
+    title = "pretrain (plain MLM, whole-entity masking" if entity_masking else "pretrain (plain MLM"
+    with progress.task(title + (", head only)" if head_only else ")"), total=args.max_steps, unit="steps") as task:
         micro_batches = stream.micro_batches(args.batch_size, iter(range(args.max_steps * args.grad_accum)))
         for step in range(1, args.max_steps + 1):
             for _ in range(args.grad_accum):  # the micro-batches KeBioLM's step takes in one process
