@@ -2,7 +2,8 @@
 MiniLM on real text, then probed and fine-tuned (docs/knowledge.md, "Real text from a pretrained
 encoder", written before this ran).
 
-    python bench/bench_pretrained.py [--seeds 0,1,2] [--steps 100] [--head-steps 300] [--finetune-steps 50] [--workdir DIR]
+    python bench/bench_pretrained.py [--seeds 0,1,2] [--steps 100] [--head-steps 300] [--finetune-steps 50] \\
+        [--workdir DIR]
     python bench/bench_pretrained.py --from-results DIR/results.json [--plot PNG]
 
 With `--workdir`, everything stays in DIR (results.json written as runs finish) and a rerun with the
@@ -17,11 +18,12 @@ injected knowledge, not generalisation).
 
 Per seed, one common start: the encoder with its masked-LM head (drawn from the seed where the
 checkpoint lacks one; with --head-steps N that head is then fitted alone for N steps, the encoder
-frozen, and the start is probed beside the two models as their reference). From it, (b) plain MLM with KeBioLM's whole-entity masking (`pretrain
---objective mlm-entity`) and (c) KeBioLM (`pretrain --base-model`, KGE table) continue for the same
-steps, batches, masking and schedule. Both are probed on SAMPLE_NCIM's test facts and fine-tuned on
-BC5-chem, BC5-disease, NCBI-disease NER and BC5CDR CID with the same seed. Reports the mean and 95%
-interval over seeds of each model, and of the paired difference (c) - (b), which decides.
+frozen, and the start is probed beside the two models as their reference). From it, (b) plain MLM
+with KeBioLM's whole-entity masking (`pretrain --objective mlm-entity`) and (c) KeBioLM (`pretrain
+--base-model`, KGE table) continue for the same steps, batches, masking and schedule. Both are
+probed on SAMPLE_NCIM's test facts and fine-tuned on BC5-chem, BC5-disease, NCBI-disease NER and
+BC5CDR CID with the same seed. Reports the mean and 95% interval over seeds of each model, and of
+the paired difference (c) - (b), which decides.
 """
 
 from __future__ import annotations

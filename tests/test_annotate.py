@@ -109,6 +109,23 @@ def dictionary(kb: KnowledgeBase) -> Dictionary:
     return Dictionary.build(kb)
 
 
+def test_the_dictionary_build_spills_outside_the_kb_folder(kb: KnowledgeBase, monkeypatch) -> None:
+    """DuckDB spills past its memory limit to a folder of the system's, removed afterwards, not to its
+    default beside the KB (a shared KB's folder may be read-only)."""
+    seen = []
+    pages = dictionary_module._pages
+
+    def recording(raw, statements, count):
+        seen.append(Path(raw.execute("SELECT current_setting('temp_directory')").fetchone()[0]))
+        yield from pages(raw, statements, count)
+
+    monkeypatch.setattr(dictionary_module, "_pages", recording)
+    Dictionary.build(kb)
+    kb_folder = Path(kb.url.removeprefix("duckdb:///")).parent
+    assert seen and seen[0].is_absolute() and kb_folder not in seen[0].parents and seen[0] != kb_folder
+    assert not seen[0].exists()
+
+
 def linked(linker: Linker, text: str) -> list[tuple[str, str]]:
     return [(e.text, e.cui) for e in linker.annotate("d", text).entities]
 

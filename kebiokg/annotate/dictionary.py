@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import tempfile
 import unicodedata
 import warnings
 from array import array
@@ -72,7 +73,8 @@ _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing of an edge key 
 _PAGE = 500_000  # candidate rows (and concepts) read from the KB at a time
 _SIMILARITY_CHUNK = 16_384  # names encoded at a time (two 16 MiB matrices)
 # DuckDB's memory while the dictionary's tables are made and read, instead of its default of 80% of RAM;
-# it spills the rest to its temporary directory (docs/benchmarks.md, "At UMLS scale")
+# it spills the rest to a temporary folder of the system's, not to its default beside the KB, whose
+# folder may be read-only (a shared release) (docs/benchmarks.md, "At UMLS scale")
 _DUCKDB_MEMORY = "2GiB"
 _ASCII_FOLD = {i: (chr(i).lower() if chr(i).isalnum() else " ") for i in range(128)}
 _ASCII_FOLD[ord("'")] = _APOSTROPHE
@@ -229,10 +231,11 @@ class Dictionary:
               progress: Progress | None = None) -> Dictionary:
         progress = progress or NullProgress()
         statements = named_statements("dictionary.sql")
-        with kb.engine.connect() as conn:
+        with kb.engine.connect() as conn, tempfile.TemporaryDirectory(prefix="kebiokg-dictionary-") as spill:
             raw = conn.connection.dbapi_connection
             raw.execute(sql_text("normalize.sql"))  # the macros dictionary.sql calls
             raw.execute(f"SET memory_limit = '{_DUCKDB_MEMORY}'")
+            raw.execute("SET temp_directory = ?", [spill])
             try:
                 count, top_rank = _prepare(raw, statements, options)
                 if not count:
@@ -270,7 +273,8 @@ class Dictionary:
             finally:
                 raw.execute(statements["drop_dictionary_names"])
                 raw.execute(statements["drop_dictionary_rows"])
-                raw.execute("RESET memory_limit")  # kebiokg sets it nowhere else
+                raw.execute("RESET memory_limit")  # kebiokg sets them nowhere else
+                raw.execute("RESET temp_directory")
             cuis, type_ids, type_lists = _entities(raw, statements)
         if options.inflections:  # every word keyed to a key word reads as it: "disorders", "analyses"
             for word, word_id in list(trie.word_ids.items()):
