@@ -128,19 +128,21 @@ def test_a_batch_finds_exactly_what_single_searches_find(nci: Path, tmp_path: Pa
             assert batched == [index.search([q], k=k, semantic_types=types)[0] for q in queries]
             assert sum(map(bool, batched)) >= len(queries) - 2 and not batched[5] and not batched[6]
             assert all(len({h.cui for h in hits}) == len(hits) <= k for hits in batched)  # one hit per concept
-        # Each concept is shown by its best name: FAISS's strings expanded into their concepts (by their
-        # first name of the string) and folded by hand, in FAISS's order.
-        rows = kb.query(sa.text("SELECT norm, cui, str FROM names ORDER BY name_id"))
-        concepts_of: dict[str, dict[str, str]] = {}
-        for norm, cui, name in rows:
-            concepts_of.setdefault(norm, {}).setdefault(cui, name)
-        strings = list(concepts_of)  # numbered by their first name
+        # Each concept is shown by its best name: FAISS's strings expanded into their concepts (by entity id,
+        # each with its best-ranked name of the string) and folded by hand, in FAISS's order.
+        rows = kb.query(sa.text("SELECT n.norm, c.entity_id, n.cui, n.str FROM names n JOIN concepts c USING (cui) "
+                                "ORDER BY n.rank DESC, n.name_id"))
+        first_name = dict(kb.query(sa.text("SELECT norm, min(name_id) FROM names GROUP BY norm")))
+        concepts_of: dict[str, dict[int, tuple[str, str]]] = {}
+        for norm, entity, cui, name in rows:
+            concepts_of.setdefault(norm, {}).setdefault(entity, (cui, name))
+        strings = sorted(concepts_of, key=first_name.get)  # numbered by their first name
         _, ids = index.index.search(index.encoder.encode_queries(queries), 80)
         batched = index.search(queries, k=10, batch_size=len(queries))
         for hits, row in zip(batched, ids.tolist(), strict=True):
             best = {}
             for string_id in row:
-                for cui, name in concepts_of[strings[string_id]].items():
+                for _, (cui, name) in sorted(concepts_of[strings[string_id]].items()):
                     best.setdefault(cui, name)
             if len(best) >= 10 and hits:
                 assert [(h.cui, h.matched_name) for h in hits] == list(best.items())[:10]

@@ -42,7 +42,7 @@ class Encoder(Protocol):
 
     def string_entries(self, kb: KnowledgeBase) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Unit "name" only: (string id, entity id, name id) arrays sorted by string id, each concept once per
-        string with its first name that reads as the string (the name a hit on the string shows)."""
+        string with its best-ranked name that reads as the string (the name a hit on the string shows)."""
 
     def sample_kb(self, kb: KnowledgeBase, size: int, seed: int) -> np.ndarray:
         """A deterministic sample of up to `size` KB vectors, to train an approximate index."""

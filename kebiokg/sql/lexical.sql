@@ -18,10 +18,11 @@ SELECT count(*) FROM kb_strings($inflections);
 SELECT string FROM kb_strings($inflections) WHERE string_id IN (SELECT unnest($ids)) ORDER BY string_id;
 
 -- name: string_entries
--- Each string's concepts, each once with its first name of that string (what a hit shows as matched).
-SELECT s.string_id, c.entity_id, min(n.name_id) AS name_id
+-- Each string's concepts by entity id, each once with its best-ranked name of that string (what a hit
+-- shows as matched, as `KnowledgeBase.names` lists a concept's names: rank first).
+SELECT s.string_id, c.entity_id, first(n.name_id ORDER BY n.rank DESC, n.name_id) AS name_id
 FROM names n
 JOIN kb_strings($inflections) s ON s.string = CASE WHEN $inflections THEN kb_inflection_key(n.norm) ELSE n.norm END
 JOIN concepts c ON c.cui = n.cui
 GROUP BY s.string_id, c.entity_id
-ORDER BY s.string_id, name_id;
+ORDER BY s.string_id, c.entity_id;
