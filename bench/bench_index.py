@@ -6,7 +6,8 @@
 Scale part: generate and load a synthetic release, build the index `build-index` picks by size and
 the previous default (`--kind ivf`), each in its own process (wall time, peak RSS, size on disk),
 then measure both in the same run: single-query p50/p99 (end to end: encode, FAISS, fold names into
-concepts, table lookups), batched throughput, and recall@10 against exact search on the same vectors.
+concepts, table lookups), batched throughput, and recall@10 against exact search on the same vectors
+(each index's own rows: a distinct string each, or a name each in an index built before format 2).
 Peer part (real SAMPLE_NCI names): scispaCy's candidate generator (char 3-gram TF-IDF + HNSW)
 and kebiokg on the same names and the same mention strings, in the same run.
 """
@@ -21,6 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +41,8 @@ def sample_names(kb: KnowledgeBase, count: int, seed: int) -> list[tuple[int, st
     """(name_id, str, cui) for `count` names spread evenly over the name table."""
     total = kb.query(sa.text("SELECT count(*) FROM names"))[0][0]
     ids = sorted(random.Random(seed).sample(range(total), min(count, total)))
-    rows = kb.query(sa.text("SELECT name_id, str, cui FROM names WHERE name_id IN (SELECT unnest(:ids))"),
-                   {"ids": ids})
+    rows = kb.query(sa.text("SELECT name_id, str, cui FROM names WHERE name_id IN (SELECT unnest(:ids)) "
+                            "ORDER BY name_id"), {"ids": ids})  # ordered: the same queries get a typo in every run
     return [tuple(r) for r in rows]
 
 
@@ -62,12 +64,31 @@ def typo(text: str, rng: random.Random) -> str:
     return text[:i] + text[i + 1] + text[i] + text[i + 2:]
 
 
-def exact_top_k(encoder: LexicalEncoder, kb: KnowledgeBase, queries: np.ndarray, k: int
+def kb_rows(index: EntityIndex, kb: KnowledgeBase, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The KB's (row ids, vectors) as `index` numbers its rows: a distinct string each, or, in an index
+    built before format 2, a name each."""
+    if index.string_offsets is not None:
+        yield from index.encoder.encode_kb(kb, batch_size)
+        return
+    with kb.engine.connect() as conn:
+        result = conn.execute(sa.text("SELECT name_id, norm FROM names ORDER BY name_id"))
+        while rows := result.fetchmany(batch_size):
+            yield np.array([r[0] for r in rows], dtype=np.int64), index.encoder.encode_queries([r[1] for r in rows])
+
+
+def row_names(index: EntityIndex, rows: np.ndarray) -> np.ndarray:
+    """A name id that reads as each row of `index` (-1 stays -1)."""
+    if index.string_offsets is None:
+        return rows
+    return np.where(rows >= 0, index.string_names[index.string_offsets[np.maximum(rows, 0)]], -1)
+
+
+def exact_top_k(index: EntityIndex, kb: KnowledgeBase, queries: np.ndarray, k: int
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Brute-force top-k (name ids, scores) by inner product, streaming the KB's vectors in batches."""
+    """Brute-force top-k (row ids, scores) by inner product, streaming the KB's vectors in batches."""
     best_scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
     best_ids = np.full((len(queries), k), -1, dtype=np.int64)
-    for ids, vectors in encoder.encode_kb(kb, 65_536):
+    for ids, vectors in kb_rows(index, kb, 65_536):
         scores = queries @ vectors.T
         all_scores = np.concatenate([best_scores, scores], axis=1)
         all_ids = np.concatenate([best_ids, np.broadcast_to(ids, scores.shape)], axis=1)
@@ -77,13 +98,16 @@ def exact_top_k(encoder: LexicalEncoder, kb: KnowledgeBase, queries: np.ndarray,
     return best_ids, best_scores
 
 
-def recall_with_ties(encoder: LexicalEncoder, kb: KnowledgeBase, queries: np.ndarray, approx: np.ndarray,
+def recall_with_ties(index: EntityIndex, kb: KnowledgeBase, queries: np.ndarray, approx: np.ndarray,
                      exact_scores: np.ndarray) -> float:
     """Recall@k that counts a hit as right when its true score reaches the k-th exact score.
 
-    Many names normalize to the same string (one per source and term type) and so share a vector;
-    which of the tied names exact search returns is arbitrary, so plain id overlap understates recall.
+    In an index of a vector per name (before format 2) many names normalize to the same string and
+    so share a vector; which of the tied names exact search returns is arbitrary, so plain id overlap
+    understates recall. In one of a vector per distinct string, different strings can still tie.
     """
+    encoder = index.encoder
+    approx = row_names(index, approx)
     ids = sorted({int(i) for i in approx.ravel() if i >= 0})
     rows = kb.query(sa.text("SELECT name_id, norm FROM names WHERE name_id IN (SELECT unnest(:ids))"), {"ids": ids})
     position = {name_id: i for i, (name_id, _) in enumerate(rows)}
@@ -118,15 +142,16 @@ def scale_part(args: argparse.Namespace, work: Path) -> None:
         queries = [typo(text, rng) if i % 2 else text for i, (_, text, _) in enumerate(sample)]
         gold = [cui for _, _, cui in sample]
         vectors = encoder.encode_queries(queries)
-        started = time.perf_counter()
-        exact, exact_scores = exact_top_k(encoder, kb, vectors, 10)
-        print(f"exact top-10 of {len(queries):,} queries by brute force: {time.perf_counter() - started:.0f} s")
-        print(f"{'index':<44} {'nprobe':>6} {'p50 ms':>7} {'p99 ms':>7} {'single q/s':>10} {'batch q/s':>10} "
+        print(f"{'index':<56} {'nprobe':>6} {'p50 ms':>7} {'p99 ms':>7} {'single q/s':>10} {'batch q/s':>10} "
               f"{'R@10 ids':>9} {'R@10 ties':>10} {'concept R@10':>13}")
         sweep = [int(n) for n in args.nprobe_sweep.split(",")] if args.nprobe_sweep else [None]
         runs = [(index_dir, sweep)] + ([(baseline_dir, [None])] if baseline_dir is not None else [])
         for folder, nprobes in runs:
             index = EntityIndex(folder, kb)  # one open at a time: at UMLS scale each holds ~4-5 GB
+            started = time.perf_counter()
+            exact, exact_scores = exact_top_k(index, kb, vectors, 10)
+            print(f"(format {index.info.format}: exact top-10 of {len(queries):,} queries over its "
+                  f"{index.info.count:,} rows by brute force: {time.perf_counter() - started:.0f} s)")
             for nprobe in nprobes:
                 nprobe = nprobe or index.info.nprobe
                 if nprobe:
@@ -139,9 +164,10 @@ def scale_part(args: argparse.Namespace, work: Path) -> None:
                                           for cui, hits in zip(gold, results, strict=True)])
                 _, approx = index.faiss_search(vectors, 10)  # the candidates search() gets from FAISS
                 recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
-                tied = recall_with_ties(encoder, kb, vectors, approx, exact_scores)
+                tied = recall_with_ties(index, kb, vectors, approx, exact_scores)
                 p50 = 1000 * latencies[len(latencies) // 2]
-                print(f"{index.info.index_type:<44} {nprobe or '-':>6} {p50:>7.2f} "
+                label = f"{index.info.index_type} (format {index.info.format})"
+                print(f"{label:<56} {nprobe or '-':>6} {p50:>7.2f} "
                       f"{1000 * latencies[int(len(latencies) * 0.99)]:>7.2f} {len(latencies) / sum(latencies):>10,.0f} "
                       f"{len(queries) / batched:>10,.0f} {recall:>9.3f} {tied:>10.3f} {concept_recall:>13.3f}",
                       flush=True)
@@ -161,7 +187,8 @@ def build(db: Path, index_dir: Path, args: argparse.Namespace, extra: list[str])
     info = json.loads(out)
     size = sum(p.stat().st_size for p in index_dir.iterdir())
     label = " ".join(extra) or "(kind by size)"
-    print(f"\nbuild-index {label}: {info['count']:,} names, {info['index_type']} (nprobe {info['nprobe']}), "
+    print(f"\nbuild-index {label}: {info['count']:,} distinct strings of {info['names']:,} names, "
+          f"{info['index_type']} (nprobe {info['nprobe']}), "
           f"{wall:.0f} s wall, peak RSS {rss:,.0f} MiB, {size / 1e9:.2f} GB on disk", flush=True)
     return index_dir
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 import sqlalchemy as sa
@@ -22,7 +24,9 @@ from kebiokg.index import (
     register_encoder,
 )
 from kebiokg.index.faiss_index import EntityIndexError
+from kebiokg.index.lookup import TABLE_SUFFIXES
 from kebiokg.kb import KnowledgeBase
+from kebiokg.normalize import inflection_key
 from kebiokg.semantic_groups import SEMANTIC_GROUPS
 from kebiokg.umls_loader.load import LoadOptions, load_umls
 
@@ -54,14 +58,17 @@ def test_lexical_encoder_reads_plurals_as_their_singular_when_asked() -> None:
 
 
 def test_kb_names_are_keyed_in_sql_as_queries_are_in_python(nci: Path) -> None:
-    """The index encodes names keyed by kb_inflection_key, queries by inflection_key: the same vectors."""
+    """The index encodes names keyed by kb_inflection_key, queries by inflection_key: the same vectors,
+    one per distinct key, and each string's names read as that string."""
     encoder = LexicalEncoder(inflections=True)
     with KnowledgeBase(nci) as kb:
         ids, vectors = next(encoder.encode_kb(kb, batch_size=20_000))
         norms = dict(kb.query(sa.text("SELECT name_id, norm FROM names")))
+        strings, _, names = encoder.string_entries(kb)
         sample = encoder.sample_kb(kb, 500, seed=0)
-    assert len(ids) == len(norms) > 5000
-    assert np.array_equal(vectors, encoder.encode_queries([norms[i] for i in ids.tolist()]))
+    assert np.array_equal(ids, np.arange(len(ids))) and len(ids) == len({inflection_key(n) for n in norms.values()})
+    assert len(norms) > len(ids) > 5000
+    assert np.array_equal(vectors[strings], encoder.encode_queries([norms[i] for i in names.tolist()]))
     assert sample.shape == (500, 256) and all((vectors == row).all(axis=1).any() for row in sample[:5])
 
 
@@ -121,17 +128,103 @@ def test_a_batch_finds_exactly_what_single_searches_find(nci: Path, tmp_path: Pa
             assert batched == [index.search([q], k=k, semantic_types=types)[0] for q in queries]
             assert sum(map(bool, batched)) >= len(queries) - 2 and not batched[5] and not batched[6]
             assert all(len({h.cui for h in hits}) == len(hits) <= k for hits in batched)  # one hit per concept
-        # Each concept is shown by its best name: FAISS's names folded by hand, in FAISS's order.
-        cui_of = dict(kb.query(sa.text("SELECT name_id, cui FROM names")))
-        name_of = dict(kb.query(sa.text("SELECT name_id, str FROM names")))
+        # Each concept is shown by its best name: FAISS's strings expanded into their concepts (by entity id,
+        # each with its best-ranked name of the string) and folded by hand, in FAISS's order.
+        rows = kb.query(sa.text("SELECT n.norm, c.entity_id, n.cui, n.str FROM names n JOIN concepts c USING (cui) "
+                                "ORDER BY n.rank DESC, n.name_id"))
+        first_name = dict(kb.query(sa.text("SELECT norm, min(name_id) FROM names GROUP BY norm")))
+        concepts_of: dict[str, dict[int, tuple[str, str]]] = {}
+        for norm, entity, cui, name in rows:
+            concepts_of.setdefault(norm, {}).setdefault(entity, (cui, name))
+        strings = sorted(concepts_of, key=first_name.get)  # numbered by their first name
         _, ids = index.index.search(index.encoder.encode_queries(queries), 80)
         batched = index.search(queries, k=10, batch_size=len(queries))
         for hits, row in zip(batched, ids.tolist(), strict=True):
             best = {}
-            for name_id in row:
-                best.setdefault(cui_of[name_id], name_of[name_id])
+            for string_id in row:
+                for _, (cui, name) in sorted(concepts_of[strings[string_id]].items()):
+                    best.setdefault(cui, name)
             if len(best) >= 10 and hits:
                 assert [(h.cui, h.matched_name) for h in hits] == list(best.items())[:10]
+
+
+def index_before_strings(kb: KnowledgeBase, built: Path, out: Path) -> None:
+    """The folder `build-index` wrote before format 2, for the KB of `built`: an exact index of a vector per
+    name (numbered by name_id), name_entity.npy, and index.json without `format` and `names`."""
+    info = json.loads((built / faiss_index.META_FILE).read_text())
+    out.mkdir()
+    tables = [f"{table}{suffix}" for table in ("names", "cuis", "preferred", "types") for suffix in TABLE_SUFFIXES]
+    for name in tables:
+        shutil.copy(built / name, out / name)
+    rows = kb.query(sa.text("SELECT n.name_id, n.norm, c.entity_id FROM names n JOIN concepts c USING (cui) "
+                            "ORDER BY n.name_id"))
+    index = faiss.index_factory(info["dim"], "IDMap2,Flat", faiss.METRIC_INNER_PRODUCT)
+    index.add_with_ids(LexicalEncoder(dim=info["dim"]).encode_normalized([norm for _, norm, _ in rows]),
+                       np.array([name_id for name_id, _, _ in rows], dtype=np.int64))
+    faiss.write_index(index, str(out / faiss_index.INDEX_FILE))
+    np.save(out / faiss_index.NAME_ENTITY_FILE, np.array([entity for _, _, entity in rows], dtype=np.int32))
+    del info["format"], info["names"]
+    info.update(count=len(rows), files=artefacts.record_files(out, [faiss_index.INDEX_FILE,
+                                                                    faiss_index.NAME_ENTITY_FILE, *tables]))
+    (out / faiss_index.META_FILE).write_text(json.dumps(info))
+
+
+def assert_exact_concept_search(kb: KnowledgeBase, index: EntityIndex, queries: list[str], k: int,
+                                types: list[str] | None = None) -> None:
+    """Hits are the top-k concepts of brute force over every KB name (a concept scores as its best name),
+    best first, up to ties: their scores are the k best, every concept that beats the k-th is there,
+    and each shows a name of its own that scores as the hit."""
+    rows = kb.query(sa.text("SELECT cui, str, norm FROM names ORDER BY name_id"))
+    cuis = sorted({cui for cui, _, _ in rows})
+    position = {cui: i for i, cui in enumerate(cuis)}
+    concept_of_name = np.array([position[cui] for cui, _, _ in rows])
+    norm_of = {(cui, name): norm for cui, name, norm in rows}
+    vectors = index.encoder.encode_normalized([norm for _, _, norm in rows])
+    allowed = np.ones(len(cuis), dtype=bool)
+    if types:
+        wanted = set(kb.semantic_type_filter(types))
+        typed = {cui for cui, tui in kb.query(sa.text("SELECT cui, tui FROM semantic_types")) if tui in wanted}
+        allowed = np.array([cui in typed for cui in cuis])
+    for query, hits in zip(queries, index.search(queries, k=k, semantic_types=types), strict=True):
+        vector = index.encoder.encode_queries([query])[0]
+        best = np.full(len(cuis), -np.inf, dtype=np.float32)
+        np.maximum.at(best, concept_of_name, vectors @ vector)
+        best[~allowed] = -np.inf
+        expected = np.sort(best[np.isfinite(best)])[::-1][:k]
+        assert np.allclose([h.score for h in hits], expected, atol=1e-5), query
+        beaten = {cuis[c] for c in np.flatnonzero(best > expected[-1] + 1e-5)}
+        assert beaten <= {h.cui for h in hits}, query
+        for hit in hits:
+            assert np.isclose(best[position[hit.cui]], hit.score, atol=1e-5), (query, hit)
+            matched = index.encoder.encode_normalized([norm_of[hit.cui, hit.matched_name]])[0]
+            assert np.isclose(matched @ vector, hit.score, atol=1e-5), (query, hit)
+
+
+def test_each_distinct_string_is_indexed_once_and_found_as_every_name_was(synthetic_kb: Path,
+                                                                           tmp_path: Path) -> None:
+    """A name index holds a vector per distinct string; a hit on a string stands for every concept with
+    it, so search returns what a vector per name returned (brute force, and an index of format 1 opened
+    as it was written)."""
+    with KnowledgeBase(synthetic_kb) as kb:
+        info = build_index(kb, LexicalEncoder(), tmp_path / "strings")
+        counts = kb.query(sa.text("SELECT count(*), count(DISTINCT norm) FROM names"))[0]
+        assert (info.format, info.names, info.count) == (faiss_index.FORMAT, *counts) and counts[0] > counts[1]
+        shared = [norm for (norm,) in kb.query(sa.text(
+            "SELECT norm FROM names GROUP BY norm HAVING count(DISTINCT cui) > 1 ORDER BY norm"))]
+        assert len(shared) >= 10  # strings of several concepts: a hit on one must show them all
+        rng = random.Random(8)
+        queries = shared[:20] + [typo(text, rng) if i % 2 else text for i, (text, _) in enumerate(synonyms(kb, 40))]
+        index_before_strings(kb, tmp_path / "strings", tmp_path / "names")
+        strings, names = EntityIndex(tmp_path / "strings", kb), EntityIndex(tmp_path / "names", kb, verify=True)
+        assert (names.info.format, names.info.names, names.name_entity is not None) == (1, None, True)
+        frequent = kb.query(sa.text("SELECT tui FROM semantic_types GROUP BY tui ORDER BY count(*) DESC LIMIT 1"))
+        for index in (strings, names):
+            assert_exact_concept_search(kb, index, queries, k=5)
+            assert_exact_concept_search(kb, index, queries[:30], k=3, types=[frequent[0][0]])
+        meta = tmp_path / "strings" / faiss_index.META_FILE
+        meta.write_text(json.dumps({**json.loads(meta.read_text()), "format": faiss_index.FORMAT + 1}))
+        with pytest.raises(EntityIndexError, match="written by a later kebiokg"):
+            EntityIndex(tmp_path / "strings", kb)
 
 
 def test_ivf_round_trip_and_recall_against_exact(nci: Path, tmp_path: Path) -> None:
@@ -159,7 +252,7 @@ def test_above_the_exact_threshold_auto_picks_fast_scan_pq_re_ranked_on_sq8(nci:
     with KnowledgeBase(nci) as kb:
         build_index(kb, LexicalEncoder(), tmp_path / "flat")
         info = build_index(kb, LexicalEncoder(), tmp_path / "pq", IndexOptions(exact_max=1000))
-        assert info.index_type == "IDMap,IVF256_HNSW32,PQ64x4fs,Refine(SQ8)" and (info.nprobe, info.refine) == (32, 200)
+        assert info.index_type == "IDMap,IVF128_HNSW32,PQ64x4fs,Refine(SQ8)" and (info.nprobe, info.refine) == (32, 200)
         assert build_index(kb, LexicalEncoder(), tmp_path / "small", IndexOptions(exact_max=10**6)).index_type == \
             "IDMap2,Flat"
         exact, approx = EntityIndex(tmp_path / "flat", kb), EntityIndex(tmp_path / "pq", kb)
@@ -170,11 +263,12 @@ def test_above_the_exact_threshold_auto_picks_fast_scan_pq_re_ranked_on_sq8(nci:
 
         def tied_recall() -> float:  # the share of returned names scoring at least the exact 10th score
             _, ids = approx.faiss_search(vectors, 10)
-            found = exact.encoder.encode_queries(exact.names.take(ids.ravel())).reshape(*ids.shape, -1)
+            names = exact.string_names[exact.string_offsets[ids.ravel()]]  # a name reading as each string row
+            found = exact.encoder.encode_queries(exact.names.take(names)).reshape(*ids.shape, -1)
             return float(np.mean(np.einsum("qd,qkd->qk", vectors, found) >= true_scores[:, -1:] - 1e-4))
 
-        assert tied_recall() >= 0.88  # 32 of 256 lists (measured 0.915; the SQ8 scan of `ivf`: 0.933)
-        approx.set_nprobe(256)  # every list: only the PQ candidates re-ranked on SQ8 differ from exact
+        assert tied_recall() >= 0.88  # 32 of 128 lists (measured 0.904; 0.915 of 256 lists over a vector per name)
+        approx.set_nprobe(128)  # every list: only the PQ candidates re-ranked on SQ8 differ from exact
         assert tied_recall() >= 0.97
         approx.set_nprobe(2)
         assert tied_recall() < 0.85  # nprobe reaches FAISS through the search parameters
@@ -313,7 +407,7 @@ def test_damaged_index_files_are_a_clear_error(tiny_release: Path, tmp_path: Pat
 
         damaged("names.bin", pristine["names.bin"][:-5], "names.bin has 68 bytes, 73 when written \\(truncated or "
                 "damaged\\); rebuild it with `kebiokg build-index`")
-        damaged("name_entity.npy", pristine["name_entity.npy"][:-4], "name_entity.npy has .* \\(truncated")
+        damaged("string_entities.npy", pristine["string_entities.npy"][:-4], "string_entities.npy has .* \\(truncated")
         damaged("index.faiss", b"garbage", "index.faiss has 7 bytes")
         damaged("types.offsets.npy", None, "types.offsets.npy is missing")
         altered = pristine["names.bin"].replace(b"Aspirin", b"Asperin")  # same size, other bytes

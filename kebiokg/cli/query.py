@@ -153,8 +153,8 @@ def build_index_command(db_path: Path, out_dir: Path, kind: str, exact_max: int,
     if as_json:
         echo_json(info)
     else:
-        click.echo(f"indexed {info.count:,} {info.unit}s of {info.release} into {out_dir} with {info.index_type} "
-                   f"in {info.build_seconds:.1f} s")
+        click.echo(f"indexed {info.names:,} names ({info.count:,} distinct strings) of {info.release} into {out_dir} "
+                   f"with {info.index_type} in {info.build_seconds:.1f} s")
 
 
 def _read_queries(path: str) -> list[str]:

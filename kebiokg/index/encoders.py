@@ -1,8 +1,9 @@
 """Encoders turn KB entries and query strings into vectors; the index code knows only this interface.
 
-An encoder indexes either names (`unit = "name"`: one vector per row of `names`, hits map back to
-concepts) or entities (`unit = "entity"`: one vector per `entity_id`, e.g. a trained model's entity
-table). Queries are always encoded from text. Vectors are float32 and L2-normalized, so inner
+An encoder indexes either names (`unit = "name"`: one vector per distinct string it reads from
+`names`, since names that read the same encode the same; `string_entries` maps each string back to
+its concepts) or entities (`unit = "entity"`: one vector per `entity_id`, e.g. a trained model's
+entity table). Queries are always encoded from text. Vectors are float32 and L2-normalized, so inner
 product is cosine similarity; a trained model's entity table keeps its norms (the linker scores
 by inner product, and the index ranks as it does).
 
@@ -37,7 +38,11 @@ class Encoder(Protocol):
         """(len(texts), dim) float32, L2-normalized rows."""
 
     def encode_kb(self, kb: KnowledgeBase, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Batches of (ids, vectors): name_ids for unit "name", entity_ids for unit "entity"."""
+        """Batches of (ids, vectors): string ids 0, 1, ... for unit "name", entity_ids for unit "entity"."""
+
+    def string_entries(self, kb: KnowledgeBase) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Unit "name" only: (string id, entity id, name id) arrays sorted by string id, each concept once per
+        string with its best-ranked name that reads as the string (the name a hit on the string shows)."""
 
     def sample_kb(self, kb: KnowledgeBase, size: int, seed: int) -> np.ndarray:
         """A deterministic sample of up to `size` KB vectors, to train an approximate index."""

@@ -11,6 +11,13 @@ for 1M vectors on 2 cores here, so millions of names would take far more than th
 budget; IVF trains on a sample and adds each vector with one coarse-quantizer search (made cheap
 by the HNSW quantizer). Recall against exact search is measured by `bench/bench_index.py` and
 tuned with `nprobe`.
+
+A name index holds one vector per distinct string (format 2): names that read the same (one string
+under several sources, term types or concepts; 1.49M names are 942K strings at a tenth of UMLS
+scale) encode the same, so a vector per name stored and scanned duplicates, which also crowded
+the fetched rows. A CSR map (`string_entity_offsets.npy` into `string_entities.npy` and
+`string_names.npy`) expands each string row into its concepts, each scored as the string, before
+the rows are folded into concepts. Format 1 (a vector per name, `name_entity.npy`) still opens.
 """
 
 from __future__ import annotations
@@ -39,7 +46,11 @@ from .lookup import TABLE_SUFFIXES, StringTable, write_string_table
 
 INDEX_FILE = "index.faiss"
 META_FILE = "index.json"
-NAME_ENTITY_FILE = "name_entity.npy"
+FORMAT = 2  # 2: a name index holds each distinct string once; 1 (index.json without `format`): each name
+STRING_OFFSETS_FILE = "string_entity_offsets.npy"  # string row -> its range of the two files below
+STRING_ENTITIES_FILE = "string_entities.npy"  # the concepts that have the string
+STRING_NAMES_FILE = "string_names.npy"  # each one's best-ranked name_id reading as the string (the matched name)
+NAME_ENTITY_FILE = "name_entity.npy"  # format 1: name_id -> entity_id
 NAMES_TABLE = "names"  # name_id -> str
 CUIS_TABLE = "cuis"  # entity_id -> cui
 PREFERRED_TABLE = "preferred"  # entity_id -> preferred name
@@ -88,7 +99,7 @@ class IndexInfo:
     encoder: dict
     unit: str
     dim: int
-    count: int
+    count: int  # vectors: distinct strings of a name index (names in format 1), or entities
     index_type: str
     nprobe: int | None
     build_seconds: float
@@ -96,6 +107,8 @@ class IndexInfo:
     tool_version: str
     files: dict | None = None  # name -> bytes and sha256 of every file beside index.json (kebiokg.artefacts)
     refine: int | None = None  # ivfpq's candidates re-ranked per query; absent in indexes built before ivfpq
+    format: int = 1  # FORMAT when built; absent in indexes built before it
+    names: int | None = None  # the KB names a name index's `count` strings stand for
 
 
 def gpu_count() -> int:
@@ -149,6 +162,10 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
     if count == 0:
         raise KebiokgError("the KB has nothing to index (no names)")
     with staged_folder(out_dir, META_FILE) as staging:  # a build cut short keeps the index already there
+        names, written = None, []
+        if encoder.unit == "name":  # no progress bar yet: an error in the options is then the only line
+            names, count = count, _write_string_map(kb, encoder, staging)
+            written += [STRING_OFFSETS_FILE, STRING_ENTITIES_FILE, STRING_NAMES_FILE]
         gpus = gpu_count()
         kind = _index_kind(count, encoder.dim, options, gpus)
         on_gpu = options.use_gpu and gpus > 0 and kind == "ivf"
@@ -166,7 +183,6 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
                 index.train(encoder.sample_kb(kb, train_size, options.seed))
             if not on_gpu:
                 faiss.extract_index_ivf(index).nprobe = nprobe
-        name_entity = _name_entity(kb) if encoder.unit == "name" else None
         with progress.task("index", total=count, unit="vec") as task:
             done = 0
             for ids, vectors in encoder.encode_kb(kb, options.batch_size):
@@ -180,16 +196,14 @@ def build_index(kb: KnowledgeBase, encoder: Encoder, out_dir: Path | str, option
             dim=encoder.dim, count=int(index.ntotal), index_type=factory, nprobe=nprobe,
             build_seconds=round(time.perf_counter() - started, 3),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"), tool_version=__version__,
-            refine=options.refine if kind == "ivfpq" else None,
+            refine=options.refine if kind == "ivfpq" else None, format=FORMAT, names=names,
         )
         with progress.task("lookup tables", total=None) as task:
             task.note("concepts")
-            written = _write_concept_tables(kb, staging)
-            if name_entity is not None:
+            written += _write_concept_tables(kb, staging)
+            if encoder.unit == "name":
                 task.note("names")
-                np.save(staging / NAME_ENTITY_FILE, name_entity)
-                names = _stream_column(kb, t.names.c.str, t.names.c.name_id, staging / NAMES_TABLE)
-                written += [NAME_ENTITY_FILE, *names]
+                written += _stream_column(kb, t.names.c.str, t.names.c.name_id, staging / NAMES_TABLE)
             faiss.write_index(index, str(staging / INDEX_FILE))
             task.note("checksums")
             info.files = record_files(staging, [INDEX_FILE, *written])
@@ -217,12 +231,17 @@ def _write_concept_tables(kb: KnowledgeBase, out_dir: Path) -> list[str]:
             *_stream_column(kb, sa.func.array_to_string(c.semantic_types, "|"), c.entity_id, out_dir / TYPES_TABLE)]
 
 
-def _name_entity(kb: KnowledgeBase) -> np.ndarray:
-    """name_id -> entity_id, so hits on names fold into concepts without a KB round trip."""
-    n, c = t.names.c, t.concepts.c
-    query = sa.select(c.entity_id).select_from(t.names.join(t.concepts, n.cui == c.cui)).order_by(n.name_id)
-    with kb.engine.connect() as conn:  # no list of Python ints: 14.9M of them held ~0.5 GB during the build
-        return np.fromiter((row[0] for row in conn.execute(query)), dtype=np.int32)
+def _write_string_map(kb: KnowledgeBase, encoder: Encoder, out_dir: Path) -> int:
+    """Write the CSR map from string rows to their concepts and names, so hits on strings expand into
+    concepts without a KB round trip; the number of distinct strings."""
+    strings, entities, names = encoder.string_entries(kb)
+    count = int(strings[-1]) + 1
+    offsets = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(strings, minlength=count), out=offsets[1:])
+    np.save(out_dir / STRING_OFFSETS_FILE, offsets)
+    np.save(out_dir / STRING_ENTITIES_FILE, entities)
+    np.save(out_dir / STRING_NAMES_FILE, names)
+    return count
 
 
 def read_index_info(path: Path) -> IndexInfo:
@@ -244,6 +263,9 @@ class EntityIndex:
         """Open the index in `path`; file sizes are checked, checksums when `verify` (kebiokg.artefacts)."""
         path = Path(path)
         self.info = read_index_info(path)
+        if self.info.format > FORMAT:
+            raise EntityIndexError(f"{path}: index format {self.info.format}, written by a later kebiokg than "
+                                   f"{__version__} (format {FORMAT}); rebuild it or upgrade kebiokg")
         kb.check_fingerprint(self.info.fingerprint, f"{path} (release {self.info.release}; rebuild the index)",
                              error=EntityIndexError)
         # a model's entity_index/ is rewritten when its pretraining run is resumed past its last step
@@ -268,9 +290,16 @@ class EntityIndex:
                 self.on_gpu = True
             except RuntimeError:  # an index type faiss cannot clone to the GPU: search on the CPU
                 pass
+        names = self.info.unit == "name"
+        self.string_offsets = self.string_entities = self.string_names = self.name_entity = None
         try:  # a damaged file of the recorded size, when checksums were not compared
-            self.name_entity = np.load(path / NAME_ENTITY_FILE) if self.info.unit == "name" else None
-            self.names = StringTable(path / NAMES_TABLE) if self.info.unit == "name" else None
+            if names and self.info.format >= 2:
+                self.string_offsets = np.load(path / STRING_OFFSETS_FILE, mmap_mode="r")
+                self.string_entities = np.load(path / STRING_ENTITIES_FILE, mmap_mode="r")
+                self.string_names = np.load(path / STRING_NAMES_FILE, mmap_mode="r")
+            elif names:
+                self.name_entity = np.load(path / NAME_ENTITY_FILE)
+            self.names = StringTable(path / NAMES_TABLE) if names else None
             self.cuis = StringTable(path / CUIS_TABLE)
             self.preferred = StringTable(path / PREFERRED_TABLE)
             self.types = StringTable(path / TYPES_TABLE)
@@ -315,51 +344,68 @@ class EntityIndex:
             fetch, ceiling = min(fetch, _GPU_MAX_K), min(ceiling, _GPU_MAX_K)
         empty = np.linalg.norm(vectors, axis=1) == 0  # no features (empty, punctuation only): matches nothing
         results: list[list[Hit]] = [[] for _ in vectors]
-        rows = np.flatnonzero(~empty)
-        # A concept with many synonyms can fill the fetched names alone: fetch more for those queries.
-        while len(rows):
+        queries = np.flatnonzero(~empty)
+        # A concept with many synonyms can fill the fetched rows alone: fetch more for those queries.
+        while len(queries):
             fetch = min(fetch, self.info.count)
-            scores, ids, entities, kept = self._candidates(vectors[rows], fetch, wanted)
-            short = (kept.sum(axis=1) < k) & (ids[:, -1] >= 0) & (fetch < min(ceiling, self.info.count))
-            done = ~short
-            self._hits(rows[done], scores[done], ids[done], entities[done], kept[done], k, results)
-            rows = rows[short]
+            rows, scores, entities, names, kept, filled = self._candidates(vectors[queries], fetch, wanted)
+            short = (np.bincount(rows[kept], minlength=len(queries)) < k) & filled & \
+                (fetch < min(ceiling, self.info.count))
+            self._hits(queries, rows, scores, entities, names, kept & ~short[rows], k, results)
+            queries = queries[short]
             fetch = min(fetch * 4, ceiling)
         return results
 
-    def _candidates(self, vectors: np.ndarray, fetch: int, wanted: set[str]
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """FAISS hits as arrays (scores, row ids, entity ids) and a mask of the ones kept: the first
-        (best) hit of each concept in a row that passes the type filter."""
+    def _candidates(self, vectors: np.ndarray, fetch: int, wanted: set[str]) -> tuple[
+            np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+        """FAISS hits as flat arrays, query by query and best first within a query: (query row, score,
+        entity id, name id or None), a mask of the ones kept (the first, best, hit of each concept in a
+        query that passes the type filter), and whether each query's `fetch` rows were all found (more
+        may follow). A string row becomes one hit per concept that has the string, each scored as it."""
         scores, ids = self.faiss_search(vectors, fetch)
-        entities = self.name_entity[np.maximum(ids, 0)] if self.name_entity is not None else ids
-        entities = np.where(ids >= 0, entities, -1)
-        order = np.argsort(entities, axis=1, kind="stable")  # stable: the best hit of a concept comes first
-        ranked = np.take_along_axis(entities, order, axis=1)
-        first = np.ones(ranked.shape, dtype=bool)
-        first[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
+        filled = ids[:, -1] >= 0
+        rows, slots = np.nonzero(ids >= 0)  # row-major: best first within a query
+        scores, ids = scores[rows, slots], ids[rows, slots]
+        names = None
+        if self.string_offsets is not None:
+            starts = self.string_offsets[ids]
+            sizes = self.string_offsets[ids + 1] - starts
+            # entry j of a string's run reads the map at its start + j
+            entries = np.arange(sizes.sum()) + np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
+            rows, scores = np.repeat(rows, sizes), np.repeat(scores, sizes)
+            entities, names = self.string_entities[entries], self.string_names[entries]
+        elif self.name_entity is not None:
+            entities, names = self.name_entity[ids], ids
+        else:
+            entities = ids
+        concept_in_query = rows * len(self.cuis) + entities
+        order = np.argsort(concept_in_query, kind="stable")  # stable: the best hit of a concept comes first
+        ranked = concept_in_query[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = ranked[1:] != ranked[:-1]
         kept = np.empty_like(first)
-        np.put_along_axis(kept, order, first, axis=1)
-        kept &= ids >= 0
+        kept[order] = first
         if wanted:
             unique, inverse = np.unique(entities[kept], return_inverse=True)
             passes = np.fromiter((bool(wanted & set(types.split("|"))) for types in self.types.take(unique)),
                                  dtype=bool, count=len(unique))
             kept[kept] = passes[inverse]
-        return scores, ids, entities, kept
+        return rows, scores, entities, names, kept, filled
 
-    def _hits(self, rows: np.ndarray, scores: np.ndarray, ids: np.ndarray, entities: np.ndarray, kept: np.ndarray,
-              k: int, results: list[list[Hit]]) -> None:
-        """The first k kept hits of each row as Hits into `results[rows[i]]`; each table is read once a batch."""
-        chosen = kept & (np.cumsum(kept, axis=1) <= k)
-        which, _ = np.nonzero(chosen)  # row-major: best first within a row
-        entity_ids, items, values = entities[chosen], ids[chosen], scores[chosen].tolist()
+    def _hits(self, queries: np.ndarray, rows: np.ndarray, scores: np.ndarray, entities: np.ndarray,
+              names: np.ndarray | None, kept: np.ndarray, k: int, results: list[list[Hit]]) -> None:
+        """The first k kept hits of each query row as Hits into `results[queries[row]]`; each table is read
+        once a batch."""
+        per_query = np.bincount(rows[kept], minlength=len(queries))
+        rank = np.cumsum(kept) - (np.cumsum(per_query) - per_query)[rows]  # 1, 2, ... among a query's kept
+        chosen = kept & (rank <= k)
+        entity_ids, values = entities[chosen], scores[chosen].tolist()
         unique, inverse = np.unique(entity_ids, return_inverse=True)
         cuis, preferred = self.cuis.take(unique), self.preferred.take(unique)
         types = [value.split("|") if value else [] for value in self.types.take(unique)]
-        names = self.names.take(items) if self.names is not None else [None] * len(items)
-        for row, e, u, name, score in zip(rows[which].tolist(), entity_ids.tolist(), inverse.tolist(), names, values,
-                                          strict=True):
+        matched = self.names.take(names[chosen]) if names is not None else [None] * len(values)
+        for row, e, u, name, score in zip(queries[rows[chosen]].tolist(), entity_ids.tolist(), inverse.tolist(),
+                                          matched, values, strict=True):
             results[row].append(Hit(cuis[u], e, preferred[u], name, score, list(types[u])))
 
     def faiss_search(self, vectors: np.ndarray, fetch: int) -> tuple[np.ndarray, np.ndarray]:

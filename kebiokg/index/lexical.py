@@ -10,7 +10,9 @@ BC5CDR mentions is more often the wrong concept (docs/benchmarks.md).
 
 Encoding is vectorized with numpy (no Python loop per n-gram), so millions of KB names encode in
 seconds; names are read from `names.norm`, already normalized by the loader and keyed in SQL
-(`sql/lexical.sql`: `kb_inflection_key`, the twin of `inflection_key`).
+(`sql/lexical.sql`: `kb_inflection_key`, the twin of `inflection_key`). Names that read the same
+(one string under several sources or concepts) are one vector: the KB is encoded one distinct
+string at a time, and `string_entries` says which concepts and names each string stands for.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from typing import Literal
 import numpy as np
 import sqlalchemy as sa
 
-from .. import schema as t
 from ..kb import KnowledgeBase
 from ..normalize import inflection_key, normalize_name
 from ..sqlfiles import named_statements, sql_text
@@ -89,25 +90,35 @@ class LexicalEncoder:
 
     def encode_kb(self, kb: KnowledgeBase, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         with kb.engine.connect() as conn:
-            result = self._names(conn, "names", {})
+            result = self._run(conn, "strings", {})
+            done = 0
             while rows := result.fetchmany(batch_size):
-                ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-                yield ids, self.encode_normalized([row[1] for row in rows])
+                ids = np.arange(done, done + len(rows), dtype=np.int64)
+                yield ids, self.encode_normalized([row[0] for row in rows])
+                done += len(rows)
+
+    def string_entries(self, kb: KnowledgeBase) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        with kb.engine.connect() as conn:  # numpy columns: no Python object per name
+            columns = self._run(conn, "string_entries", {}).fetchnumpy()
+        return (np.asarray(columns["string_id"], dtype=np.int64), np.asarray(columns["entity_id"], dtype=np.int32),
+                np.asarray(columns["name_id"], dtype=np.int32))
 
     def sample_kb(self, kb: KnowledgeBase, size: int, seed: int) -> np.ndarray:
-        total = kb.query(sa.select(sa.func.count()).select_from(t.names))[0][0]
-        if total == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        rng = np.random.default_rng(seed)
-        ids = np.sort(rng.choice(total, size=min(size, total), replace=False)).tolist()
         with kb.engine.connect() as conn:
-            norms = [row[0] for row in self._names(conn, "names_of_ids", {"ids": ids}).fetchall()]
-        return self.encode_normalized(norms)
+            total = self._run(conn, "string_count", {}).fetchone()[0]
+            if total == 0:
+                return np.zeros((0, self.dim), dtype=np.float32)
+            rng = np.random.default_rng(seed)
+            ids = np.sort(rng.choice(total, size=min(size, total), replace=False)).tolist()
+            strings = [row[0] for row in self._run(conn, "strings_of_ids", {"ids": ids}).fetchall()]
+        return self.encode_normalized(strings)
 
-    def _names(self, conn: sa.Connection, statement: str, params: dict):
+    def _run(self, conn: sa.Connection, statement: str, params: dict):
         """Run a statement of sql/lexical.sql on the KB's own DuckDB connection, where the macros are."""
         raw = conn.connection.dbapi_connection
         raw.execute(sql_text("normalize.sql"))
-        return raw.execute(named_statements("lexical.sql")[statement], {**params, "inflections": self.inflections})
+        statements = named_statements("lexical.sql")
+        raw.execute(statements["macros"])
+        return raw.execute(statements[statement], {**params, "inflections": self.inflections})
 
 register_encoder("lexical", LexicalEncoder.from_config)
