@@ -30,7 +30,7 @@ from kebiokg.modeling_kebio import (
     preset_config,
 )
 from kebiokg.pretraining import train as train_module
-from kebiokg.pretraining.baseline import pretrain_plain_mlm, random_bert
+from kebiokg.pretraining.baseline import pretrain_plain_mlm, random_bert, sparse_mlm_loss
 from kebiokg.pretraining.data import EntityVocabulary, WindowStream, collate, encode_document
 from kebiokg.pretraining.entity_index import kebio_encoder
 from kebiokg.pretraining.tokenizer import train_tokenizer
@@ -55,6 +55,51 @@ def batch() -> dict:
         "mention_spans": torch.tensor([[[1, 3], [4, 5]], [[2, 5], [0, 0]]]),  # (0, 0): padding
         "mention_entities": torch.tensor([[3, 4], [5, -100]]),
     }
+
+
+def _masked(inputs: dict) -> dict:
+    """A third of the tokens labelled (the rest -100), as a masked batch is."""
+    labels = inputs["labels"].clone()
+    labels[:, ::3] = -100
+    labels[1, 7:] = -100
+    return {**inputs, "labels": labels}
+
+
+def _loss_and_grads(model: torch.nn.Module, loss_of) -> tuple[torch.Tensor, dict]:
+    model.zero_grad()
+    loss = loss_of(model)
+    loss.backward()
+    return loss.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+
+def test_sparse_prediction_gives_the_dense_loss_and_gradients() -> None:
+    """The MLM head run only at the labelled positions (the pretraining loop's choice) loses nothing."""
+    inputs = _masked(batch())
+    model = tiny_model().eval()
+    dense, dense_grads = _loss_and_grads(model, lambda m: m(**inputs).mlm_loss)
+    sparse, sparse_grads = _loss_and_grads(model, lambda m: m(**inputs, sparse_prediction=True).mlm_loss)
+    torch.testing.assert_close(sparse, dense)
+    assert sparse_grads.keys() == dense_grads.keys()
+    for name, grad in dense_grads.items():
+        torch.testing.assert_close(sparse_grads[name], grad, msg=name)
+    logits = model(**inputs, sparse_prediction=True).logits
+    assert logits.shape == (int((inputs["labels"] != -100).sum()), 120)
+    assert model(**inputs).logits.shape == (2, 10, 120)  # dense unless asked, as transformers' models are
+
+
+def test_plain_mlm_sparse_loss_is_the_masked_lms_own() -> None:
+    """The plain baseline's loss with the head at the masked positions only equals `BertForMaskedLM`'s."""
+    inputs = _masked(batch())
+    torch.manual_seed(0)
+    bert = BertForMaskedLM(BertConfig(vocab_size=120, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                      intermediate_size=64)).eval()
+    keys = ("input_ids", "attention_mask", "labels")
+    dense, dense_grads = _loss_and_grads(bert, lambda m: m(**{k: inputs[k] for k in keys}).loss)
+    sparse, sparse_grads = _loss_and_grads(bert, lambda m: sparse_mlm_loss(m, *(inputs[k] for k in keys)))
+    torch.testing.assert_close(sparse, dense)
+    assert sparse_grads.keys() == dense_grads.keys()
+    for name, grad in dense_grads.items():
+        torch.testing.assert_close(sparse_grads[name], grad, msg=name)
 
 
 def test_decode_spans_follows_bio_and_never_covers_special_tokens() -> None:

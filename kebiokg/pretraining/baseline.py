@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from transformers import AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForMaskedLM
 
 from ..errors import KebiokgError
@@ -27,6 +28,19 @@ def random_bert(tokenizer, hidden: int, layers: int, seed: int, max_positions: i
                                       num_attention_heads=max(1, hidden // 64), intermediate_size=4 * hidden,
                                       max_position_embeddings=max_positions, pad_token_id=tokenizer.pad_token_id,
                                       hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout))
+
+
+def sparse_mlm_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                    labels: torch.Tensor) -> torch.Tensor:
+    """`model(..., labels=labels).loss` with the head run only at the masked positions, as KeBioLM's loop
+    runs its own (`sparse_prediction`): the same loss, without the 85% of the head's work that is thrown
+    away. BERT-family heads (`cls`, RoBERTa's `lm_head`); any other masked LM runs whole."""
+    head = getattr(model, "cls", None) or getattr(model, "lm_head", None)
+    if head is None:
+        return model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
+    hidden = model.base_model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    kept = labels != -100
+    return F.cross_entropy(head(hidden[kept]).float(), labels[kept])
 
 
 def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, progress: Progress | None = None,
@@ -76,9 +90,8 @@ def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, prog
                 batch = collate(windows, tokenizer, args.mlm_probability, np.random.default_rng([args.seed, g]),
                                 entity_units=entity_masking)
                 with autocast:
-                    loss = model(input_ids=batch["input_ids"].to(device),
-                                 attention_mask=batch["attention_mask"].to(device),
-                                 labels=batch["labels"].to(device)).loss
+                    loss = sparse_mlm_loss(model, batch["input_ids"].to(device), batch["attention_mask"].to(device),
+                                           batch["labels"].to(device))
                 (loss / args.grad_accum).backward()
                 window.add([loss], int(batch["attention_mask"].sum()), 1 / args.grad_accum)
             optimizer_step(model.parameters(), [optimizer], [scheduler], args.max_grad_norm)

@@ -340,7 +340,7 @@ def pretrain(model: KebioForPreTraining, tokenizer, corpus: Path, out: Path, arg
                 batch = {k: v.to(device) for k, v in collate(windows, tokenizer, args.mlm_probability, rng).items()}
                 sync = m == args.grad_accum - 1 or world == 1
                 with autocast, (contextlib.nullcontext() if sync else trained.no_sync()):
-                    output = trained(**batch)
+                    output = trained(**batch, sparse_prediction=True)
                     (output.loss / args.grad_accum).backward()
                 window.add([output.loss, output.mlm_loss, output.detection_loss, output.linking_loss],
                            int(batch["attention_mask"].sum()), 1 / args.grad_accum)
