@@ -95,6 +95,8 @@ def inflection_key(norm: str) -> str:
 
 def strip_accents(text: str) -> str:
     """Drop combining marks after canonical decomposition, as DuckDB's strip_accents does."""
+    if text.isascii():  # most names and queries: nothing to decompose, no mark to drop
+        return text
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(ch for ch in decomposed if unicodedata.category(ch) not in _MARK_CATEGORIES)
 

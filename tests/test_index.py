@@ -277,6 +277,23 @@ def test_above_the_exact_threshold_auto_picks_fast_scan_pq_re_ranked_on_sq8(nci:
         assert batched == [approx.search([q], k=10)[0] for q in queries]
 
 
+def test_a_search_probes_exactly_the_lists_whose_centroids_are_nearest(nci: Path, tmp_path: Path) -> None:
+    """The HNSW graph over the centroids serves the build; a search compares each query with every centroid."""
+    with KnowledgeBase(nci) as kb:
+        build_index(kb, LexicalEncoder(), tmp_path / "pq", IndexOptions(exact_max=1000))
+        index = EntityIndex(tmp_path / "pq", kb)
+        ivf = faiss.extract_index_ivf(index.index)
+        centroids = ivf.quantizer.reconstruct_n(0, ivf.nlist)
+        vectors = index.encoder.encode_queries([text for text, _ in synonyms(kb, 300, seed=8)])
+        for nprobe in (2, 32):
+            index.set_nprobe(nprobe)
+            nearest = np.argsort(-(vectors @ centroids.T), axis=1, kind="stable")[:, :nprobe]
+            scores = np.take_along_axis(vectors @ centroids.T, nearest, axis=1)
+            ivf.nprobe = nprobe  # what search_preassigned reads; the search gets it from the parameters
+            expected = ivf.search_preassigned(vectors, 20, nearest, scores)[1]
+            assert (ivf.search(vectors, 20, params=index._ivf_params)[1] == expected).all()
+
+
 def test_index_kind_by_size_dimension_and_gpu() -> None:
     kind = faiss_index._index_kind
     assert kind(10, 256, IndexOptions(exact_max=10), gpus=0) == "flat"

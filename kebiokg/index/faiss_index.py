@@ -58,9 +58,10 @@ TYPES_TABLE = "types"  # entity_id -> "T047|T121"
 _PARALLEL_FROM = 32  # queries per FAISS call from which OpenMP threads pay off (measured)
 _MAX_FETCHED = 50_000_000  # result entries (queries x fetch) one filtered search may hold: about 600 MB
 _GPU_MAX_K = 2048  # faiss-gpu's largest k
-# ivfpq: the HNSW coarse quantizer explores this many candidates per list probed; at ef = nprobe it
-# missed lists a flat quantizer finds, and recall@10 fell by about 0.01 at 1.5M names
+# ivfpq over more than _FLAT_CENTROIDS_MAX lists: the HNSW coarse quantizer explores this many candidates
+# per list probed; at ef = nprobe it missed lists a flat quantizer finds (recall@10 -0.01 at 1.5M names)
 _EF_PER_PROBE = 4
+_FLAT_CENTROIDS_MAX = 8192  # up to this many IVF lists, search compares a query with every centroid (measured)
 _MIN_K_FACTOR = 2  # ivfpq: re-rank at least twice the names fetched
 _THREADS_LOCK = threading.Lock()
 
@@ -281,8 +282,6 @@ class EntityIndex:
         except RuntimeError as exc:
             raise EntityIndexError(f"{path / INDEX_FILE}: cannot read the FAISS index (damaged or missing)") from exc
         self._ivf_params = None
-        if self.info.nprobe:
-            self.set_nprobe(self.info.nprobe)
         self.on_gpu = False
         if use_gpu and gpu_count() > 0 and "HNSW" not in self.info.index_type:
             try:
@@ -290,6 +289,9 @@ class EntityIndex:
                 self.on_gpu = True
             except RuntimeError:  # an index type faiss cannot clone to the GPU: search on the CPU
                 pass
+        self._exhaustive_centroids = not self.on_gpu and self._search_centroids_exhaustively()
+        if self.info.nprobe:
+            self.set_nprobe(self.info.nprobe)
         names = self.info.unit == "name"
         self.string_offsets = self.string_entities = self.string_names = self.name_entity = None
         try:  # a damaged file of the recorded size, when checksums were not compared
@@ -306,13 +308,32 @@ class EntityIndex:
         except (ValueError, OSError) as exc:
             raise EntityIndexError(f"{path}: damaged lookup tables ({exc}); rebuild it with {rebuild}") from exc
 
+    def _search_centroids_exhaustively(self) -> bool:
+        """Give an IVF index a flat coarse quantizer over the centroids of its HNSW one. The graph pays off
+        when a build assigns millions of vectors; at search time, over at most `_FLAT_CENTROIDS_MAX` lists,
+        comparing a query with every centroid is exact and faster (one BLAS product for a batch; measured in
+        docs/benchmarks.md). True when the quantizer was replaced."""
+        try:
+            ivf = faiss.extract_index_ivf(self.index)
+        except RuntimeError:  # exact index: no coarse quantizer
+            return False
+        graph = faiss.downcast_index(ivf.quantizer)
+        if not isinstance(graph, faiss.IndexHNSWFlat) or ivf.nlist > _FLAT_CENTROIDS_MAX:
+            return False
+        flat = faiss.IndexFlat(ivf.d, graph.metric_type)
+        flat.add(graph.reconstruct_n(0, graph.ntotal))
+        # a copy, not the graph's own storage: the IVF owns its quantizer, and Python frees the graph
+        graph.thisown, flat.thisown = ivf.own_fields, False
+        ivf.quantizer = flat
+        return True
+
     def set_nprobe(self, nprobe: int) -> None:
         """IVF lists searched per query (more: better recall, slower); no effect on exact indexes."""
         if self.info.nprobe is None:
             return
         if self.info.refine:  # passed with each search (SearchParameters), with the quantizer's effort
-            self._ivf_params = faiss.SearchParametersIVF(
-                nprobe=nprobe, quantizer_params=faiss.SearchParametersHNSW(efSearch=_EF_PER_PROBE * nprobe))
+            graph = None if self._exhaustive_centroids else faiss.SearchParametersHNSW(efSearch=_EF_PER_PROBE * nprobe)
+            self._ivf_params = faiss.SearchParametersIVF(nprobe=nprobe, quantizer_params=graph)
             return
         try:
             faiss.extract_index_ivf(self.index).nprobe = nprobe
