@@ -5,7 +5,8 @@
 Needs only torch and transformers (no faiss, no duckdb): synthetic batches (random tokens, 15%
 masked, `--mentions` random spans per sequence with random target entities), bf16 autocast, the
 sampled softmax with the chunked torch top-k over an entity table of `--entities` rows (sparse
-SparseAdam updates). MFU = achieved model FLOPs / the GPU's dense bf16 peak (`--peak-tflops`,
+SparseAdam updates), both MLM heads run at the masked positions only, as `kebiokg pretrain` runs them
+(`--dense-head`: at every position). MFU = achieved model FLOPs / the GPU's dense bf16 peak (`--peak-tflops`,
 989 for an H100 SXM), with model FLOPs per token = 6 x (non-embedding parameters) + 12 x layers x
 hidden x sequence (attention), the usual estimate; the linking head's FLOPs are not counted, so
 KeBioLM's MFU is a lower bound. Candidate-search share: CUDA time in the top-k search / step time.
@@ -20,7 +21,7 @@ import time
 import torch
 from transformers import BertConfig, BertForMaskedLM
 
-from kebiokg.modeling_kebio import ENTITY_OFFSET, KebioForPreTraining, SampledScorer, preset_config
+from kebiokg.modeling_kebio import ENTITY_OFFSET, KebioForPreTraining, SampledScorer, preset_config, sparse_mlm_loss
 
 
 def synthetic_batches(count: int, batch: int, seq: int, vocab: int, mentions: int, entities: int, device: str):
@@ -49,7 +50,18 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def measure(model, batches, steps: int, warmup: int, device: str, keys=None, search_timer=None) -> dict:
+def loss_of(model, batch: dict, dense_head: bool) -> torch.Tensor:
+    """The loss as `kebiokg pretrain` computes it: the MLM head only at the masked positions, for both
+    models, unless `dense_head` (the path the figures before 2026-11-30 timed)."""
+    if dense_head:
+        return model(**batch).loss
+    if isinstance(model, KebioForPreTraining):
+        return model(**batch, sparse_prediction=True).loss
+    return sparse_mlm_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"])
+
+
+def measure(model, batches, steps: int, warmup: int, device: str, dense_head: bool, keys=None,
+            search_timer=None) -> dict:
     dense = [p for n, p in model.named_parameters() if "entity_embeddings" not in n]
     optimizers = [torch.optim.AdamW(dense, lr=1e-4, fused=device.startswith("cuda"))]
     if isinstance(model, KebioForPreTraining):
@@ -62,7 +74,7 @@ def measure(model, batches, steps: int, warmup: int, device: str, keys=None, sea
         _sync(device)
         started = time.perf_counter()
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
-            loss = model(**batch).loss
+            loss = loss_of(model, batch, dense_head)
         loss.backward()
         for optimizer in optimizers:
             optimizer.step()
@@ -90,6 +102,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--peak-tflops", type=float, default=989.0)
     parser.add_argument("--device", default="cuda", help="cuda; cpu only to check the script runs")
+    parser.add_argument("--dense-head", action="store_true", help="run the MLM heads at every position")
     args = parser.parse_args()
     device = args.device
     torch.backends.cuda.matmul.allow_tf32 = True
@@ -100,13 +113,15 @@ def main() -> None:
     batches = synthetic_batches(4, args.batch_size, args.seq, config.vocab_size, args.mentions, args.entities, device)
     name = torch.cuda.get_device_name() if device.startswith("cuda") else "CPU"
     print(f"{name}; {args.preset} ({layers} layers, {config.hidden_size} wide), "
-          f"batch {args.batch_size} x {args.seq}, bf16; {args.entities:,} entities, {args.mentions} mentions/sequence")
+          f"batch {args.batch_size} x {args.seq}, bf16; {args.entities:,} entities, {args.mentions} mentions/sequence; "
+          f"MLM heads {'dense' if args.dense_head else 'at the masked positions'}")
 
     bert = BertForMaskedLM(BertConfig(vocab_size=config.vocab_size, hidden_size=config.hidden_size,
                                       num_hidden_layers=layers, num_attention_heads=config.num_attention_heads,
                                       intermediate_size=config.intermediate_size,
                                       max_position_embeddings=config.max_position_embeddings)).to(device)
-    plain = measure(bert, batches, args.steps, args.warmup, device, keys={"input_ids", "attention_mask", "labels"})
+    plain = measure(bert, batches, args.steps, args.warmup, device, args.dense_head,
+                    keys={"input_ids", "attention_mask", "labels"})
     bert_flops = model_flops_per_token(bert, layers, config.hidden_size, args.seq)
     del bert
     if device.startswith("cuda"):
@@ -133,7 +148,7 @@ def main() -> None:
         return ids
 
     scorer.candidates = timed_candidates
-    kebio = measure(model, batches, args.steps, args.warmup, device, search_timer=timer)
+    kebio = measure(model, batches, args.steps, args.warmup, device, args.dense_head, search_timer=timer)
     kebio_flops = model_flops_per_token(model, layers, config.hidden_size, args.seq)
 
     print(f"{'model':<22} {'step ms':>8} {'tokens/s':>10} {'MFU':>6} {'peak GiB':>9}")

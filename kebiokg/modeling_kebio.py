@@ -628,4 +628,18 @@ def register_auto_classes() -> None:
     AutoModelForSequenceClassification.register(KebioConfig, KebioForSequenceClassification, exist_ok=True)
 
 
+def sparse_mlm_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                    labels: torch.Tensor) -> torch.Tensor:
+    """`model(..., labels=labels).loss` with the head run only at the masked positions, as KeBioLM's loop
+    runs its own (`sparse_prediction`): the same loss, without the 85% of the head's work that is thrown
+    away. BERT-family heads (`cls`, RoBERTa's `lm_head`); any other masked LM runs whole."""
+    head = getattr(model, "cls", None) or getattr(model, "lm_head", None)
+    if head is None:
+        return model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
+    hidden = model.base_model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    kept = labels != -100
+    return F.cross_entropy(head(hidden[kept]).float(), labels[kept])
+
+
 register_auto_classes()
+

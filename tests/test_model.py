@@ -28,9 +28,10 @@ from kebiokg.modeling_kebio import (
     decode_spans,
     default_valid_tokens,
     preset_config,
+    sparse_mlm_loss,
 )
 from kebiokg.pretraining import train as train_module
-from kebiokg.pretraining.baseline import pretrain_plain_mlm, random_bert, sparse_mlm_loss
+from kebiokg.pretraining.baseline import pretrain_plain_mlm, random_bert
 from kebiokg.pretraining.data import EntityVocabulary, WindowStream, collate, encode_document
 from kebiokg.pretraining.entity_index import kebio_encoder
 from kebiokg.pretraining.tokenizer import train_tokenizer

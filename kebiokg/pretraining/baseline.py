@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from transformers import AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForMaskedLM
 
 from ..errors import KebiokgError
+from ..modeling_kebio import sparse_mlm_loss
 from ..progress import NullProgress, Progress
 from ..training import LogWindow, autocast_for, optimizer_step, parameter_groups, pick_device, plot_curves
 from .args import TrainArgs
@@ -28,19 +28,6 @@ def random_bert(tokenizer, hidden: int, layers: int, seed: int, max_positions: i
                                       num_attention_heads=max(1, hidden // 64), intermediate_size=4 * hidden,
                                       max_position_embeddings=max_positions, pad_token_id=tokenizer.pad_token_id,
                                       hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout))
-
-
-def sparse_mlm_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                    labels: torch.Tensor) -> torch.Tensor:
-    """`model(..., labels=labels).loss` with the head run only at the masked positions, as KeBioLM's loop
-    runs its own (`sparse_prediction`): the same loss, without the 85% of the head's work that is thrown
-    away. BERT-family heads (`cls`, RoBERTa's `lm_head`); any other masked LM runs whole."""
-    head = getattr(model, "cls", None) or getattr(model, "lm_head", None)
-    if head is None:
-        return model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
-    hidden = model.base_model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-    kept = labels != -100
-    return F.cross_entropy(head(hidden[kept]).float(), labels[kept])
 
 
 def pretrain_plain_mlm(base: str, corpus: Path, out: Path, args: TrainArgs, progress: Progress | None = None,
