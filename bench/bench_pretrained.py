@@ -34,7 +34,6 @@ import json
 import os
 import resource
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -43,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_finetune import finetune, tasks  # noqa: E402
-from bench_probe import interval, kebiokg, prepare_corpus  # noqa: E402
+from bench_probe import interval, kebiokg, mean_and_half_width, prepare_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ("plain MLM (entity masking)", "KeBioLM (KGE table)")
@@ -135,27 +134,36 @@ def print_tables(results: dict, seeds: list[int]) -> None:
 
 
 def plot(results: dict, seeds: list[int], path: Path) -> None:
-    """One panel per measure (probe Acc@5 and each task's test F1): the two models, each seed a dot."""
+    """Left: each measure (probe Acc@5, each finished task's test F1) for the two models, mean ± 95%
+    interval and each seed a dot. Right: the paired difference (c) - (b) per measure, the figure that
+    decides, against zero."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     finetuned = results["finetune"]
-    task_names = finished_tasks(finetuned, seeds)
-    panels = [("probe Acc@5 (non-trivial)", {m: [r["non_trivial"]["acc5"] for r in results["probe"][m]]
-                                             for m in MODELS})]
-    panels += [(f"{t} test F1", {m: [finetuned[f"{t}|{m}|{s}"]["test"]["f1"] for s in seeds] for m in MODELS})
-               for t in task_names]
-    fig, axes = plt.subplots(1, len(panels), figsize=(3 * len(panels), 3.2), squeeze=False)
-    for ax, (title, values) in zip(axes[0], panels, strict=True):
+    measures = {"probe Acc@5": {m: [r["non_trivial"]["acc5"] for r in results["probe"][m]] for m in MODELS}}
+    measures |= {f"{t} F1": {m: [finetuned[f"{t}|{m}|{s}"]["test"]["f1"] for s in seeds] for m in MODELS}
+                 for t in finished_tasks(finetuned, seeds)}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 0.6 * len(measures) + 1.8))
+    rows = list(range(len(measures)))[::-1]  # the first measure on top
+    for row, values in zip(rows, measures.values(), strict=True):
         for i, model in enumerate(MODELS):
-            ax.bar(i, statistics.fmean(values[model]), 0.6, color=f"C{i}")
-            ax.plot([i] * len(values[model]), values[model], "k.", markersize=5)
-        ax.set_xticks(range(len(MODELS)), ["plain", "KeBioLM"])
+            y = row + (0.15 if i == 0 else -0.15)
+            mean, half = mean_and_half_width(values[model])
+            left.errorbar(mean, y, xerr=half or 0, fmt="o", color=f"C{i}", capsize=3,
+                          label=model if row == rows[0] else None)
+            left.plot(values[model], [y] * len(values[model]), "k.", markersize=3)
+        mean, half = mean_and_half_width([c - b for b, c in zip(*values.values(), strict=True)])
+        right.errorbar(mean, row, xerr=half or 0, fmt="o", color="k", capsize=3)
+    for ax, title in ((left, "score (test F1; probe: non-trivial Acc@5)"), (right, "KeBioLM - plain, paired")):
+        ax.set_yticks(rows, list(measures))
         ax.set_title(title, fontsize=9)
-        ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(f"continued from MiniLM, {len(seeds)} seeds (dots)", fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    right.axvline(0, color="grey", linewidth=1)
+    left.legend(fontsize=8, loc="lower left")
+    fig.suptitle(f"continued from MiniLM: mean ± 95% interval over {len(seeds)} seeds (dots: seeds)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -88,12 +88,17 @@ def prepare_corpus(data: Path, tmp: Path, tokenizer: bool = True) -> Path:
     return kb
 
 
-def interval(values: list[float]) -> str:
+def mean_and_half_width(values: list[float]) -> tuple[float, float | None]:
+    """The mean and the half width of its 95% interval (t distribution); None for a single value."""
     mean = statistics.fmean(values)
     if len(values) < 2:
-        return f"{mean:.3f}"
-    half = T_975.get(len(values) - 1, 1.96) * statistics.stdev(values) / math.sqrt(len(values))
-    return f"{mean:.3f} ± {half:.3f}"
+        return mean, None
+    return mean, T_975.get(len(values) - 1, 1.96) * statistics.stdev(values) / math.sqrt(len(values))
+
+
+def interval(values: list[float]) -> str:
+    mean, half = mean_and_half_width(values)
+    return f"{mean:.3f}" if half is None else f"{mean:.3f} ± {half:.3f}"
 
 
 def main() -> None:
