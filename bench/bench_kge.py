@@ -3,6 +3,7 @@
     python bench/bench_kge.py --scale 0.1                 # ~340K concepts, ~5.6M triples (default)
     python bench/bench_kge.py --scale 1.0                 # ~3.4M concepts, ~56M triples (~15 GB of disk)
     python bench/bench_kge.py --scale 0 --clusters 100    # the quality part only
+    python bench/bench_kge.py --db KB --clusters 0        # the epoch on a KB already loaded
 
 Scale part: generate and load a synthetic release (its relations are drawn at random, so only the
 cost is measured there), run `kebiokg embed-kb --epochs 1` in its own process for each --threads
@@ -66,13 +67,15 @@ def bare_numpy_pass(db: Path, dim: int, batch: int, seed: int) -> tuple[float, i
 
 
 def scale_part(args: argparse.Namespace, work: Path) -> None:
-    concepts = int(FULL_CONCEPTS * args.scale)
-    release, db = work / "release", work / "kb.duckdb"
-    wall, _, _ = measured(kebiokg("synth-umls", str(release), "--concepts", str(concepts), "--quiet"))
-    print(f"generated {concepts:,} concepts in {wall:.0f} s")
-    wall, rss, _ = measured(kebiokg("load-umls", str(release), "--db", str(db), "--quiet"))
-    print(f"loaded in {wall:.0f} s (peak RSS {rss:,.0f} MiB)")
-    shutil.rmtree(release)
+    db = args.db
+    if db is None:
+        concepts = int(FULL_CONCEPTS * args.scale)
+        release, db = work / "release", work / "kb.duckdb"
+        wall, _, _ = measured(kebiokg("synth-umls", str(release), "--concepts", str(concepts), "--quiet"))
+        print(f"generated {concepts:,} concepts in {wall:.0f} s")
+        wall, rss, _ = measured(kebiokg("load-umls", str(release), "--db", str(db), "--quiet"))
+        print(f"loaded in {wall:.0f} s (peak RSS {rss:,.0f} MiB)")
+        shutil.rmtree(release)
     bare, triples = bare_numpy_pass(db, args.dim, args.batch_size, args.seed)
     print(f"bare numpy pass over {triples:,} triples (batches of {args.batch_size:,}, {args.dim} dimensions): "
           f"{bare:.1f} s, {triples / bare:,.0f} triples/s")
@@ -204,17 +207,19 @@ def main() -> None:
     parser.add_argument("--quality-epochs", type=int, default=50)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--db", type=Path, default=None,
+                        help="time the epoch on this loaded KB instead of generating one (--scale is then ignored)")
     args = parser.parse_args()
     args.threads = [int(t) for t in args.threads.split(",")]
     base = args.workdir or Path(tempfile.gettempdir())
-    need = BYTES_PER_CONCEPT * int(FULL_CONCEPTS * args.scale)
+    need = BYTES_PER_CONCEPT * int(FULL_CONCEPTS * args.scale) if args.db is None else 0
     if shutil.disk_usage(base).free < need:
         raise SystemExit(f"not enough free disk in {base} ({need / 1e9:.0f} GB needed)")
     print(f"cores {os.cpu_count()}, python {sys.version.split()[0]}, torch {torch.__version__}, "
           f"load average {os.getloadavg()[0]:.1f}, date {time.strftime('%Y-%m-%d')}")
     work = Path(tempfile.mkdtemp(prefix="kebiokg-kge-bench-", dir=base))
     try:
-        if args.scale > 0:
+        if args.scale > 0 or args.db:
             scale_part(args, work)
         if args.clusters > 0:
             torch.set_num_threads(args.threads[0])

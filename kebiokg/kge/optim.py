@@ -15,16 +15,6 @@ import numpy as np
 import torch
 
 
-def unique_inverse(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct ids and each id's position among them (numpy: torch's CPU sort is far slower here)."""
-    ordered = np.sort(ids)
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    distinct = ordered[keep]
-    return distinct, np.searchsorted(distinct, ids)
-
-
 class RowAdagrad:
     """Adagrad on the rows of one table, with a single accumulator per row."""
 
@@ -38,7 +28,8 @@ class RowAdagrad:
     @torch.no_grad()
     def step(self, ids: list[np.ndarray], grads: list[torch.Tensor]) -> None:
         """Apply the gradients `grads[i]` [len(ids[i]), d] of the rows `ids[i]` (repeats are summed first)."""
-        distinct, position = unique_inverse(np.concatenate(ids))
+        # numpy's unique: 2.7 ms for a batch's 74K ids, where sort + searchsorted took 11.7 and torch's CPU sort more
+        distinct, position = np.unique(np.concatenate(ids), return_inverse=True)
         rows = torch.from_numpy(distinct).to(self.table.device)
         position = torch.from_numpy(position).to(self.table.device)
         if len(distinct) > len(self._sums):
