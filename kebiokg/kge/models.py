@@ -97,16 +97,16 @@ class TransE(KgeModel):
         return grad_query, -grad_query
 
     def scores(self, query: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
-        squared = (query.pow(2).sum(-1, keepdim=True) + candidates.pow(2).sum(-1).unsqueeze(-2)
-                   - 2 * query @ candidates.transpose(-1, -2))
+        norms = query.pow(2).sum(-1, keepdim=True) + candidates.pow(2).sum(-1).unsqueeze(-2)
+        squared = torch.baddbmm(norms, query, candidates.transpose(-1, -2), alpha=-2)  # one pass, no 2q copy
         return -squared.clamp_min_(EPS ** 2).sqrt_()
 
     def scores_gradients(self, query: torch.Tensor, candidates: torch.Tensor, scores: torch.Tensor,
                          grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # score = -sqrt(S), S = |q|^2 + |e|^2 - 2 q.e: dL/dq_i = sum_k h_ik (q_i - e_k), h = grad / score
         h = grad / scores.clamp_max(-EPS)
-        grad_query = query * h.sum(-1, keepdim=True) - h @ candidates
-        grad_candidates = candidates * h.sum(-2).unsqueeze(-1) - h.transpose(-1, -2) @ query
+        grad_query = torch.baddbmm(query * h.sum(-1, keepdim=True), h, candidates, alpha=-1)
+        grad_candidates = torch.baddbmm(candidates * h.sum(-2).unsqueeze(-1), h.transpose(-1, -2), query, alpha=-1)
         return grad_query, grad_candidates
 
     def ranking_query(self, query: torch.Tensor) -> torch.Tensor:
