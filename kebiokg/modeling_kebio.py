@@ -642,4 +642,3 @@ def sparse_mlm_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor
 
 
 register_auto_classes()
-
