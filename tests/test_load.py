@@ -322,6 +322,28 @@ def test_non_numeric_cuis_and_empty_cui_fields_are_accounted_for(tmp_path: Path)
         ("C0000002", "odd_rel")]
 
 
+def test_cuis_that_a_number_cast_would_read_stay_distinct_concepts(tmp_path: Path) -> None:
+    """CUIs of eight characters that are not C + 7 digits, though a cast reads a number in them (as 2
+    or -1), are concepts of their own: none merges with C0000002, another one, or an NCIm-style CUI."""
+    odd = ["C+000002", "C 000002", "C00_0002", "C0x00002", "C-000001", "CL105989"]
+    conso = TINY["MRCONSO"] + [f"{cui}|ENG|P|L00001{i}|PF|S00001{i}|Y|A00001{i}||||NCI|PT|N1{i}|odd {i}|0|N||"
+                               for i, cui in enumerate(odd)]
+    rel = TINY["MRREL"] + [f"{cui}||CUI|RO|C0000001||CUI|rel {i}|R00001{i}||NCI|NCI|||N||" for i, cui in enumerate(odd)]
+    release = write_release(tmp_path / "r", {"MRCONSO": conso, "MRREL": rel})
+    plain = write_release(tmp_path / "plain")
+    load_umls(release, tmp_path / "kb.duckdb")
+    load_umls(plain, tmp_path / "plain.duckdb")
+    db = tmp_path / "kb.duckdb"
+    standard = rows(tmp_path / "plain.duckdb", "SELECT entity_id, cui, preferred_name FROM concepts ORDER BY 1")
+    assert rows(db, "SELECT entity_id, cui, preferred_name FROM concepts WHERE entity_id < ? ORDER BY 1",
+                [len(standard)]) == standard
+    for i, cui in enumerate(odd):
+        assert rows(db, "SELECT str FROM names WHERE cui = ?", [cui]) == [(f"odd {i}",)], cui
+        assert rows(db, "SELECT subject_cui, rela FROM relation_triples WHERE object_cui = ?", [cui]) == [
+            ("C0000001", f"rel {i}")], cui
+    assert rows(db, "SELECT count(*) FROM concepts")[0][0] == len(standard) + len(odd)
+
+
 def test_leftovers_of_a_killed_load_are_removed(tiny_release: Path, tmp_path: Path) -> None:
     dead_pid = 2**22 + 12345  # above Linux's default pid_max: no such process
     (tmp_path / f".kb.duckdb.loading-{dead_pid}").mkdir()

@@ -42,7 +42,7 @@ ORDER BY entity_id;
 
 -- name: concept_numbers
 CREATE TEMP TABLE concept_numbers AS
-SELECT c.entity_id, coalesce(o.cui_num, try_cast(substr(c.cui, 2) AS INTEGER)) AS cui_num, c.cui, c.preferred_name
+SELECT c.entity_id, coalesce(o.cui_num, kb_cui_number(c.cui)) AS cui_num, c.cui, c.preferred_name
 FROM concepts c LEFT JOIN odd_cuis o ON o.cui = c.cui;
 
 -- name: names

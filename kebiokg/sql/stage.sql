@@ -1,14 +1,14 @@
 -- The one pass over each big RRF file: `{source}` is DuckDB's read_csv of the file (or the raw
 -- table with --keep-raw); _bad marks a malformed row (umls_loader/rows.py). Each row gets the first
--- filter it fails (dropped_by NULL = kept), and CUIs become integers (C0012345 -> 12345) so later
--- joins compare integers, not strings.
+-- filter it fails (dropped_by NULL = kept), and CUIs become integers (kb_cui_number, sql/cui.sql) so
+-- later joins compare integers, not strings.
 -- Parameters as in derive.sql; {columns} are a file's staged columns (load.STAGED_COLUMNS). Files
 -- without a statement here (load.FLAGGED_STAGES) are staged by plain projection.
 
 -- name: MRCONSO
 -- Standard CUIs (C + 7 digits) get their number here; others (e.g. NCIm's CL105989) get a
 -- negative number in derive.sql's odd_cuis step.
-SELECT CASE WHEN length(CUI) = 8 AND left(CUI, 1) = 'C' THEN try_cast(substr(CUI, 2) AS INTEGER) END AS cui_num,
+SELECT kb_cui_number(CUI) AS cui_num,
        CUI AS cui, LAT AS lat, SAB AS sab, TTY AS tty, CODE AS code, STR AS str,
        TS = 'P' AS ts_p, STT = 'PF' AS stt_pf, ISPREF = 'Y' AS ispref_y,
        _bad,
@@ -35,10 +35,7 @@ SELECT s.entity_id AS subject_id, o.entity_id AS object_id,
        coalesce(r.subject_num, os.cui_num) AS subject_num, coalesce(r.object_num, oo.cui_num) AS object_num,
        r.rel, r.rela, r.sab, r._bad, r.dropped_by
 FROM (
-    SELECT CASE WHEN length(CUI2) = 8 AND left(CUI2, 1) = 'C' THEN try_cast(substr(CUI2, 2) AS INTEGER) END
-               AS subject_num,
-           CASE WHEN length(CUI1) = 8 AND left(CUI1, 1) = 'C' THEN try_cast(substr(CUI1, 2) AS INTEGER) END
-               AS object_num,
+    SELECT kb_cui_number(CUI2) AS subject_num, kb_cui_number(CUI1) AS object_num,
            CUI2 AS subject_cui, CUI1 AS object_cui,
            REL AS rel, RELA AS rela, SAB AS sab,
            _bad,

@@ -230,6 +230,7 @@ class _Builder:
         if options.threads:
             con.execute(f"SET threads = {int(options.threads)}")
         con.execute(sql_text("normalize.sql"))
+        con.execute(sql_text("cui.sql"))
         con.execute(sql_text("schema.sql"))
         wanted = set(options.tables) | {"MRCONSO"}
         for stem in STAGE_ORDER:
