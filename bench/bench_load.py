@@ -7,9 +7,13 @@ Prints wall time, rows/s, MB/s and peak RSS per file and in total for kebiokg at
 kebiokg/naive ratio on one smaller release both load (--naive-scale). Each load runs in its own
 process so its peak RSS is its own. Inputs live in a temporary folder removed at the end.
 
-In the same run, the bare read of the same files: one DuckDB read_csv pass over MRCONSO, MRREL, MRSTY
-and MRDEF (every column as text, count(*) of each), the least any DuckDB load must spend on them, and
-the ratio load/read.
+In the same run, two floors and the load's ratio to each:
+- the bare read: one DuckDB read_csv pass over MRCONSO, MRREL, MRSTY and MRDEF (every column as text,
+  count(*) of each), keeping nothing;
+- the copy: the same pass writing the columns the KB keeps of each file into tables of a DuckDB file
+  (CUIs as integers where the KB has entity ids), then the KB's two ART indexes on them; no filter,
+  no deduplication, no normalization, no sort, no join. Any load that keeps the KB's tables and indexes
+  does at least this.
 """
 
 from __future__ import annotations
@@ -75,6 +79,56 @@ def read_only(meta: Path, threads: int | None) -> None:
     con.execute("SELECT " + " + ".join(counts)).fetchone()
 
 
+# The columns the KB keeps of each file, as the copy floor writes them (see copy_only()).
+COPIED = {
+    "MRCONSO": "CUI, LAT, SAB, TTY, CODE, STR",
+    "MRREL": ("try_cast(substr(CUI2, 2) AS INTEGER) AS subject, REL, RELA, "
+              "try_cast(substr(CUI1, 2) AS INTEGER) AS object, SAB"),
+    "MRSTY": "CUI, TUI, STN, STY",
+    "MRDEF": "CUI, SAB, DEF",
+}
+COPY_INDEXES = ("CREATE INDEX names_str ON mrconso (STR)", "CREATE INDEX relations_subject ON mrrel (subject)")
+
+
+def copy_floor(meta: Path, db: Path, threads: int | None, memory_limit: str) -> tuple[float, float]:
+    """Seconds and peak RSS (MiB) of copy_only() in its own process."""
+    cmd = [sys.executable, __file__, "--copy-only", str(meta), str(db), "--memory-limit", memory_limit]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    wall, rss, out = measured(cmd)
+    print(f"  copy floor steps, s: {out.strip()}")
+    return wall, rss
+
+
+def copy_only(meta: Path, db: Path, threads: int | None, memory_limit: str) -> None:
+    """Copy COPIED of each file into a new DuckDB file and build COPY_INDEXES, with the load's settings;
+    prints the seconds of the copy and of the indexes."""
+    import duckdb
+
+    from kebiokg.umls_loader.files import open_release
+
+    release = open_release(meta)
+    con = duckdb.connect(str(db))
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{db}.spill'")
+    con.execute("SET preserve_insertion_order = false")
+    if threads:
+        con.execute(f"SET threads = {threads}")
+    started = time.perf_counter()
+    for stem, columns in COPIED.items():
+        names = ", ".join(f"'{col}': 'VARCHAR'" for col in (*release.layout(stem), "trailing"))
+        paths = ", ".join(f"'{p}'" for p in release.files[stem].pieces)
+        con.execute(f"CREATE TABLE {stem.lower()} AS SELECT {columns} FROM read_csv([{paths}], delim='|', quote='', "
+                    f"escape='', header=false, auto_detect=false, columns={{{names}}}, null_padding=true)")
+    copied = time.perf_counter()
+    for sql in COPY_INDEXES:
+        con.execute(sql)
+    indexed = time.perf_counter()
+    con.execute("CHECKPOINT")
+    done = time.perf_counter()
+    print(f"copy {copied - started:.2f}, indexes {indexed - copied:.2f}, checkpoint {done - indexed:.2f}")
+
+
 def naive_load(release: Path, db: Path) -> tuple[float, float]:
     cmd = [sys.executable, str(Path(__file__).with_name("naive_sqlite_load.py")), str(release), str(db)]
     wall, rss, _ = measured(cmd)
@@ -118,9 +172,13 @@ def main() -> None:
     parser.add_argument("--release", type=Path, default=None,
                         help="load this synthetic release (made at --scale) instead of generating one; left as is")
     parser.add_argument("--read-only", type=Path, default=None, help=argparse.SUPPRESS)  # bare_read's process
+    parser.add_argument("--copy-only", type=Path, nargs=2, default=None, help=argparse.SUPPRESS)  # copy_floor's
     args = parser.parse_args()
     if args.read_only:
         read_only(args.read_only, args.threads)
+        return
+    if args.copy_only:
+        copy_only(*args.copy_only, args.threads, args.memory_limit)
         return
 
     concepts = int(FULL_CONCEPTS * args.scale)
@@ -145,6 +203,12 @@ def main() -> None:
         print(f"bare read of {', '.join(f['name'] for f in files)} ({sum(f['rows'] for f in files):,} rows, "
               f"{sum(f['bytes'] for f in files) / 1e9:.2f} GB; read_csv, every column as text, count(*)): "
               f"{read:.2f} s; load/read {wall / read:.1f}x")
+        (work / "kb.duckdb").rename(work / "kept.duckdb")  # out of the copy's way (disk), until the end
+        copy, copy_rss = copy_floor(release / "META", work / "copy.duckdb", args.threads, args.memory_limit)
+        (work / "copy.duckdb").unlink()
+        (work / "kept.duckdb").rename(work / "kb.duckdb")
+        print(f"copy floor (the same files' kept columns into DuckDB tables, the KB's two indexes, nothing derived): "
+              f"{copy:.2f} s, peak RSS {copy_rss:,.0f} MiB; load/copy {wall / copy:.1f}x")
         if not args.release:
             shutil.rmtree(release)
         if args.keep_kb:
