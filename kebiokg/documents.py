@@ -29,6 +29,7 @@ FORMATS = ("pubmed", "pubtator", "jsonl", "text")  # what read_documents reads
 TAGGED_FORMATS = ("pubtator", "conll", "jsonl")  # what read_tagged reads
 UNTYPED = "Entity"  # the type of a span without one (CoNLL "B", "I"; JSONL entities without types)
 _TEXT_LINE = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")  # PubTator title or abstract
+_OFFSET = re.compile(r"[0-9]+")  # ASCII digits: str.isdigit() also takes "²" (int() fails) and "٣" (int() reads 3)
 _ID_SEPARATORS = re.compile(r"[|+,]")
 _UNLINKED = frozenset({"", "-1", "-"})
 _BIO_TAG = re.compile(r"^(O|[BI](?:-(.+))?)$")
@@ -275,7 +276,7 @@ def read_pubtator(path: Path | str, problems: Problems | None = None) -> Iterato
             problems.report(where, "not a PubTator title, abstract, mention or relation line")
         elif doc is None or fields[0] != doc.id:
             problems.report(where, "annotation line outside its document")
-        elif len(fields) >= 5 and fields[1].isdigit() and fields[2].isdigit():  # a 7th field names parts
+        elif len(fields) >= 5 and _OFFSET.fullmatch(fields[1]) and _OFFSET.fullmatch(fields[2]):  # a 7th names parts
             mention = Mention(int(fields[1]), int(fields[2]), fields[3], fields[4],
                               _split_ids(fields[5]) if len(fields) >= 6 else [])
             text = doc.text
@@ -369,8 +370,10 @@ def _entities(record: dict, where: str, problems: Problems) -> list[Entity] | No
     entities = []
     for item in record.get("entities") or []:
         try:
-            start, end = int(item["start"]), int(item["end"])
-        except (KeyError, TypeError, ValueError):
+            start, end = item["start"], item["end"]
+        except (KeyError, TypeError):
+            start = end = None
+        if type(start) is not int or type(end) is not int:  # int() would read 2.9 as 2, "7" as 7, true as 1
             problems.report(where, f"entity without integer start/end: {item!r}", "bad_entity")
             return None
         try:

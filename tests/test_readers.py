@@ -70,7 +70,8 @@ def pubtator_documents(draw) -> tuple[Lines, list[Document]]:
         lines.add(f"{pmid}|t|{title}")
         lines.add(f"{pmid}|a|{abstract}")
         for _ in range(draw(st.integers(0, 6))):
-            kind = draw(st.sampled_from(["mention", "relation", "short", "elsewhere", "outside", "not_utf8"]))
+            kind = draw(st.sampled_from(["mention", "relation", "short", "elsewhere", "outside", "not_utf8",
+                                         "other_digits"]))
             if kind == "mention" and text:
                 start = draw(st.integers(0, len(text) - 1))
                 end = draw(st.integers(start + 1, len(text)))
@@ -93,6 +94,10 @@ def pubtator_documents(draw) -> tuple[Lines, list[Document]]:
                 lines.add(f"{pmid}0\tCID\tD1\tD2", bad=True)
             elif kind == "outside":
                 lines.add(f"{pmid}\t{len(text)}\t{len(text) + 3}\tabc\tDisease\tD1", bad=True)
+            elif kind == "other_digits":  # not offsets (no mention at 3, no crash): a relation line, as any
+                start, end = draw(st.sampled_from(["²", "٣", "５"])), draw(st.sampled_from(["7", "٧"]))
+                lines.add(f"{pmid}\t{start}\t{end}\tabc\tDisease\tD1")
+                doc.relations.append((start, end, "abc"))
             elif kind == "not_utf8":
                 lines.add(NOT_UTF8, bad=True)
         expected.append(doc)
@@ -139,8 +144,9 @@ def jsonl_documents(draw) -> tuple[Lines, list[AnnotatedDocument], str]:
                        "not_utf8": NOT_UTF8}[kind], bad=True)
             continue
         bad = kind in ("bad_entity", "entity_outside")
-        if kind == "bad_entity":  # the document is left out
-            record["entities"].append({"start": "one", "end": 2})
+        if kind == "bad_entity":  # the document is left out (int() would read 2.9 as 2, "1" as 1, true as 1)
+            record["entities"].append(draw(st.sampled_from([{"start": "one", "end": 2}, {"start": 0, "end": 2.9},
+                                                            {"start": "0", "end": 1}, {"start": False, "end": True}])))
         elif kind == "entity_outside":  # the entity alone is left out
             record["entities"].append({"start": len(text), "end": len(text) + 1})
         lines.add(json.dumps(record, ensure_ascii=ascii_only), bad=bad)
