@@ -203,10 +203,8 @@ def main() -> None:
         print(f"bare read of {', '.join(f['name'] for f in files)} ({sum(f['rows'] for f in files):,} rows, "
               f"{sum(f['bytes'] for f in files) / 1e9:.2f} GB; read_csv, every column as text, count(*)): "
               f"{read:.2f} s; load/read {wall / read:.1f}x")
-        (work / "kb.duckdb").rename(work / "kept.duckdb")  # out of the copy's way (disk), until the end
         copy, copy_rss = copy_floor(release / "META", work / "copy.duckdb", args.threads, args.memory_limit)
         (work / "copy.duckdb").unlink()
-        (work / "kept.duckdb").rename(work / "kb.duckdb")
         print(f"copy floor (the same files' kept columns into DuckDB tables, the KB's two indexes, nothing derived): "
               f"{copy:.2f} s, peak RSS {copy_rss:,.0f} MiB; load/copy {wall / copy:.1f}x")
         if not args.release:
