@@ -148,6 +148,8 @@ def scale_part(args: argparse.Namespace, work: Path) -> None:
         runs = [(index_dir, sweep)] + ([(baseline_dir, [None])] if baseline_dir is not None else [])
         for folder, nprobes in runs:
             index = EntityIndex(folder, kb)  # one open at a time: at UMLS scale each holds ~4-5 GB
+            if args.refine and folder == index_dir:
+                index.set_refine(args.refine)
             started = time.perf_counter()
             exact, exact_scores = exact_top_k(index, kb, vectors, 10)
             print(f"(format {index.info.format}: exact top-10 of {len(queries):,} queries over its "
@@ -166,7 +168,8 @@ def scale_part(args: argparse.Namespace, work: Path) -> None:
                 recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
                 tied = recall_with_ties(index, kb, vectors, approx, exact_scores)
                 p50 = 1000 * latencies[len(latencies) // 2]
-                label = f"{index.info.index_type} (format {index.info.format})"
+                label = f"{index.info.index_type} (format {index.info.format}" + \
+                    (f", refine {index.refine})" if index.refine else ")")
                 print(f"{label:<56} {nprobe or '-':>6} {p50:>7.2f} "
                       f"{1000 * latencies[int(len(latencies) * 0.99)]:>7.2f} {len(latencies) / sum(latencies):>10,.0f} "
                       f"{len(queries) / batched:>10,.0f} {recall:>9.3f} {tied:>10.3f} {concept_recall:>13.3f}",
@@ -248,6 +251,8 @@ def main() -> None:
     parser.add_argument("--nprobe", type=int, default=None)
     parser.add_argument("--nprobe-sweep", default=None, help="comma-separated nprobe values to measure, e.g. 16,64")
     parser.add_argument("--index", type=Path, default=None, help="measure this built index (with --db)")
+    parser.add_argument("--refine", type=int, default=None,
+                        help="candidates re-ranked per query in the chosen index (ivfpq), instead of its own")
     parser.add_argument("--baseline-index", type=Path, default=None,
                         help="the index of the previous default (build-index --kind ivf) to measure beside it; "
                              "default: build one in this run")

@@ -270,6 +270,9 @@ def test_above_the_exact_threshold_auto_picks_fast_scan_pq_re_ranked_on_sq8(nci:
         assert tied_recall() >= 0.88  # 32 of 128 lists (measured 0.904; 0.915 of 256 lists over a vector per name)
         approx.set_nprobe(128)  # every list: only the PQ candidates re-ranked on SQ8 differ from exact
         assert tied_recall() >= 0.97
+        approx.set_refine(20)  # the re-ranking depth reaches FAISS: fewer candidates, fewer found
+        assert tied_recall() < 0.93  # measured 0.885 (0.97+ at 200)
+        approx.set_refine(200)
         approx.set_nprobe(2)
         assert tied_recall() < 0.85  # nprobe reaches FAISS through the search parameters
         approx.set_nprobe(32)

@@ -177,12 +177,14 @@ def _read_queries(path: str) -> list[str]:
               help="Only concepts of these types, comma-separated: TUIs (T047), semantic type names (any case) "
                    "or semantic groups (CHEM, DISO, GENE, ANAT).")
 @click.option("--nprobe", type=click.IntRange(1), default=None, help="Override the IVF lists probed per query.")
+@click.option("--refine", type=click.IntRange(1), default=None,
+              help="Override the candidates re-ranked per query on the 8-bit codes (ivfpq indexes).")
 @click.option("--batch-size", type=click.IntRange(1), default=1024, show_default=True, help="Queries per batch.")
 @verify_option("the index")
 @json_option
 def nearest_command(query: str | None, db_path: Path, index_dir: Path | None, model_dir: str | None, k: int,
-                    queries_file: str | None, semantic_types: str | None, nprobe: int | None, batch_size: int,
-                    verify: bool, as_json: bool) -> None:
+                    queries_file: str | None, semantic_types: str | None, nprobe: int | None, refine: int | None,
+                    batch_size: int, verify: bool, as_json: bool) -> None:
     """Concepts nearest to a mention string: CUI, preferred name, matched name, score, semantic types.
 
     With --json, one JSON line per query, in input order.
@@ -206,6 +208,8 @@ def nearest_command(query: str | None, db_path: Path, index_dir: Path | None, mo
         index = EntityIndex(index_dir, kb, encoder, verify=verify)
         if nprobe:
             index.set_nprobe(nprobe)
+        if refine:
+            index.set_refine(refine)
         results = index.search(queries, k=k, semantic_types=list(_csv(semantic_types) or []) or None,
                                batch_size=batch_size)
     for text, hits in zip(queries, results, strict=True):

@@ -290,6 +290,7 @@ class EntityIndex:
             except RuntimeError:  # an index type faiss cannot clone to the GPU: search on the CPU
                 pass
         self._exhaustive_centroids = not self.on_gpu and self._search_centroids_exhaustively()
+        self.refine = self.info.refine  # ivfpq: PQ candidates re-ranked per query (set_refine)
         if self.info.nprobe:
             self.set_nprobe(self.info.nprobe)
         names = self.info.unit == "name"
@@ -333,7 +334,7 @@ class EntityIndex:
         """IVF lists searched per query (more: better recall, slower); no effect on exact indexes."""
         if self.info.nprobe is None:
             return
-        if self.info.refine:  # passed with each search (SearchParameters), with the quantizer's effort
+        if self.refine:  # passed with each search (SearchParameters), with the quantizer's effort
             graph = None if self._exhaustive_centroids else faiss.SearchParametersHNSW(efSearch=_EF_PER_PROBE * nprobe)
             self._ivf_params = faiss.SearchParametersIVF(nprobe=nprobe, quantizer_params=graph)
             return
@@ -341,6 +342,12 @@ class EntityIndex:
             faiss.extract_index_ivf(self.index).nprobe = nprobe
         except RuntimeError:  # a GPU clone: faiss sets it through its parameter space
             faiss.GpuParameterSpace().set_index_parameter(self.index, "nprobe", nprobe)
+
+    def set_refine(self, refine: int) -> None:
+        """PQ candidates re-ranked per query on the 8-bit copy (more: better recall, slower; at least twice
+        the names fetched); no effect on indexes without a re-ranking stage."""
+        if self.refine is not None:
+            self.refine = refine
 
     def search(self, queries: list[str], k: int = 10, semantic_types: list[str] | None = None,
                batch_size: int = 1024) -> list[list[Hit]]:
@@ -437,7 +444,7 @@ class EntityIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         params = None
         if self._ivf_params is not None:
-            params = faiss.IndexRefineSearchParameters(k_factor=max(_MIN_K_FACTOR, self.info.refine / fetch),
+            params = faiss.IndexRefineSearchParameters(k_factor=max(_MIN_K_FACTOR, self.refine / fetch),
                                                        base_index_params=self._ivf_params)
         with _THREADS_LOCK:  # the OpenMP thread count is process-wide: one caller changes it at a time
             if len(vectors) >= _PARALLEL_FROM:
