@@ -70,13 +70,16 @@ def read_only(meta: Path, threads: int | None) -> None:
     con = duckdb.connect()
     if threads:
         con.execute(f"SET threads = {threads}")
-    counts = []
-    for stem in READ_FILES:
-        columns = ", ".join(f"'{col}': 'VARCHAR'" for col in (*release.layout(stem), "trailing"))
-        paths = ", ".join(f"'{p}'" for p in release.files[stem].pieces)
-        counts.append(f"(SELECT count(*) FROM read_csv([{paths}], delim='|', quote='', escape='', header=false, "
-                      f"auto_detect=false, columns={{{columns}}}, null_padding=true))")
+    counts = [f"(SELECT count(*) FROM {rrf_scan(release, stem)})" for stem in READ_FILES]
     con.execute("SELECT " + " + ".join(counts)).fetchone()
+
+
+def rrf_scan(release, stem: str) -> str:
+    """DuckDB's read_csv of one file of a release as the loader reads it: every column as text, no quoting."""
+    columns = ", ".join(f"'{col}': 'VARCHAR'" for col in (*release.layout(stem), "trailing"))
+    paths = ", ".join(f"'{p}'" for p in release.files[stem].pieces)
+    return (f"read_csv([{paths}], delim='|', quote='', escape='', header=false, auto_detect=false, "
+            f"columns={{{columns}}}, null_padding=true)")
 
 
 # The columns the KB keeps of each file, as the copy floor writes them (see copy_only()).
@@ -116,10 +119,7 @@ def copy_only(meta: Path, db: Path, threads: int | None, memory_limit: str) -> N
         con.execute(f"SET threads = {threads}")
     started = time.perf_counter()
     for stem, columns in COPIED.items():
-        names = ", ".join(f"'{col}': 'VARCHAR'" for col in (*release.layout(stem), "trailing"))
-        paths = ", ".join(f"'{p}'" for p in release.files[stem].pieces)
-        con.execute(f"CREATE TABLE {stem.lower()} AS SELECT {columns} FROM read_csv([{paths}], delim='|', quote='', "
-                    f"escape='', header=false, auto_detect=false, columns={{{names}}}, null_padding=true)")
+        con.execute(f"CREATE TABLE {stem.lower()} AS SELECT {columns} FROM {rrf_scan(release, stem)}")
     copied = time.perf_counter()
     for sql in COPY_INDEXES:
         con.execute(sql)
